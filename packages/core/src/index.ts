@@ -1,0 +1,64 @@
+export type { Clock } from './clock.js';
+export { createSteppingClock, systemClock } from './clock.js';
+export type {
+  Dataset,
+  DatasetInput,
+  DatasetSummary,
+  Experiment,
+  ExperimentTag,
+  InputTag,
+  Metric,
+  MetricWithRunId,
+  Page,
+  Param,
+  Run,
+  RunData,
+  RunInfo,
+  RunInputs,
+  RunTag,
+  SearchExperimentsOptions,
+  SearchRunsOptions,
+} from './entities.js';
+export {
+  isTerminalStatus,
+  LifecycleStage,
+  RUN_STATUS_NUMBERS,
+  RunStatus,
+  SourceType,
+  stagesForViewType,
+  VIEW_TYPE_NUMBERS,
+  ViewType,
+} from './enums.js';
+export { ErrorCode, httpStatusFor, isMlflowError, MlflowError } from './errors.js';
+export { generateRunId, generateUuid } from './ids.js';
+export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';
+export { generateRunName } from './run-names.js';
+export { MlflowTags } from './tags.js';
+export type {
+  CreateExperimentInput,
+  CreateRunInput,
+  LogBatchInput,
+  MetricHistoryBulkIntervalOptions,
+  MetricHistoryOptions,
+  TrackingStore,
+  UpdateRunInput,
+} from './tracking-store.js';
+export { BaseTrackingStore } from './tracking-store.js';
+export { appendToUriPath } from './uri.js';
+export {
+  Limits,
+  normalizePosixPath,
+  validateArtifactLocation,
+  validateBatchLimits,
+  validateDatasetInputs,
+  validateExperimentId,
+  validateExperimentName,
+  validateExperimentTag,
+  validateKey,
+  validateLength,
+  validateMaxResults,
+  validateMetric,
+  validateParam,
+  validateRunId,
+  validateTag,
+} from './validation.js';

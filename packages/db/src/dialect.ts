@@ -1,0 +1,2 @@
+/** The SQL dialects Flowline runs on. */
+export type SqlDialectName = 'sqlite' | 'postgres';

@@ -1,0 +1,33 @@
+export type {
+  Database,
+  DatasetsTable,
+  ExperimentsTable,
+  ExperimentTagsTable,
+  InputsTable,
+  InputTagsTable,
+  LatestMetricsTable,
+  MetricsTable,
+  ModelVersionsTable,
+  ModelVersionTagsTable,
+  ParamsTable,
+  RegisteredModelAliasesTable,
+  RegisteredModelsTable,
+  RegisteredModelTagsTable,
+  RunsTable,
+  TagsTable,
+} from './database.js';
+export type { SqlDialectName } from './dialect.js';
+export type { ColumnInfo } from './introspect.js';
+export { hasTable, listColumns } from './introspect.js';
+export type { MigrationReport } from './migrate.js';
+export {
+  MIGRATION_TABLE,
+  migrateToLatest,
+  migrationsFor,
+  pendingMigrations,
+  unknownMigrations,
+} from './migrate.js';
+export type { OpenDatabase, OpenDatabaseOptions } from './open-database.js';
+export { openDatabase, redactUri } from './open-database.js';
+export type { StoreLocation } from './store-uri.js';
+export { DEFAULT_STORE_URI, parseStoreUri } from './store-uri.js';

@@ -1,0 +1,82 @@
+import { MlflowError } from '@flowline/core';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { SqlDialectName } from './dialect.js';
+import { hasTable } from './introspect.js';
+import { mlflowSchemaMigration } from './migrations/0001-mlflow-schema.js';
+import { searchIndexesMigration } from './migrations/0002-search-indexes.js';
+
+/** Kysely's bookkeeping tables, named for Flowline so they sit beside MLflow's `alembic_version`. */
+export const MIGRATION_TABLE = 'flowline_migration';
+const MIGRATION_LOCK_TABLE = 'flowline_migration_lock';
+
+/** The migration chain, in order; never edit a released entry, add a new one. */
+export function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '0001-mlflow-schema': mlflowSchemaMigration(dialect),
+    '0002-search-indexes': searchIndexesMigration,
+  };
+}
+
+/** What `migrateToLatest` did. */
+export interface MigrationReport {
+  /** Migrations applied by this call, in order. */
+  applied: string[];
+  /** The MLflow (Alembic) revision found in the database, when it came from MLflow. */
+  alembicRevision: string | null;
+}
+
+async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+  if (!(await hasTable(db, MIGRATION_TABLE))) return [];
+  const rows = await db.selectFrom(MIGRATION_TABLE).select('name').orderBy('name').execute();
+  return rows.map((r) => String(r.name));
+}
+
+async function alembicRevision(db: Kysely<any>): Promise<string | null> {
+  if (!(await hasTable(db, 'alembic_version'))) return null;
+  const { rows } = await sql<{ version_num: string }>`select version_num from alembic_version`.execute(db);
+  return rows[0]?.version_num ?? null;
+}
+
+/** Names of migrations this database has but this code does not know: it was written by a newer Flowline. */
+export async function unknownMigrations(db: Kysely<any>, dialect: SqlDialectName): Promise<string[]> {
+  const known = new Set(Object.keys(migrationsFor(dialect)));
+  return (await appliedMigrations(db)).filter((name) => !known.has(name));
+}
+
+/** Migrations that this code has and the database has not applied yet. */
+export async function pendingMigrations(db: Kysely<any>, dialect: SqlDialectName): Promise<string[]> {
+  const done = new Set(await appliedMigrations(db));
+  return Object.keys(migrationsFor(dialect)).filter((name) => !done.has(name));
+}
+
+/**
+ * Brings a database to the latest schema: creates MLflow's tables in an empty database, adopts an MLflow
+ * database (recognised by `alembic_version`) without touching a row, and refuses a database whose schema
+ * is newer than this code.
+ */
+export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName): Promise<MigrationReport> {
+  const unknown = await unknownMigrations(db, dialect);
+  if (unknown.length > 0) {
+    throw MlflowError.invalidState(
+      `This database was upgraded by a newer Flowline (it has migration ${unknown.join(', ')}, which this ` +
+        'version does not know). Upgrade Flowline to open it; nothing was changed.',
+    );
+  }
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw MlflowError.internal(`Database migration failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+  return {
+    applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+    alembicRevision: await alembicRevision(db),
+  };
+}

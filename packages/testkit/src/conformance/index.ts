@@ -1,0 +1,31 @@
+import type { TrackingStore } from '@flowline/core';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { datasetSuite } from './datasets.js';
+import { experimentSuite } from './experiments.js';
+import type { StoreFactory } from './harness.js';
+import { loggingSuite } from './logging.js';
+import { runSuite } from './runs.js';
+import { searchRunsSuite } from './search-runs.js';
+
+/**
+ * The tracking-store conformance suite: every rule of MLflow's tracking semantics that Flowline promises,
+ * run against any `TrackingStore` (the SQL store on each dialect, and later the REST client).
+ */
+export function trackingStoreConformance(label: string, factory: StoreFactory): void {
+  describe(`TrackingStore conformance: ${label}`, () => {
+    let store: TrackingStore;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory());
+    });
+    afterAll(async () => {
+      await cleanup?.();
+    });
+    const getStore = () => store;
+    experimentSuite(getStore);
+    runSuite(getStore);
+    loggingSuite(getStore);
+    datasetSuite(getStore);
+    searchRunsSuite(getStore);
+  });
+}

@@ -1,0 +1,12 @@
+export type { StoreFactory } from './conformance/harness.js';
+export { expectMlflowError, uniqueName } from './conformance/harness.js';
+export { trackingStoreConformance } from './conformance/index.js';
+export {
+  createTestDatabase,
+  prepareTemplateDatabase,
+  TEMPLATE_DATABASE,
+  testPostgresUrl,
+  withDatabase,
+} from './postgres.js';
+export type { StoreTarget } from './targets.js';
+export { storeTargets } from './targets.js';

@@ -1,0 +1,19 @@
+export type { TrackingStore } from '@flowline/core';
+export { DEFAULT_EXPERIMENT_ID } from './experiments.js';
+export { sampleSteps } from './metric-history.js';
+export type { ExperimentClause, ExperimentOrder } from './search/experiment-search.js';
+export { parseExperimentFilter, parseExperimentOrderBy } from './search/experiment-search.js';
+export type { RunClause } from './search/run-filter.js';
+export { parseRunFilter } from './search/run-filter.js';
+export type { RunOrder } from './search/run-order.js';
+export { parseRunOrderBy } from './search/run-order.js';
+export type { SqlTrackingStoreOptions } from './sql-tracking-store.js';
+export { SqlTrackingStore } from './sql-tracking-store.js';
+
+import type { TrackingStore } from '@flowline/core';
+import { SqlTrackingStore, type SqlTrackingStoreOptions } from './sql-tracking-store.js';
+
+/** Opens the tracking store for a URI (`sqlite:///…` or `postgresql://…`). */
+export function openTrackingStore(uri: string, options?: SqlTrackingStoreOptions): Promise<TrackingStore> {
+  return SqlTrackingStore.open(uri, options);
+}

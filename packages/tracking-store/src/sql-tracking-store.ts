@@ -1,0 +1,181 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  BaseTrackingStore,
+  type Clock,
+  type CreateExperimentInput,
+  type CreateRunInput,
+  type DatasetInput,
+  type DatasetSummary,
+  type Experiment,
+  type ExperimentTag,
+  type LogBatchInput,
+  type Metric,
+  type MetricHistoryBulkIntervalOptions,
+  type MetricHistoryOptions,
+  type MetricWithRunId,
+  type Page,
+  type Run,
+  type RunInfo,
+  type SearchExperimentsOptions,
+  type SearchRunsOptions,
+  systemClock,
+  type UpdateRunInput,
+} from '@flowline/core';
+import { type MigrationReport, migrateToLatest, type OpenDatabase, openDatabase } from '@flowline/db';
+import * as batch from './batch.js';
+import type { StoreContext } from './context.js';
+import * as datasets from './datasets.js';
+import * as experiments from './experiments.js';
+import * as history from './metric-history.js';
+import * as runs from './runs.js';
+
+/** Options for opening a `SqlTrackingStore`. */
+export interface SqlTrackingStoreOptions {
+  /** Where new experiments put artifacts by default (MLflow's `--default-artifact-root`); default `./mlruns`. */
+  defaultArtifactRoot?: string;
+  /** Apply pending migrations on open (default true). With false, a database needing them is refused. */
+  migrate?: boolean;
+  /** Time source; tests inject a fixed clock. */
+  clock?: Clock;
+  /** Working folder for relative SQLite paths and the default artifact root. */
+  cwd?: string;
+  /** Postgres pool size. */
+  poolSize?: number;
+}
+
+/** `./mlruns` as an absolute local path, MLflow's default artifact root for a local store. */
+function defaultArtifactRoot(cwd: string): string {
+  return pathToFileURL(resolve(cwd, 'mlruns')).pathname;
+}
+
+/**
+ * The tracking store on Kysely: SQLite (`sqlite:///…`, the embedded default) or PostgreSQL
+ * (`postgresql://…`), in MLflow's own schema, so an existing MLflow database opens unchanged.
+ */
+export class SqlTrackingStore extends BaseTrackingStore {
+  readonly #ctx: StoreContext;
+  readonly #database: OpenDatabase;
+  /** What migrations did when the store was opened. */
+  readonly migration: MigrationReport;
+
+  private constructor(database: OpenDatabase, ctx: StoreContext, migration: MigrationReport) {
+    super();
+    this.#database = database;
+    this.#ctx = ctx;
+    this.migration = migration;
+  }
+
+  /** Opens a store URI, migrates it (unless told not to) and makes sure the default experiment exists. */
+  static async open(uri: string, options: SqlTrackingStoreOptions = {}): Promise<SqlTrackingStore> {
+    const cwd = options.cwd ?? process.cwd();
+    const database = await openDatabase(uri, { cwd, poolSize: options.poolSize });
+    try {
+      const migration =
+        options.migrate === false
+          ? await checkCurrent(database)
+          : await migrateToLatest(database.db, database.dialect);
+      const ctx: StoreContext = {
+        db: database.db,
+        dialect: database.dialect,
+        clock: options.clock ?? systemClock,
+        artifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot(cwd),
+      };
+      await experiments.ensureDefaultExperiment(ctx);
+      return new SqlTrackingStore(database, ctx, migration);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+
+  /** The dialect this store speaks. */
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.#ctx.dialect;
+  }
+
+  createExperiment(input: CreateExperimentInput): Promise<string> {
+    return experiments.createExperiment(this.#ctx, input);
+  }
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return experiments.getExperiment(this.#ctx, experimentId);
+  }
+  getExperimentByName(name: string): Promise<Experiment | null> {
+    return experiments.getExperimentByName(this.#ctx, name);
+  }
+  searchExperiments(options?: SearchExperimentsOptions): Promise<Page<Experiment>> {
+    return experiments.searchExperiments(this.#ctx, options);
+  }
+  renameExperiment(experimentId: string, newName: string): Promise<void> {
+    return experiments.renameExperiment(this.#ctx, experimentId, newName);
+  }
+  deleteExperiment(experimentId: string): Promise<void> {
+    return experiments.deleteExperiment(this.#ctx, experimentId);
+  }
+  restoreExperiment(experimentId: string): Promise<void> {
+    return experiments.restoreExperiment(this.#ctx, experimentId);
+  }
+  setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void> {
+    return experiments.setExperimentTag(this.#ctx, experimentId, tag);
+  }
+  deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    return experiments.deleteExperimentTag(this.#ctx, experimentId, key);
+  }
+  createRun(input: CreateRunInput): Promise<Run> {
+    return runs.createRun(this.#ctx, input);
+  }
+  getRun(runId: string): Promise<Run> {
+    return runs.getRun(this.#ctx, runId);
+  }
+  updateRunInfo(runId: string, update: UpdateRunInput): Promise<RunInfo> {
+    return runs.updateRunInfo(this.#ctx, runId, update);
+  }
+  deleteRun(runId: string): Promise<void> {
+    return runs.deleteRun(this.#ctx, runId);
+  }
+  restoreRun(runId: string): Promise<void> {
+    return runs.restoreRun(this.#ctx, runId);
+  }
+  searchRuns(options: SearchRunsOptions): Promise<Page<Run>> {
+    return runs.searchRuns(this.#ctx, options);
+  }
+  logBatch(runId: string, input: LogBatchInput): Promise<void> {
+    return batch.logBatch(this.#ctx, runId, input);
+  }
+  deleteTag(runId: string, key: string): Promise<void> {
+    return runs.deleteTag(this.#ctx, runId, key);
+  }
+  logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
+    return datasets.logInputs(this.#ctx, runId, inputs);
+  }
+  getMetricHistory(runId: string, metricKey: string, options?: MetricHistoryOptions): Promise<Page<Metric>> {
+    return history.getMetricHistory(this.#ctx, runId, metricKey, options);
+  }
+  getMetricHistoryBulkInterval(options: MetricHistoryBulkIntervalOptions): Promise<MetricWithRunId[]> {
+    return history.getMetricHistoryBulkInterval(this.#ctx, options);
+  }
+  searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {
+    return datasets.searchDatasets(this.#ctx, experimentIds);
+  }
+  close(): Promise<void> {
+    return this.#database.close();
+  }
+}
+
+async function checkCurrent(database: OpenDatabase): Promise<MigrationReport> {
+  const { pendingMigrations, unknownMigrations } = await import('@flowline/db');
+  const { MlflowError } = await import('@flowline/core');
+  const unknown = await unknownMigrations(database.db, database.dialect);
+  if (unknown.length > 0) {
+    throw MlflowError.invalidState(
+      `This database was upgraded by a newer Flowline (migration ${unknown.join(', ')}). Upgrade Flowline to open it.`,
+    );
+  }
+  const pending = await pendingMigrations(database.db, database.dialect);
+  if (pending.length > 0) {
+    throw MlflowError.invalidState(
+      `The database schema is out of date (pending: ${pending.join(', ')}). Run 'flowline db upgrade <uri>' first.`,
+    );
+  }
+  return { applied: [], alembicRevision: null };
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run covers every package; each package's tests live in its own test/ folder.
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    globalSetup: ['packages/testkit/src/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    env: { ORT_DISABLE_TELEMETRY: '1', TURBO_TELEMETRY_DISABLED: '1' },
+  },
+});

@@ -53,13 +53,18 @@ for (const group of ['packages', 'apps']) {
       for (const match of text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)) {
         const spec = match[1];
         const where = relative(root, file);
-        if (/(^|\/)(packages|apps)\/[^/]+\/(src|dist)\//.test(spec) || /\.\.\/\.\.\/(packages|apps)\//.test(spec)) {
+        if (
+          /(^|\/)(packages|apps)\/[^/]+\/(src|dist)\//.test(spec) ||
+          /\.\.\/\.\.\/(packages|apps)\//.test(spec)
+        ) {
           problems.push(`${where}: imports another package's files ('${spec}'); import it by name`);
         }
         const named = /^@flowline\/([^/]+)/.exec(spec);
         if (!named || named[1] === pkg) continue;
         if (!allowed.includes('*') && !allowed.includes(named[1])) {
-          problems.push(`${where}: ${pkg} may not depend on @flowline/${named[1]} (allowed: ${allowed.join(', ') || 'none'})`);
+          problems.push(
+            `${where}: ${pkg} may not depend on @flowline/${named[1]} (allowed: ${allowed.join(', ') || 'none'})`,
+          );
         }
       }
     }

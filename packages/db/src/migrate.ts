@@ -17,6 +17,10 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
   };
 }
 
+function isUniqueViolation(error: unknown): boolean {
+  return String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_CONSTRAINT');
+}
+
 /** What `migrateToLatest` did. */
 export interface MigrationReport {
   /** Migrations applied by this call, in order. */
@@ -69,14 +73,20 @@ export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName):
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  const applied: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+    if (!error) break;
+    // SQLite has no migration lock: another process migrating the same file at the same moment makes our
+    // bookkeeping insert collide. Every step is idempotent, so try again from where the database now is.
+    if (dialect === 'sqlite' && isUniqueViolation(error) && attempt < 10) {
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+      continue;
+    }
     throw MlflowError.internal(`Database migration failed: ${(error as Error).message ?? String(error)}`, {
       cause: error,
     });
   }
-  return {
-    applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
-    alembicRevision: await alembicRevision(db),
-  };
+  return { applied, alembicRevision: await alembicRevision(db) };
 }

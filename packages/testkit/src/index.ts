@@ -1,6 +1,15 @@
 export type { StoreFactory } from './conformance/harness.js';
 export { expectMlflowError, uniqueName } from './conformance/harness.js';
 export { trackingStoreConformance } from './conformance/index.js';
+export type { MlflowSchemaVariant } from './mlflow-database.js';
+export {
+  countRows,
+  createMlflowSchema,
+  SEEDED,
+  SEEDED_ALEMBIC_REVISION,
+  SHARED_TABLES,
+  seedMlflowRows,
+} from './mlflow-database.js';
 export {
   createTestDatabase,
   prepareTemplateDatabase,

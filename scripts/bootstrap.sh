@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the workspace needs on a fresh machine: the pinned pnpm, then the locked dependencies,
+# then builds every package. Safe to run again; a warm store makes it take seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1 ORT_DISABLE_TELEMETRY=1
+# better-sqlite3 compiles from source here; node-gyp must use the machine's Node headers (pnpm does not pass ~/.npmrc on).
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+want=$(node -p "require('./package.json').packageManager.split('@')[1]")
+if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
+  echo "installing pnpm $want" >&2
+  npm install -g "pnpm@$want" >/dev/null
+fi
+pnpm install --frozen-lockfile
+pnpm exec turbo run build --output-logs=errors-only

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Reads vitest's JSON report and prints the one line CI reads: "N passed, N failed".
+// Exits non-zero when a test failed, was skipped, or when Postgres was required but did not run.
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? '.ci/results.json';
+let report;
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'));
+} catch (error) {
+  console.error(`no test report at ${file}: ${error.message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+const names = (report.testResults ?? []).flatMap((file) =>
+  (file.assertionResults ?? []).map((a) => a.fullName ?? ''),
+);
+const postgresTests = names.filter((name) => /postgres/i.test(name)).length;
+const problems = [];
+if (skipped > 0) problems.push(`${skipped} tests were skipped`);
+if (process.env.TEST_POSTGRES_URL && postgresTests === 0)
+  problems.push('TEST_POSTGRES_URL is set but no Postgres test ran');
+if (!process.env.TEST_POSTGRES_URL)
+  console.error('note: TEST_POSTGRES_URL is not set; the Postgres half of the suite did not run');
+for (const p of problems) console.error(`error: ${p}`);
+console.log(`${passed} passed, ${failed + problems.length} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || problems.length > 0 || report.success === false ? 1 : 0);

@@ -17,6 +17,8 @@ const ALLOWED = {
   'onnx-genai': [],
   testkit: ['*'],
 };
+// Optional peers: allowed only through a lazy `import()`, so installing the package never pulls them in.
+const LAZY = { client: ['tracking-store'] };
 const problems = [];
 
 function* sourceFiles(dir) {
@@ -50,8 +52,9 @@ for (const group of ['packages', 'apps']) {
     }
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
-      for (const match of text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)) {
-        const spec = match[1];
+      for (const match of text.matchAll(/(from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)) {
+        const lazy = match[1].startsWith('import');
+        const spec = match[2];
         const where = relative(root, file);
         if (
           /(^|\/)(packages|apps)\/[^/]+\/(src|dist)\//.test(spec) ||
@@ -61,6 +64,7 @@ for (const group of ['packages', 'apps']) {
         }
         const named = /^@flowline\/([^/]+)/.exec(spec);
         if (!named || named[1] === pkg) continue;
+        if (lazy && (LAZY[pkg] ?? []).includes(named[1])) continue;
         if (!allowed.includes('*') && !allowed.includes(named[1])) {
           problems.push(
             `${where}: ${pkg} may not depend on @flowline/${named[1]} (allowed: ${allowed.join(', ') || 'none'})`,

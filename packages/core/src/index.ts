@@ -62,3 +62,31 @@ export {
   validateRunId,
   validateTag,
 } from './validation.js';
+export type {
+  WireDataset,
+  WireDatasetInput,
+  WireExperiment,
+  WireKeyValue,
+  WireMetric,
+  WireNumber,
+  WireRun,
+  WireRunInfo,
+} from './wire.js';
+export {
+  fromWireDatasetInputs,
+  fromWireExperiment,
+  fromWireInt,
+  fromWireMetric,
+  fromWireNumber,
+  fromWireRun,
+  fromWireRunInfo,
+  fromWireTags,
+  toWireDataset,
+  toWireDatasetSummary,
+  toWireExperiment,
+  toWireMetric,
+  toWireMetricWithRunId,
+  toWireNumber,
+  toWireRun,
+  toWireRunInfo,
+} from './wire.js';

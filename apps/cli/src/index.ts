@@ -1,0 +1,2 @@
+export { ExitCode, exitCodeFor } from './exit-codes.js';
+export { createProgram } from './program.js';

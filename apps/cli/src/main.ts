@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { isMlflowError } from '@flowline/core';
+import { CommanderError } from 'commander';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { createProgram } from './program.js';
+
+const program = createProgram();
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version are successes; anything else commander reports is a usage error (already printed).
+    process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
+  }
+  const json = process.argv.includes('--json');
+  const message = isMlflowError(error) ? error.message : (error as Error)?.message ?? String(error);
+  const code = isMlflowError(error) ? error.errorCode : 'ERROR';
+  if (json) process.stderr.write(`${JSON.stringify({ error_code: code, message })}\n`);
+  else process.stderr.write(`flowline: ${message}\n`);
+  process.exit(exitCodeFor(error));
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { TrackingStore } from '@flowline/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerJsonBody } from './plugins/json-body.js';
+import { registerSecurity } from './plugins/security.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { bulkHistoryRoute, metricRoutes } from './routes/metrics.js';
+import { runRoutes } from './routes/runs.js';
+import { SERVER_VERSION } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The tracking store every route uses. */
+    store: TrackingStore;
+  }
+}
+
+/** What `buildServer` needs. */
+export interface ServerOptions {
+  store: TrackingStore;
+  /** A pino logger, `true` for the default one, or `false` for none (tests). */
+  logger?: FastifyBaseLogger | boolean;
+  /** Browser origins allowed to send state-changing requests besides the server's own. */
+  corsAllowedOrigins?: string[];
+  /** Largest accepted JSON body in bytes (default 16 MiB). */
+  bodyLimit?: number;
+}
+
+/** The API prefixes MLflow serves: the public API and the one its web UI calls. */
+export const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
+
+/**
+ * Builds the tracking server (MLflow's REST API 2.0 under both prefixes, `/health`, `/version`) without
+ * listening; call `listen` on the result, or `inject` in tests.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
+  const loggerOption =
+    options.logger === undefined || typeof options.logger === 'boolean'
+      ? { logger: options.logger ?? false }
+      : { loggerInstance: options.logger };
+  const app = Fastify({
+    ...loggerOption,
+    bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+  app.decorate('store', options.store);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+  registerSecurity(app, { allowedOrigins: options.corsAllowedOrigins });
+  registerJsonBody(app, bodyLimit);
+
+  app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
+  app.get('/version', async (_request, reply) => reply.type('text/plain').send(SERVER_VERSION));
+
+  for (const prefix of API_PREFIXES) {
+    await app.register(
+      async (api) => {
+        await experimentRoutes(api);
+        await runRoutes(api);
+        await metricRoutes(api);
+        if (prefix.startsWith('/ajax-api')) await bulkHistoryRoute(api);
+      },
+      { prefix },
+    );
+  }
+  await app.ready();
+  return app;
+}

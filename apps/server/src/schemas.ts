@@ -1,0 +1,181 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+
+// Request and response schemas for MLflow's tracking API. Requests are checked before the store is touched;
+// responses are declared so fastify serialises them with a compiled serializer. Fields are optional where
+// MLflow's proto makes them so; "required" checks that MLflow makes with its own message happen in the
+// store's validation, so the message matches MLflow's ("Missing value for required parameter ...").
+
+const Int64 = Type.Union([Type.Integer(), Type.String({ pattern: '^-?\\d+$' })]);
+const Str = Type.String();
+const KeyValue = Type.Object({ key: Type.Optional(Str), value: Type.Optional(Str) });
+const KeyValueOut = Type.Object({ key: Str, value: Type.Optional(Str) });
+const WireNumberOut = Type.Union([Type.Number(), Type.String()]);
+
+/** Converts a required-looking field into an optional one, and lists it for the documentation. */
+const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+
+export const ExperimentOut = Type.Object({
+  experiment_id: Str,
+  name: Str,
+  artifact_location: Opt(Str),
+  lifecycle_stage: Str,
+  last_update_time: Opt(Type.Integer()),
+  creation_time: Opt(Type.Integer()),
+  tags: Opt(Type.Array(KeyValueOut)),
+});
+
+const MetricOut = Type.Object({
+  key: Str,
+  value: WireNumberOut,
+  timestamp: Type.Integer(),
+  step: Opt(Type.Integer()),
+  run_id: Opt(Str),
+});
+
+export const RunInfoOut = Type.Object({
+  run_id: Str,
+  run_uuid: Str,
+  run_name: Opt(Str),
+  experiment_id: Str,
+  user_id: Opt(Str),
+  status: Str,
+  start_time: Opt(Type.Integer()),
+  end_time: Opt(Type.Integer()),
+  artifact_uri: Opt(Str),
+  lifecycle_stage: Str,
+});
+
+const DatasetOut = Type.Object({
+  name: Str,
+  digest: Str,
+  source_type: Str,
+  source: Str,
+  schema: Opt(Str),
+  profile: Opt(Str),
+});
+
+export const RunOut = Type.Object({
+  info: RunInfoOut,
+  data: Type.Object({
+    metrics: Opt(Type.Array(MetricOut)),
+    params: Opt(Type.Array(KeyValueOut)),
+    tags: Opt(Type.Array(KeyValueOut)),
+  }),
+  inputs: Type.Object({
+    dataset_inputs: Opt(Type.Array(Type.Object({ tags: Opt(Type.Array(KeyValueOut)), dataset: DatasetOut }))),
+  }),
+});
+
+export const Empty = Type.Object({});
+
+const ViewTypeIn = Type.Union([Type.Literal('ACTIVE_ONLY'), Type.Literal('DELETED_ONLY'), Type.Literal('ALL'), Type.Integer({ minimum: 1, maximum: 3 })]);
+const StatusIn = Type.Union([
+  ...['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'].map((s) => Type.Literal(s)),
+  Type.Integer({ minimum: 1, maximum: 5 }),
+]);
+const StringList = Type.Array(Str);
+const MetricIn = Type.Object({ key: Opt(Str), value: Opt(Type.Unknown()), timestamp: Opt(Int64), step: Opt(Int64) });
+const DatasetIn = Type.Object({
+  name: Opt(Str),
+  digest: Opt(Str),
+  source_type: Opt(Str),
+  source: Opt(Str),
+  schema: Opt(Str),
+  profile: Opt(Str),
+});
+
+/** Request schemas, by endpoint. */
+export const Requests = {
+  createExperiment: Type.Object({ name: Opt(Str), artifact_location: Opt(Str), tags: Opt(Type.Array(KeyValue)) }),
+  experimentId: Type.Object({ experiment_id: Opt(Str) }),
+  getByName: Type.Object({ experiment_name: Opt(Str) }),
+  searchExperiments: Type.Object({
+    max_results: Opt(Int64),
+    page_token: Opt(Str),
+    filter: Opt(Str),
+    order_by: Opt(StringList),
+    view_type: Opt(ViewTypeIn),
+  }),
+  updateExperiment: Type.Object({ experiment_id: Opt(Str), new_name: Opt(Str) }),
+  setExperimentTag: Type.Object({ experiment_id: Opt(Str), key: Opt(Str), value: Opt(Str) }),
+  deleteExperimentTag: Type.Object({ experiment_id: Opt(Str), key: Opt(Str) }),
+  createRun: Type.Object({
+    experiment_id: Opt(Str),
+    user_id: Opt(Str),
+    run_name: Opt(Str),
+    start_time: Opt(Int64),
+    tags: Opt(Type.Array(KeyValue)),
+  }),
+  updateRun: Type.Object({
+    run_id: Opt(Str),
+    run_uuid: Opt(Str),
+    status: Opt(StatusIn),
+    end_time: Opt(Int64),
+    run_name: Opt(Str),
+  }),
+  runId: Type.Object({ run_id: Opt(Str), run_uuid: Opt(Str) }),
+  searchRuns: Type.Object({
+    experiment_ids: Opt(StringList),
+    filter: Opt(Str),
+    run_view_type: Opt(ViewTypeIn),
+    max_results: Opt(Int64),
+    order_by: Opt(StringList),
+    page_token: Opt(Str),
+  }),
+  logMetric: Type.Object({
+    run_id: Opt(Str),
+    run_uuid: Opt(Str),
+    key: Opt(Str),
+    value: Opt(Type.Unknown()),
+    timestamp: Opt(Int64),
+    step: Opt(Int64),
+  }),
+  logParam: Type.Object({ run_id: Opt(Str), run_uuid: Opt(Str), key: Opt(Str), value: Opt(Str) }),
+  setTag: Type.Object({ run_id: Opt(Str), run_uuid: Opt(Str), key: Opt(Str), value: Opt(Str) }),
+  deleteTag: Type.Object({ run_id: Opt(Str), run_uuid: Opt(Str), key: Opt(Str) }),
+  logBatch: Type.Object({
+    run_id: Opt(Str),
+    run_uuid: Opt(Str),
+    metrics: Opt(Type.Array(MetricIn)),
+    params: Opt(Type.Array(KeyValue)),
+    tags: Opt(Type.Array(KeyValue)),
+  }),
+  logInputs: Type.Object({
+    run_id: Opt(Str),
+    datasets: Opt(Type.Array(Type.Object({ tags: Opt(Type.Array(KeyValue)), dataset: Opt(DatasetIn) }))),
+  }),
+  logModel: Type.Object({ run_id: Opt(Str), model_json: Opt(Str) }),
+  getHistory: Type.Object({
+    run_id: Opt(Str),
+    run_uuid: Opt(Str),
+    metric_key: Opt(Str),
+    page_token: Opt(Str),
+    max_results: Opt(Int64),
+  }),
+  bulkInterval: Type.Object({
+    run_ids: Opt(StringList),
+    metric_key: Opt(Str),
+    start_step: Opt(Int64),
+    end_step: Opt(Int64),
+    max_results: Opt(Int64),
+  }),
+  bulkHistory: Type.Object({ run_id: Opt(StringList), metric_key: Opt(Str), max_results: Opt(Int64) }),
+  searchDatasets: Type.Object({ experiment_ids: Opt(StringList) }),
+};
+
+/** Response schemas, by endpoint. */
+export const Responses = {
+  createExperiment: Type.Object({ experiment_id: Str }),
+  experiment: Type.Object({ experiment: ExperimentOut }),
+  experiments: Type.Object({ experiments: Opt(Type.Array(ExperimentOut)), next_page_token: Opt(Str) }),
+  run: Type.Object({ run: RunOut }),
+  runInfo: Type.Object({ run_info: RunInfoOut }),
+  runs: Type.Object({ runs: Opt(Type.Array(RunOut)), next_page_token: Opt(Str) }),
+  metrics: Type.Object({ metrics: Opt(Type.Array(MetricOut)), next_page_token: Opt(Str) }),
+  datasets: Type.Object({
+    dataset_summaries: Opt(
+      Type.Array(Type.Object({ experiment_id: Str, name: Str, digest: Str, context: Opt(Str) })),
+    ),
+  }),
+  empty: Empty,
+};

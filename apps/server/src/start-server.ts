@@ -1,0 +1,107 @@
+import cluster from 'node:cluster';
+import { openTrackingStore } from '@flowline/tracking-store';
+import { pino } from 'pino';
+import { buildServer } from './build-server.js';
+
+/** Options of `startServer`, named after MLflow's `mlflow server` flags. */
+export interface StartServerOptions {
+  backendStoreUri: string;
+  defaultArtifactRoot?: string;
+  host?: string;
+  port?: number;
+  /** Worker processes sharing the port (default 1: the server runs in this process). */
+  workers?: number;
+  corsAllowedOrigins?: string[];
+  /** Log level for the pino logger (default `info`). */
+  logLevel?: string;
+}
+
+/** A running server: its address, and `close()` to drain requests and close the store. */
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, builds the server and listens (127.0.0.1:5000 by default). SIGINT/SIGTERM drain
+ * in-flight requests, then close the store. With `workers > 1` the primary forks that many workers.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 5000;
+  const logger = pino({ level: options.logLevel ?? 'info', base: { pid: process.pid } });
+  const workers = options.workers ?? 1;
+  if (workers > 1 && cluster.isPrimary) return startPrimary(options, workers, host, port, logger);
+
+  const store = await openTrackingStore(options.backendStoreUri, { defaultArtifactRoot: options.defaultArtifactRoot });
+  const app = await buildServer({ store, logger, corsAllowedOrigins: options.corsAllowedOrigins });
+  const address = await app.listen({ host, port });
+  logger.info({ url: address, store: redact(options.backendStoreUri) }, 'flowline server listening');
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down: draining requests');
+      await app.close();
+      await store.close();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'signal received');
+    close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return { url: address, close };
+}
+
+function startPrimary(
+  options: StartServerOptions,
+  workers: number,
+  host: string,
+  port: number,
+  logger: pino.Logger,
+): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    let listening = 0;
+    let stopping = false;
+    const fork = () => cluster.fork({ FLOWLINE_WORKER: '1' });
+    cluster.on('listening', () => {
+      listening += 1;
+      if (listening === workers) {
+        const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+        logger.info({ url, workers }, 'flowline server listening');
+        resolve({ url, close: stop });
+      }
+    });
+    cluster.on('exit', (worker, code) => {
+      if (!stopping) {
+        logger.warn({ pid: worker.process.pid, code }, 'worker exited; starting another');
+        fork();
+      }
+    });
+    const stop = async () => {
+      stopping = true;
+      await Promise.all(
+        Object.values(cluster.workers ?? {}).map(
+          (w) => new Promise<void>((done) => (w ? (w.once('exit', () => done()), w.kill('SIGTERM')) : done())),
+        ),
+      );
+    };
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => stop().then(() => process.exit(0)));
+    }
+    for (let i = 0; i < workers; i++) fork();
+  });
+}
+
+function redact(uri: string): string {
+  return uri.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

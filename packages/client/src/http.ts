@@ -1,0 +1,153 @@
+import { ErrorCode, MlflowError } from '@flowline/core';
+
+/** How the HTTP transport authenticates, retries and times out (MLflow's `MLFLOW_HTTP_*` settings). */
+export interface HttpOptions {
+  /** Bearer token (`MLFLOW_TRACKING_TOKEN`); wins over basic auth. */
+  token?: string;
+  /** Basic auth (`MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD`). */
+  username?: string;
+  password?: string;
+  /** Retries on 429, 5xx and network errors, never on other 4xx (default 5). */
+  maxRetries?: number;
+  /** Exponential backoff factor in seconds (default 2: waits 2, 4, 8 … s, capped at 60 s). */
+  backoffFactor?: number;
+  /** Random extra wait, up to this many seconds (default 1). */
+  backoffJitter?: number;
+  /** Per-request timeout in seconds (default 120). */
+  timeoutSeconds?: number;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  /** Replaceable for tests. */
+  fetch?: typeof fetch;
+  /** Replaceable for tests: how to wait between retries. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const RETRIABLE = new Set([429, 500, 502, 503, 504]);
+
+/** Reads the `MLFLOW_HTTP_*` and auth environment variables MLflow's clients honour. */
+export function httpOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpOptions {
+  const num = (name: string) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : undefined);
+  return {
+    token: env.MLFLOW_TRACKING_TOKEN || undefined,
+    username: env.MLFLOW_TRACKING_USERNAME || undefined,
+    password: env.MLFLOW_TRACKING_PASSWORD || undefined,
+    maxRetries: num('MLFLOW_HTTP_REQUEST_MAX_RETRIES'),
+    backoffFactor: num('MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR'),
+    backoffJitter: num('MLFLOW_HTTP_REQUEST_BACKOFF_JITTER'),
+    timeoutSeconds: num('MLFLOW_HTTP_REQUEST_TIMEOUT'),
+  };
+}
+
+/** Appends a query string with repeated keys for lists, as MLflow's GET endpoints read them. */
+export function toQueryString(params: Record<string, unknown>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const v of value) search.append(key, String(v));
+    else search.append(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A JSON-over-HTTP transport for MLflow's REST API, with auth, retries and MLflow error decoding. */
+export class HttpTransport {
+  readonly baseUrl: string;
+  readonly #options: Required<Omit<HttpOptions, 'token' | 'username' | 'password' | 'headers'>>;
+  readonly #headers: Record<string, string>;
+
+  constructor(baseUrl: string, options: HttpOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#options = {
+      maxRetries: Math.min(options.maxRetries ?? 5, 10),
+      backoffFactor: options.backoffFactor ?? 2,
+      backoffJitter: options.backoffJitter ?? 1,
+      timeoutSeconds: options.timeoutSeconds ?? 120,
+      fetch: options.fetch ?? globalThis.fetch,
+      sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    };
+    this.#headers = { accept: 'application/json', 'user-agent': 'flowline-client', ...options.headers };
+    if (options.token) this.#headers.authorization = `Bearer ${options.token}`;
+    else if (options.username !== undefined && options.password !== undefined) {
+      this.#headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+    }
+  }
+
+  /** The headers sent with every request (including authorization), for transports that must replay them. */
+  get headers(): Record<string, string> {
+    return { ...this.#headers };
+  }
+
+  /** Calls an endpoint: GET sends `payload` as a query string, other verbs as a JSON body. */
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, payload: Record<string, unknown> = {}): Promise<T> {
+    const url = this.baseUrl + path + (method === 'GET' ? toQueryString(payload) : '');
+    const init: RequestInit = {
+      method,
+      headers: method === 'GET' ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : JSON.stringify(payload),
+    };
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.#options.fetch(url, { ...init, signal: AbortSignal.timeout(this.#options.timeoutSeconds * 1000) });
+      } catch (cause) {
+        if (attempt < this.#options.maxRetries) {
+          await this.#backoff(attempt, null);
+          continue;
+        }
+        throw new MlflowError(
+          ErrorCode.TEMPORARILY_UNAVAILABLE,
+          `Could not reach the tracking server at ${this.baseUrl} (${describe(cause)}) after ${attempt + 1} attempts. ` +
+            'Check MLFLOW_TRACKING_URI and that the server is running.',
+          { cause },
+        );
+      }
+      if (response.ok) {
+        const text = await response.text();
+        return (text ? JSON.parse(text) : {}) as T;
+      }
+      if (RETRIABLE.has(response.status) && attempt < this.#options.maxRetries) {
+        await response.body?.cancel().catch(() => {});
+        await this.#backoff(attempt, response.headers.get('retry-after'));
+        continue;
+      }
+      throw await decodeError(response, method, path);
+    }
+  }
+
+  async #backoff(attempt: number, retryAfter: string | null): Promise<void> {
+    const fromHeader = retryAfter !== null && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : null;
+    const seconds =
+      fromHeader ?? Math.min(60, this.#options.backoffFactor * 2 ** attempt) + Math.random() * this.#options.backoffJitter;
+    await this.#options.sleep(seconds * 1000);
+  }
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } })?.cause;
+  return cause?.code ?? (error as Error)?.message ?? String(error);
+}
+
+async function decodeError(response: Response, method: string, path: string): Promise<MlflowError> {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error_code?: string; message?: string };
+    if (body && typeof body.error_code === 'string') {
+      return new MlflowError(body.error_code as ErrorCode, body.message ?? `${method} ${path} failed`);
+    }
+  } catch {
+    // Not MLflow's JSON: fall through to a code chosen by the status.
+  }
+  const code =
+    response.status === 404
+      ? ErrorCode.ENDPOINT_NOT_FOUND
+      : response.status === 401
+        ? ErrorCode.UNAUTHENTICATED
+        : response.status === 403
+          ? ErrorCode.PERMISSION_DENIED
+          : response.status >= 500
+            ? ErrorCode.INTERNAL_ERROR
+            : ErrorCode.BAD_REQUEST;
+  return new MlflowError(code, `${method} ${path} failed with HTTP ${response.status}: ${text.slice(0, 500)}`);
+}

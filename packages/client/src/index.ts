@@ -1,0 +1,27 @@
+export {
+  activeRun,
+  defaultTracker,
+  endRun,
+  flush,
+  getStore,
+  getTrackingUri,
+  logInput,
+  logMetric,
+  logMetrics,
+  logParam,
+  logParams,
+  setExperiment,
+  setTag,
+  setTags,
+  setTrackingUri,
+  startRun,
+  withRun,
+} from './fluent.js';
+export type { HttpOptions } from './http.js';
+export { HttpTransport, httpOptionsFromEnv, toQueryString } from './http.js';
+export type { MetricBufferOptions } from './metric-buffer.js';
+export { MetricBuffer } from './metric-buffer.js';
+export { DEFAULT_TRACKING_URI, isHttpUri, openStore } from './open-store.js';
+export { TrackingClient } from './tracking-client.js';
+export type { LogMetricOptions, StartRunOptions, TrackerOptions } from './tracker.js';
+export { Tracker } from './tracker.js';

@@ -1,0 +1,295 @@
+import { basename } from 'node:path';
+import { userInfo } from 'node:os';
+import {
+  type Dataset,
+  type Experiment,
+  MlflowError,
+  MlflowTags,
+  type Run,
+  type RunStatus,
+  type RunTag,
+  type TrackingStore,
+  validateMetric,
+} from '@flowline/core';
+import { type HttpOptions, httpOptionsFromEnv } from './http.js';
+import { MetricBuffer, type MetricBufferOptions } from './metric-buffer.js';
+import { DEFAULT_TRACKING_URI, openStore } from './open-store.js';
+
+/** Options of `startRun`, after MLflow's `mlflow.start_run`. */
+export interface StartRunOptions {
+  /** Resume this existing run instead of creating one. */
+  runId?: string;
+  experimentId?: string;
+  runName?: string;
+  /** Start a child of the active run (tagged `mlflow.parentRunId`) instead of refusing. */
+  nested?: boolean;
+  /** Parent run id for a nested run started without the parent being active here. */
+  parentRunId?: string;
+  tags?: Record<string, string>;
+  /** Stored as the `mlflow.note.content` tag, shown as the run's description. */
+  description?: string;
+}
+
+/** Options of `logMetric` and `logMetrics`. */
+export interface LogMetricOptions {
+  step?: number;
+  /** Milliseconds since the epoch (default: now). */
+  timestamp?: number;
+  /** Log to this run instead of the active one. */
+  runId?: string;
+}
+
+/** Where a tracker sends data and how. */
+export interface TrackerOptions {
+  trackingUri?: string;
+  http?: HttpOptions;
+  buffer?: MetricBufferOptions;
+  /** Environment to read `MLFLOW_*` variables from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+type ParamValue = string | number | boolean | bigint | null | undefined;
+
+/**
+ * The fluent tracking API (MLflow's `mlflow.*` functions) as an object: an active experiment, a stack of
+ * active runs for nesting, and a metric buffer that sends `log-batch` calls. The module-level functions use
+ * one shared tracker; create more for isolated use.
+ */
+export class Tracker {
+  #trackingUri: string | undefined;
+  #store: TrackingStore | null = null;
+  #storeUri: string | null = null;
+  #buffer: MetricBuffer | null = null;
+  #experimentId: string | undefined;
+  readonly #runs: Run[] = [];
+  readonly #options: TrackerOptions;
+
+  constructor(options: TrackerOptions = {}) {
+    this.#options = options;
+    this.#trackingUri = options.trackingUri;
+  }
+
+  get #env(): NodeJS.ProcessEnv {
+    return this.#options.env ?? process.env;
+  }
+
+  /** Where runs are recorded: a server (`http://…`) or a database URI. Takes effect for the next call. */
+  setTrackingUri(uri: string): void {
+    this.#trackingUri = uri;
+  }
+
+  /** The tracking URI in effect: set explicitly, else `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db`. */
+  getTrackingUri(): string {
+    return this.#trackingUri ?? this.#env.MLFLOW_TRACKING_URI ?? DEFAULT_TRACKING_URI;
+  }
+
+  /** The store behind the tracking URI (a REST client or an in-process SQL store). */
+  async store(): Promise<TrackingStore> {
+    const uri = this.getTrackingUri();
+    if (this.#store && this.#storeUri === uri) return this.#store;
+    if (this.#store) await this.#closeStore();
+    this.#store = await openStore(uri, { ...httpOptionsFromEnv(this.#env), ...this.#options.http });
+    this.#storeUri = uri;
+    this.#buffer = new MetricBuffer(this.#store, this.#options.buffer);
+    return this.#store;
+  }
+
+  /** Makes an experiment active, creating it by name when it does not exist (as `mlflow.set_experiment`). */
+  async setExperiment(nameOrOptions: string | { name?: string; experimentId?: string }): Promise<Experiment> {
+    const store = await this.store();
+    const { name, experimentId } = typeof nameOrOptions === 'string' ? { name: nameOrOptions, experimentId: undefined } : nameOrOptions;
+    let experiment: Experiment;
+    if (experimentId !== undefined) {
+      experiment = await store.getExperiment(experimentId);
+    } else if (name) {
+      const found = await store.getExperimentByName(name);
+      experiment = found ?? (await store.getExperiment(await store.createExperiment({ name })));
+    } else {
+      throw MlflowError.invalidParameterValue('setExperiment needs an experiment name or an experimentId.');
+    }
+    if (experiment.lifecycleStage === 'deleted') {
+      throw MlflowError.invalidParameterValue(
+        `Cannot set a deleted experiment '${experiment.name}' as the active experiment. Restore it first ` +
+          `(flowline experiments restore -x ${experiment.experimentId}) or use another name.`,
+      );
+    }
+    this.#experimentId = experiment.experimentId;
+    return experiment;
+  }
+
+  async #activeExperimentId(): Promise<string> {
+    if (this.#experimentId) return this.#experimentId;
+    const env = this.#env;
+    if (env.MLFLOW_EXPERIMENT_NAME) return (await this.setExperiment(env.MLFLOW_EXPERIMENT_NAME)).experimentId;
+    if (env.MLFLOW_EXPERIMENT_ID) return env.MLFLOW_EXPERIMENT_ID;
+    return '0';
+  }
+
+  /** The innermost active run, if any. */
+  activeRun(): Run | undefined {
+    return this.#runs.at(-1);
+  }
+
+  /**
+   * Starts (or resumes) a run and makes it active. A second run while one is active needs `nested: true`.
+   * With no explicit run and `MLFLOW_RUN_ID` set, that run is resumed (as inside `flowline run`).
+   */
+  async startRun(options: StartRunOptions = {}): Promise<Run> {
+    const store = await this.store();
+    const active = this.activeRun();
+    const resumeId = options.runId ?? (active ? undefined : this.#env.MLFLOW_RUN_ID || undefined);
+    if (active && !options.nested && !options.runId) {
+      throw MlflowError.invalidParameterValue(
+        `Run with UUID ${active.info.runId} is already active. To start a nested run, pass nested: true; ` +
+          'or end the active run first with endRun().',
+      );
+    }
+    let run: Run;
+    if (resumeId) {
+      run = await store.getRun(resumeId);
+      if (run.info.lifecycleStage === 'deleted') {
+        throw MlflowError.invalidParameterValue(`Cannot resume run ${resumeId}: it is deleted. Restore it first.`);
+      }
+      if (run.info.status !== 'RUNNING') await store.updateRunInfo(resumeId, { status: 'RUNNING' });
+      run = await store.getRun(resumeId);
+    } else {
+      const parentRunId = options.parentRunId ?? (options.nested ? active?.info.runId : undefined);
+      const tags: RunTag[] = Object.entries({
+        [MlflowTags.user]: safeUser(),
+        [MlflowTags.sourceName]: process.argv[1] ? basename(process.argv[1]) : 'node',
+        [MlflowTags.sourceType]: 'LOCAL',
+        ...(parentRunId ? { [MlflowTags.parentRunId]: parentRunId } : {}),
+        ...(options.description ? { [MlflowTags.noteContent]: options.description } : {}),
+        ...options.tags,
+      }).map(([key, value]) => ({ key, value }));
+      run = await store.createRun({
+        experimentId: options.experimentId ?? (await this.#activeExperimentId()),
+        runName: options.runName,
+        userId: safeUser(),
+        tags,
+      });
+    }
+    this.#runs.push(run);
+    return run;
+  }
+
+  /** Ends the innermost active run (FINISHED by default) after sending its buffered metrics. */
+  async endRun(status: RunStatus = 'FINISHED'): Promise<void> {
+    const run = this.#runs.at(-1);
+    if (!run) return;
+    const store = await this.store();
+    try {
+      await this.flush();
+    } finally {
+      this.#runs.pop();
+      await store.updateRunInfo(run.info.runId, { status, endTime: Date.now() });
+    }
+  }
+
+  /**
+   * Runs `fn` inside a run: FINISHED when it returns, FAILED when it throws (the error is rethrown).
+   * Buffered metrics are sent before the run ends either way.
+   */
+  async withRun<T>(fn: (run: Run) => Promise<T> | T, options: StartRunOptions = {}): Promise<T> {
+    const run = await this.startRun(options);
+    let result: T;
+    try {
+      result = await fn(run);
+    } catch (error) {
+      await this.endRun('FAILED');
+      throw error;
+    }
+    await this.endRun('FINISHED');
+    return result;
+  }
+
+  async #runId(explicit?: string): Promise<string> {
+    if (explicit) return explicit;
+    const active = this.activeRun() ?? (await this.startRun());
+    return active.info.runId;
+  }
+
+  /** Logs one param now (params are immutable: another value for the same key is an error). */
+  async logParam(key: string, value: ParamValue): Promise<void> {
+    const runId = await this.#runId();
+    await (await this.store()).logParam(runId, { key, value: stringify(value) });
+  }
+
+  /** Logs several params, in log-batch calls of up to 100. */
+  async logParams(params: Record<string, ParamValue>): Promise<void> {
+    const runId = await this.#runId();
+    const store = await this.store();
+    const all = Object.entries(params).map(([key, value]) => ({ key, value: stringify(value) }));
+    for (let i = 0; i < all.length; i += 100) await store.logBatch(runId, { params: all.slice(i, i + 100) });
+  }
+
+  /** Queues a metric point; it is sent in a log-batch with others (see `flush`). */
+  async logMetric(key: string, value: number, options: LogMetricOptions = {}): Promise<void> {
+    const runId = await this.#runId(options.runId);
+    await this.store();
+    const metric = validateMetric({ key, value, timestamp: options.timestamp ?? Date.now(), step: options.step ?? 0 });
+    this.#buffer!.add(runId, metric);
+  }
+
+  /** Queues several metric points with one step and timestamp. */
+  async logMetrics(metrics: Record<string, number>, options: LogMetricOptions = {}): Promise<void> {
+    const timestamp = options.timestamp ?? Date.now();
+    for (const [key, value] of Object.entries(metrics)) await this.logMetric(key, value, { ...options, timestamp });
+  }
+
+  /** Sets a tag on the active run now. */
+  async setTag(key: string, value: ParamValue): Promise<void> {
+    const runId = await this.#runId();
+    await (await this.store()).setTag(runId, { key, value: stringify(value) });
+  }
+
+  /** Sets several tags, in log-batch calls of up to 100. */
+  async setTags(tags: Record<string, ParamValue>): Promise<void> {
+    const runId = await this.#runId();
+    const store = await this.store();
+    const all = Object.entries(tags).map(([key, value]) => ({ key, value: stringify(value) }));
+    for (let i = 0; i < all.length; i += 100) await store.logBatch(runId, { tags: all.slice(i, i + 100) });
+  }
+
+  /** Records a dataset used by the active run, with its context (`training`, `evaluation`, …). */
+  async logInput(dataset: Dataset, options: { context?: string; tags?: Record<string, string> } = {}): Promise<void> {
+    const runId = await this.#runId();
+    const tags = Object.entries({ ...options.tags, ...(options.context ? { [MlflowTags.datasetContext]: options.context } : {}) }).map(
+      ([key, value]) => ({ key, value }),
+    );
+    await (await this.store()).logInputs(runId, [{ dataset, tags }]);
+  }
+
+  /** Sends every buffered metric point and waits; throws if a send failed. */
+  async flush(): Promise<void> {
+    await this.#buffer?.flush();
+  }
+
+  /** Flushes and closes the store connection; active runs stay as they are. */
+  async close(): Promise<void> {
+    await this.#closeStore();
+  }
+
+  async #closeStore(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await this.#store?.close();
+      this.#store = null;
+      this.#storeUri = null;
+      this.#buffer = null;
+    }
+  }
+}
+
+function stringify(value: ParamValue): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}

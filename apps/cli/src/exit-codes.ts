@@ -19,7 +19,8 @@ export const ExitCode = {
 export function exitCodeFor(error: unknown): number {
   if (!isMlflowError(error)) {
     const code = (error as { code?: string } | null)?.code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'SQLITE_CANTOPEN') return ExitCode.unavailable;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'SQLITE_CANTOPEN')
+      return ExitCode.unavailable;
     return ExitCode.failure;
   }
   switch (error.errorCode) {

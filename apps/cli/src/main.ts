@@ -13,7 +13,7 @@ try {
     process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
   }
   const json = process.argv.includes('--json');
-  const message = isMlflowError(error) ? error.message : (error as Error)?.message ?? String(error);
+  const message = isMlflowError(error) ? error.message : ((error as Error)?.message ?? String(error));
   const code = isMlflowError(error) ? error.errorCode : 'ERROR';
   if (json) process.stderr.write(`${JSON.stringify({ error_code: code, message })}\n`);
   else process.stderr.write(`flowline: ${message}\n`);

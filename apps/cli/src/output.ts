@@ -8,7 +8,10 @@ export interface Output {
 }
 
 /** An output bound to stdout. */
-export function createOutput(json: boolean, write: (text: string) => void = (t) => process.stdout.write(t)): Output {
+export function createOutput(
+  json: boolean,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): Output {
   return {
     json,
     result(data, human) {
@@ -32,5 +35,8 @@ export function table(head: string[], rows: Array<Array<string | number | null |
 /** A timestamp in milliseconds as an ISO-like local string, or empty. */
 export function formatTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }

@@ -5,14 +5,19 @@ import { registerExperiments } from './commands/experiments.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServer } from './commands/server.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The `flowline` command tree. */
 export function createProgram(): Command {
   const program = new Command('flowline')
     .description('Flowline: an MLflow-compatible tracking server and tools for Node.js.')
     .version(VERSION, '--version')
-    .option('--tracking-uri <uri>', 'server (http://…) or store (sqlite:///…, postgresql://…); default $MLFLOW_TRACKING_URI or sqlite:///mlflow.db')
+    .option(
+      '--tracking-uri <uri>',
+      'server (http://…) or store (sqlite:///…, postgresql://…); default $MLFLOW_TRACKING_URI or sqlite:///mlflow.db',
+    )
     .option('--json', 'print machine-readable JSON instead of tables', false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -1,4 +1,4 @@
-import { openStore, DEFAULT_TRACKING_URI } from '@flowline/client';
+import { DEFAULT_TRACKING_URI, openStore } from '@flowline/client';
 import type { TrackingStore } from '@flowline/core';
 
 /** The tracking URI a command uses: --tracking-uri, else MLFLOW_TRACKING_URI, else the local SQLite file. */

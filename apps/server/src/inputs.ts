@@ -3,7 +3,9 @@ import { fromWireInt, MlflowError, type ViewType } from '@flowline/core';
 /** A required string field, with MLflow's message when it is missing or empty. */
 export function required(value: string | undefined, name: string): string {
   if (value === undefined || value === null || value === '') {
-    throw MlflowError.invalidParameterValue(`Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`);
+    throw MlflowError.invalidParameterValue(
+      `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+    );
   }
   return value;
 }

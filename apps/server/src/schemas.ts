@@ -68,13 +68,23 @@ export const RunOut = Type.Object({
 
 export const Empty = Type.Object({});
 
-const ViewTypeIn = Type.Union([Type.Literal('ACTIVE_ONLY'), Type.Literal('DELETED_ONLY'), Type.Literal('ALL'), Type.Integer({ minimum: 1, maximum: 3 })]);
+const ViewTypeIn = Type.Union([
+  Type.Literal('ACTIVE_ONLY'),
+  Type.Literal('DELETED_ONLY'),
+  Type.Literal('ALL'),
+  Type.Integer({ minimum: 1, maximum: 3 }),
+]);
 const StatusIn = Type.Union([
   ...['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'].map((s) => Type.Literal(s)),
   Type.Integer({ minimum: 1, maximum: 5 }),
 ]);
 const StringList = Type.Array(Str);
-const MetricIn = Type.Object({ key: Opt(Str), value: Opt(Type.Unknown()), timestamp: Opt(Int64), step: Opt(Int64) });
+const MetricIn = Type.Object({
+  key: Opt(Str),
+  value: Opt(Type.Unknown()),
+  timestamp: Opt(Int64),
+  step: Opt(Int64),
+});
 const DatasetIn = Type.Object({
   name: Opt(Str),
   digest: Opt(Str),
@@ -86,7 +96,11 @@ const DatasetIn = Type.Object({
 
 /** Request schemas, by endpoint. */
 export const Requests = {
-  createExperiment: Type.Object({ name: Opt(Str), artifact_location: Opt(Str), tags: Opt(Type.Array(KeyValue)) }),
+  createExperiment: Type.Object({
+    name: Opt(Str),
+    artifact_location: Opt(Str),
+    tags: Opt(Type.Array(KeyValue)),
+  }),
   experimentId: Type.Object({ experiment_id: Opt(Str) }),
   getByName: Type.Object({ experiment_name: Opt(Str) }),
   searchExperiments: Type.Object({

@@ -33,7 +33,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const workers = options.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) return startPrimary(options, workers, host, port, logger);
 
-  const store = await openTrackingStore(options.backendStoreUri, { defaultArtifactRoot: options.defaultArtifactRoot });
+  const store = await openTrackingStore(options.backendStoreUri, {
+    defaultArtifactRoot: options.defaultArtifactRoot,
+  });
   const app = await buildServer({ store, logger, corsAllowedOrigins: options.corsAllowedOrigins });
   const address = await app.listen({ host, port });
   logger.info({ url: address, store: redact(options.backendStoreUri) }, 'flowline server listening');
@@ -63,7 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 }
 
 function startPrimary(
-  options: StartServerOptions,
+  _options: StartServerOptions,
   workers: number,
   host: string,
   port: number,
@@ -91,7 +93,12 @@ function startPrimary(
       stopping = true;
       await Promise.all(
         Object.values(cluster.workers ?? {}).map(
-          (w) => new Promise<void>((done) => (w ? (w.once('exit', () => done()), w.kill('SIGTERM')) : done())),
+          (w) =>
+            new Promise<void>((done) => {
+              if (!w) return done();
+              w.once('exit', () => done());
+              w.kill('SIGTERM');
+            }),
         ),
       );
     };

@@ -13,8 +13,9 @@ export const setTrackingUri = (uri: string): void => shared.setTrackingUri(uri);
 /** The tracking URI in effect. */
 export const getTrackingUri = (): string => shared.getTrackingUri();
 /** Makes an experiment active, creating it by name if needed. */
-export const setExperiment = (nameOrOptions: string | { name?: string; experimentId?: string }): Promise<Experiment> =>
-  shared.setExperiment(nameOrOptions);
+export const setExperiment = (
+  nameOrOptions: string | { name?: string; experimentId?: string },
+): Promise<Experiment> => shared.setExperiment(nameOrOptions);
 /** Starts or resumes a run (nested with `{ nested: true }`). */
 export const startRun = (options?: StartRunOptions): Promise<Run> => shared.startRun(options);
 /** Ends the innermost active run. */
@@ -25,9 +26,11 @@ export const activeRun = (): Run | undefined => shared.activeRun();
 export const withRun = <T>(fn: (run: Run) => Promise<T> | T, options?: StartRunOptions): Promise<T> =>
   shared.withRun(fn, options);
 /** Logs one param. */
-export const logParam = (key: string, value: string | number | boolean): Promise<void> => shared.logParam(key, value);
+export const logParam = (key: string, value: string | number | boolean): Promise<void> =>
+  shared.logParam(key, value);
 /** Logs several params. */
-export const logParams = (params: Record<string, string | number | boolean>): Promise<void> => shared.logParams(params);
+export const logParams = (params: Record<string, string | number | boolean>): Promise<void> =>
+  shared.logParams(params);
 /** Queues one metric point. */
 export const logMetric = (key: string, value: number, options?: LogMetricOptions): Promise<void> =>
   shared.logMetric(key, value, options);
@@ -35,12 +38,16 @@ export const logMetric = (key: string, value: number, options?: LogMetricOptions
 export const logMetrics = (metrics: Record<string, number>, options?: LogMetricOptions): Promise<void> =>
   shared.logMetrics(metrics, options);
 /** Sets one tag. */
-export const setTag = (key: string, value: string | number | boolean): Promise<void> => shared.setTag(key, value);
+export const setTag = (key: string, value: string | number | boolean): Promise<void> =>
+  shared.setTag(key, value);
 /** Sets several tags. */
-export const setTags = (tags: Record<string, string | number | boolean>): Promise<void> => shared.setTags(tags);
+export const setTags = (tags: Record<string, string | number | boolean>): Promise<void> =>
+  shared.setTags(tags);
 /** Records a dataset input. */
-export const logInput = (dataset: Dataset, options?: { context?: string; tags?: Record<string, string> }): Promise<void> =>
-  shared.logInput(dataset, options);
+export const logInput = (
+  dataset: Dataset,
+  options?: { context?: string; tags?: Record<string, string> },
+): Promise<void> => shared.logInput(dataset, options);
 /** Sends buffered metric points now. */
 export const flush = (): Promise<void> => shared.flush();
 /** The store behind the current tracking URI. */

@@ -80,7 +80,11 @@ export class HttpTransport {
   }
 
   /** Calls an endpoint: GET sends `payload` as a query string, other verbs as a JSON body. */
-  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, payload: Record<string, unknown> = {}): Promise<T> {
+  async request<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    payload: Record<string, unknown> = {},
+  ): Promise<T> {
     const url = this.baseUrl + path + (method === 'GET' ? toQueryString(payload) : '');
     const init: RequestInit = {
       method,
@@ -90,7 +94,10 @@ export class HttpTransport {
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
-        response = await this.#options.fetch(url, { ...init, signal: AbortSignal.timeout(this.#options.timeoutSeconds * 1000) });
+        response = await this.#options.fetch(url, {
+          ...init,
+          signal: AbortSignal.timeout(this.#options.timeoutSeconds * 1000),
+        });
       } catch (cause) {
         if (attempt < this.#options.maxRetries) {
           await this.#backoff(attempt, null);
@@ -119,7 +126,8 @@ export class HttpTransport {
   async #backoff(attempt: number, retryAfter: string | null): Promise<void> {
     const fromHeader = retryAfter !== null && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : null;
     const seconds =
-      fromHeader ?? Math.min(60, this.#options.backoffFactor * 2 ** attempt) + Math.random() * this.#options.backoffJitter;
+      fromHeader ??
+      Math.min(60, this.#options.backoffFactor * 2 ** attempt) + Math.random() * this.#options.backoffJitter;
     await this.#options.sleep(seconds * 1000);
   }
 }
@@ -149,5 +157,8 @@ async function decodeError(response: Response, method: string, path: string): Pr
           : response.status >= 500
             ? ErrorCode.INTERNAL_ERROR
             : ErrorCode.BAD_REQUEST;
-  return new MlflowError(code, `${method} ${path} failed with HTTP ${response.status}: ${text.slice(0, 500)}`);
+  return new MlflowError(
+    code,
+    `${method} ${path} failed with HTTP ${response.status}: ${text.slice(0, 500)}`,
+  );
 }

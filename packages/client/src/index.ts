@@ -22,6 +22,6 @@ export { HttpTransport, httpOptionsFromEnv, toQueryString } from './http.js';
 export type { MetricBufferOptions } from './metric-buffer.js';
 export { MetricBuffer } from './metric-buffer.js';
 export { DEFAULT_TRACKING_URI, isHttpUri, openStore } from './open-store.js';
-export { TrackingClient } from './tracking-client.js';
 export type { LogMetricOptions, StartRunOptions, TrackerOptions } from './tracker.js';
 export { Tracker } from './tracker.js';
+export { TrackingClient } from './tracking-client.js';

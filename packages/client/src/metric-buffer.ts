@@ -19,6 +19,8 @@ export class MetricBuffer {
   readonly #maxBatch: number;
   readonly #intervalMs: number;
   readonly #pending = new Map<string, Metric[]>();
+  /** Batches handed to the store whose call has not finished yet. */
+  readonly #sending = new Set<[string, Metric[]]>();
   #chain: Promise<void> = Promise.resolve();
   #error: unknown = null;
   #timer: NodeJS.Timeout | null = null;
@@ -45,6 +47,7 @@ export class MetricBuffer {
   /** Points waiting to be sent. */
   get size(): number {
     let n = 0;
+    for (const [, list] of this.#sending) n += list.length;
     for (const list of this.#pending.values()) n += list.length;
     return n;
   }
@@ -77,12 +80,15 @@ export class MetricBuffer {
     }
     const batches = this.#drain();
     if (batches.length === 0) return;
+    for (const batch of batches) this.#sending.add(batch);
     this.#chain = this.#chain.then(async () => {
-      for (const [runId, metrics] of batches) {
+      for (const batch of batches) {
         try {
-          await this.#store.logBatch(runId, { metrics });
+          await this.#store.logBatch(batch[0], { metrics: batch[1] });
         } catch (error) {
           this.#error ??= error;
+        } finally {
+          this.#sending.delete(batch);
         }
       }
       if (this.size === 0) this.#unhook();
@@ -92,7 +98,8 @@ export class MetricBuffer {
   #drain(): Array<[string, Metric[]]> {
     const out: Array<[string, Metric[]]> = [];
     for (const [runId, list] of this.#pending) {
-      for (let i = 0; i < list.length; i += this.#maxBatch) out.push([runId, list.slice(i, i + this.#maxBatch)]);
+      for (let i = 0; i < list.length; i += this.#maxBatch)
+        out.push([runId, list.slice(i, i + this.#maxBatch)]);
     }
     this.#pending.clear();
     return out;
@@ -116,9 +123,12 @@ export class MetricBuffer {
     process.off('SIGTERM', this.#onSignal);
   }
 
-  /** On `process.exit()` nothing async runs any more: send what is left from a short child process. */
+  /**
+   * On `process.exit()` nothing async runs any more: send what is left, including batches whose request
+   * was cut off, from a short child process. A point sent twice is stored once (identical points collapse).
+   */
   #flushSync(): void {
-    const batches = this.#drain();
+    const batches = [...this.#sending, ...this.#drain()];
     if (batches.length === 0 || !(this.#store instanceof TrackingClient)) return;
     const http = this.#store.http;
     const payload = JSON.stringify({
@@ -130,6 +140,10 @@ export class MetricBuffer {
       'let s="";process.stdin.on("data",d=>s+=d).on("end",async()=>{const p=JSON.parse(s);' +
       'for(const b of p.bodies){const r=await fetch(p.url,{method:"POST",headers:p.headers,body:JSON.stringify(b)});' +
       'if(!r.ok){process.stderr.write("flowline: could not send buffered metrics: HTTP "+r.status+"\\n");process.exitCode=1}}})';
-    spawnSync(process.execPath, ['-e', script], { input: payload, stdio: ['pipe', 'inherit', 'inherit'], timeout: 30_000 });
+    spawnSync(process.execPath, ['-e', script], {
+      input: payload,
+      stdio: ['pipe', 'inherit', 'inherit'],
+      timeout: 30_000,
+    });
   }
 }

@@ -14,7 +14,10 @@ export function isHttpUri(uri: string): boolean {
  * A `TrackingStore` for a tracking URI: `http(s)://` → the REST client; `sqlite:///…` / `postgresql://…` →
  * the SQL store in this process (needs `@flowline/tracking-store` installed; it loads on first use).
  */
-export async function openStore(uri: string, http: HttpOptions = httpOptionsFromEnv()): Promise<TrackingStore> {
+export async function openStore(
+  uri: string,
+  http: HttpOptions = httpOptionsFromEnv(),
+): Promise<TrackingStore> {
   if (isHttpUri(uri)) return new TrackingClient(uri, http);
   if (/^(sqlite|postgres|postgresql)(\+[a-z0-9_]+)?:/i.test(uri)) {
     let mod: { openTrackingStore(uri: string): Promise<TrackingStore> };

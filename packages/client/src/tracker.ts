@@ -1,5 +1,5 @@
-import { basename } from 'node:path';
 import { userInfo } from 'node:os';
+import { basename } from 'node:path';
 import {
   type Dataset,
   type Experiment,
@@ -97,7 +97,8 @@ export class Tracker {
   /** Makes an experiment active, creating it by name when it does not exist (as `mlflow.set_experiment`). */
   async setExperiment(nameOrOptions: string | { name?: string; experimentId?: string }): Promise<Experiment> {
     const store = await this.store();
-    const { name, experimentId } = typeof nameOrOptions === 'string' ? { name: nameOrOptions, experimentId: undefined } : nameOrOptions;
+    const { name, experimentId } =
+      typeof nameOrOptions === 'string' ? { name: nameOrOptions, experimentId: undefined } : nameOrOptions;
     let experiment: Experiment;
     if (experimentId !== undefined) {
       experiment = await store.getExperiment(experimentId);
@@ -120,7 +121,8 @@ export class Tracker {
   async #activeExperimentId(): Promise<string> {
     if (this.#experimentId) return this.#experimentId;
     const env = this.#env;
-    if (env.MLFLOW_EXPERIMENT_NAME) return (await this.setExperiment(env.MLFLOW_EXPERIMENT_NAME)).experimentId;
+    if (env.MLFLOW_EXPERIMENT_NAME)
+      return (await this.setExperiment(env.MLFLOW_EXPERIMENT_NAME)).experimentId;
     if (env.MLFLOW_EXPERIMENT_ID) return env.MLFLOW_EXPERIMENT_ID;
     return '0';
   }
@@ -148,7 +150,9 @@ export class Tracker {
     if (resumeId) {
       run = await store.getRun(resumeId);
       if (run.info.lifecycleStage === 'deleted') {
-        throw MlflowError.invalidParameterValue(`Cannot resume run ${resumeId}: it is deleted. Restore it first.`);
+        throw MlflowError.invalidParameterValue(
+          `Cannot resume run ${resumeId}: it is deleted. Restore it first.`,
+        );
       }
       if (run.info.status !== 'RUNNING') await store.updateRunInfo(resumeId, { status: 'RUNNING' });
       run = await store.getRun(resumeId);
@@ -227,14 +231,20 @@ export class Tracker {
   async logMetric(key: string, value: number, options: LogMetricOptions = {}): Promise<void> {
     const runId = await this.#runId(options.runId);
     await this.store();
-    const metric = validateMetric({ key, value, timestamp: options.timestamp ?? Date.now(), step: options.step ?? 0 });
+    const metric = validateMetric({
+      key,
+      value,
+      timestamp: options.timestamp ?? Date.now(),
+      step: options.step ?? 0,
+    });
     this.#buffer!.add(runId, metric);
   }
 
   /** Queues several metric points with one step and timestamp. */
   async logMetrics(metrics: Record<string, number>, options: LogMetricOptions = {}): Promise<void> {
     const timestamp = options.timestamp ?? Date.now();
-    for (const [key, value] of Object.entries(metrics)) await this.logMetric(key, value, { ...options, timestamp });
+    for (const [key, value] of Object.entries(metrics))
+      await this.logMetric(key, value, { ...options, timestamp });
   }
 
   /** Sets a tag on the active run now. */
@@ -252,11 +262,15 @@ export class Tracker {
   }
 
   /** Records a dataset used by the active run, with its context (`training`, `evaluation`, …). */
-  async logInput(dataset: Dataset, options: { context?: string; tags?: Record<string, string> } = {}): Promise<void> {
+  async logInput(
+    dataset: Dataset,
+    options: { context?: string; tags?: Record<string, string> } = {},
+  ): Promise<void> {
     const runId = await this.#runId();
-    const tags = Object.entries({ ...options.tags, ...(options.context ? { [MlflowTags.datasetContext]: options.context } : {}) }).map(
-      ([key, value]) => ({ key, value }),
-    );
+    const tags = Object.entries({
+      ...options.tags,
+      ...(options.context ? { [MlflowTags.datasetContext]: options.context } : {}),
+    }).map(([key, value]) => ({ key, value }));
     await (await this.store()).logInputs(runId, [{ dataset, tags }]);
   }
 

@@ -10,12 +10,12 @@ import {
   fromWireMetric,
   fromWireRun,
   fromWireRunInfo,
+  isMlflowError,
   type LogBatchInput,
   type Metric,
   type MetricHistoryBulkIntervalOptions,
   type MetricHistoryOptions,
   type MetricWithRunId,
-  isMlflowError,
   type Page,
   type Param,
   type Run,
@@ -70,14 +70,18 @@ export class TrackingClient extends BaseTrackingStore {
 
   /** GET experiments/get. */
   async getExperiment(experimentId: string): Promise<Experiment> {
-    const res = await this.#get<{ experiment: WireExperiment }>('/experiments/get', { experiment_id: experimentId });
+    const res = await this.#get<{ experiment: WireExperiment }>('/experiments/get', {
+      experiment_id: experimentId,
+    });
     return fromWireExperiment(res.experiment);
   }
 
   /** GET experiments/get-by-name; null when no experiment has that name. */
   async getExperimentByName(name: string): Promise<Experiment | null> {
     try {
-      const res = await this.#get<{ experiment: WireExperiment }>('/experiments/get-by-name', { experiment_name: name });
+      const res = await this.#get<{ experiment: WireExperiment }>('/experiments/get-by-name', {
+        experiment_name: name,
+      });
       return fromWireExperiment(res.experiment);
     } catch (error) {
       if (isMlflowError(error) && error.errorCode === 'RESOURCE_DOES_NOT_EXIST') return null;
@@ -87,13 +91,16 @@ export class TrackingClient extends BaseTrackingStore {
 
   /** POST experiments/search. */
   async searchExperiments(options: SearchExperimentsOptions = {}): Promise<Page<Experiment>> {
-    const res = await this.#post<{ experiments?: WireExperiment[]; next_page_token?: string }>('/experiments/search', {
-      max_results: options.maxResults ?? 1000,
-      page_token: options.pageToken,
-      filter: options.filter,
-      order_by: options.orderBy,
-      view_type: options.viewType,
-    });
+    const res = await this.#post<{ experiments?: WireExperiment[]; next_page_token?: string }>(
+      '/experiments/search',
+      {
+        max_results: options.maxResults ?? 1000,
+        page_token: options.pageToken,
+        filter: options.filter,
+        order_by: options.orderBy,
+        view_type: options.viewType,
+      },
+    );
     return page((res.experiments ?? []).map(fromWireExperiment), res.next_page_token);
   }
 
@@ -114,7 +121,11 @@ export class TrackingClient extends BaseTrackingStore {
 
   /** POST experiments/set-experiment-tag. */
   async setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void> {
-    await this.#post('/experiments/set-experiment-tag', { experiment_id: experimentId, key: tag.key, value: tag.value });
+    await this.#post('/experiments/set-experiment-tag', {
+      experiment_id: experimentId,
+      key: tag.key,
+      value: tag.value,
+    });
   }
 
   /** POST experiments/delete-experiment-tag. */
@@ -219,14 +230,24 @@ export class TrackingClient extends BaseTrackingStore {
   }
 
   /** GET metrics/get-history. */
-  async getMetricHistory(runId: string, metricKey: string, options: MetricHistoryOptions = {}): Promise<Page<Metric>> {
-    const res = await this.#get<{ metrics?: WireMetric[]; next_page_token?: string }>('/metrics/get-history', {
-      run_id: runId,
-      metric_key: metricKey,
-      max_results: options.maxResults,
-      page_token: options.pageToken,
-    });
-    return page((res.metrics ?? []).map((m) => fromWireMetric(m)), res.next_page_token);
+  async getMetricHistory(
+    runId: string,
+    metricKey: string,
+    options: MetricHistoryOptions = {},
+  ): Promise<Page<Metric>> {
+    const res = await this.#get<{ metrics?: WireMetric[]; next_page_token?: string }>(
+      '/metrics/get-history',
+      {
+        run_id: runId,
+        metric_key: metricKey,
+        max_results: options.maxResults,
+        page_token: options.pageToken,
+      },
+    );
+    return page(
+      (res.metrics ?? []).map((m) => fromWireMetric(m)),
+      res.next_page_token,
+    );
   }
 
   /** GET metrics/get-history-bulk-interval. */

@@ -145,7 +145,9 @@ export function fromWireExperiment(w: WireExperiment): Experiment {
 }
 
 /** Tags from the wire (a missing value is the empty string). */
-export function fromWireTags(tags: ReadonlyArray<{ key?: string; value?: string }> | undefined): ExperimentTag[] {
+export function fromWireTags(
+  tags: ReadonlyArray<{ key?: string; value?: string }> | undefined,
+): ExperimentTag[] {
   // A missing key stays missing, so the store's validation reports it in MLflow's words.
   return (tags ?? []).map((t) => ({ key: t?.key as string, value: t?.value ?? '' }));
 }

@@ -7,18 +7,28 @@ import type { GlobalOptions } from './globals.js';
 export function registerDb(program: Command): void {
   const db = program.command('db').description('Manage the metadata database.');
   db.command('upgrade')
-    .description('Bring a database to the current schema (safe to run again; existing MLflow databases are adopted in place).')
-    .argument('[url]', 'store URI: sqlite:///path.db or postgresql://…', process.env.MLFLOW_BACKEND_STORE_URI ?? DEFAULT_STORE_URI)
+    .description(
+      'Bring a database to the current schema (safe to run again; existing MLflow databases are adopted in place).',
+    )
+    .argument(
+      '[url]',
+      'store URI: sqlite:///path.db or postgresql://…',
+      process.env.MLFLOW_BACKEND_STORE_URI ?? DEFAULT_STORE_URI,
+    )
     .action(async (url: string, _opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const database = await openDatabase(url);
       try {
         const report = await migrateToLatest(database.db, database.dialect);
-        createOutput(g.json).result({ url: redactUri(url), applied: report.applied, alembic_revision: report.alembicRevision }, () =>
-          report.applied.length === 0
-            ? `${redactUri(url)} is up to date.`
-            : `Upgraded ${redactUri(url)}: applied ${report.applied.join(', ')}` +
-              (report.alembicRevision ? ` (adopted MLflow database at revision ${report.alembicRevision})` : ''),
+        createOutput(g.json).result(
+          { url: redactUri(url), applied: report.applied, alembic_revision: report.alembicRevision },
+          () =>
+            report.applied.length === 0
+              ? `${redactUri(url)} is up to date.`
+              : `Upgraded ${redactUri(url)}: applied ${report.applied.join(', ')}` +
+                (report.alembicRevision
+                  ? ` (adopted MLflow database at revision ${report.alembicRevision})`
+                  : ''),
         );
       } finally {
         await database.close();

@@ -4,7 +4,8 @@ import { type Command, Option } from 'commander';
 
 const int = (name: string) => (value: string) => {
   const n = Number.parseInt(value, 10);
-  if (!Number.isInteger(n) || n < 0 || String(n) !== value.trim()) throw new Error(`${name} must be a whole number, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0 || String(n) !== value.trim())
+    throw new Error(`${name} must be a whole number, got '${value}'`);
   return n;
 };
 
@@ -20,12 +21,38 @@ export function registerServer(program: Command): void {
         .env('MLFLOW_BACKEND_STORE_URI')
         .default(DEFAULT_STORE_URI),
     )
-    .addOption(new Option('--default-artifact-root <uri>', 'where new experiments keep artifacts (default ./mlruns)').env('MLFLOW_DEFAULT_ARTIFACT_ROOT'))
-    .addOption(new Option('-h, --host <host>', 'interface to bind; 0.0.0.0 exposes the server to the network').env('MLFLOW_HOST').default('127.0.0.1'))
-    .addOption(new Option('-p, --port <port>', 'port to listen on').env('MLFLOW_PORT').default(5000).argParser(int('port')))
-    .addOption(new Option('-w, --workers <n>', 'worker processes sharing the port').env('MLFLOW_WORKERS').default(1).argParser(int('workers')))
-    .option('--cors-allowed-origins <origins>', 'comma-separated browser origins allowed to write besides the server itself')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(
+      new Option(
+        '--default-artifact-root <uri>',
+        'where new experiments keep artifacts (default ./mlruns)',
+      ).env('MLFLOW_DEFAULT_ARTIFACT_ROOT'),
+    )
+    .addOption(
+      new Option('-h, --host <host>', 'interface to bind; 0.0.0.0 exposes the server to the network')
+        .env('MLFLOW_HOST')
+        .default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on')
+        .env('MLFLOW_PORT')
+        .default(5000)
+        .argParser(int('port')),
+    )
+    .addOption(
+      new Option('-w, --workers <n>', 'worker processes sharing the port')
+        .env('MLFLOW_WORKERS')
+        .default(1)
+        .argParser(int('workers')),
+    )
+    .option(
+      '--cors-allowed-origins <origins>',
+      'comma-separated browser origins allowed to write besides the server itself',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
     .action(
       async (opts: {
         backendStoreUri: string;
@@ -42,7 +69,10 @@ export function registerServer(program: Command): void {
           host: opts.host,
           port: opts.port,
           workers: Math.max(1, opts.workers),
-          corsAllowedOrigins: opts.corsAllowedOrigins?.split(',').map((s) => s.trim()).filter(Boolean),
+          corsAllowedOrigins: opts.corsAllowedOrigins
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
           logLevel: opts.logLevel,
         });
       },

@@ -9,7 +9,10 @@ interface ValidationIssue {
 }
 
 function fieldName(issue: ValidationIssue): string {
-  const path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replaceAll('/', '.');
+  const path = (issue.instancePath ?? '')
+    .replace(/^\//, '')
+    .replace(/\/(\d+)/g, '[$1]')
+    .replaceAll('/', '.');
   const missing = issue.params?.missingProperty;
   return typeof missing === 'string' ? (path ? `${path}.${missing}` : missing) : path || 'request';
 }
@@ -34,19 +37,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(status).send({ error_code: error.errorCode, message: error.message });
     }
     if (error.validation) {
-      return reply.status(400).send({ error_code: ErrorCode.INVALID_PARAMETER_VALUE, message: validationMessage(error) });
+      return reply
+        .status(400)
+        .send({ error_code: ErrorCode.INVALID_PARAMETER_VALUE, message: validationMessage(error) });
     }
     // MLflow answers a wrong Content-Type with 400, not 415.
     const status = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 400 : (error.statusCode ?? 500);
     if (status >= 400 && status < 500) {
       const code =
-        status === 404 ? ErrorCode.ENDPOINT_NOT_FOUND : status === 413 ? ErrorCode.RESOURCE_EXHAUSTED : ErrorCode.INVALID_PARAMETER_VALUE;
+        status === 404
+          ? ErrorCode.ENDPOINT_NOT_FOUND
+          : status === 413
+            ? ErrorCode.RESOURCE_EXHAUSTED
+            : ErrorCode.INVALID_PARAMETER_VALUE;
       return reply.status(status).send({ error_code: code, message: clientMessage(error) });
     }
     request.log.error({ err: error }, 'unexpected error');
-    return reply
-      .status(500)
-      .send({ error_code: ErrorCode.INTERNAL_ERROR, message: `Internal server error (request id ${request.id}); see the server log.` });
+    return reply.status(500).send({
+      error_code: ErrorCode.INTERNAL_ERROR,
+      message: `Internal server error (request id ${request.id}); see the server log.`,
+    });
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -58,11 +68,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply
         .status(405)
         .header('allow', other.join(', '))
-        .send({ error_code: ErrorCode.BAD_REQUEST, message: `Method ${request.method} is not allowed on ${path}; use ${other.join(' or ')}.` });
+        .send({
+          error_code: ErrorCode.BAD_REQUEST,
+          message: `Method ${request.method} is not allowed on ${path}; use ${other.join(' or ')}.`,
+        });
     }
-    return reply
-      .status(404)
-      .send({ error_code: ErrorCode.ENDPOINT_NOT_FOUND, message: `No API endpoint at ${request.method} ${path}.` });
+    return reply.status(404).send({
+      error_code: ErrorCode.ENDPOINT_NOT_FOUND,
+      message: `No API endpoint at ${request.method} ${path}.`,
+    });
   });
 }
 

@@ -38,7 +38,9 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions 
     const origin = request.headers.origin;
     const site = request.headers['sec-fetch-site'];
     const sameOrigin = origin !== undefined && origin !== 'null' && sameHost(origin, request.headers.host);
-    const crossSite = (origin !== undefined && !sameOrigin && !allowed.has(origin)) || (site === 'cross-site' && !(origin && allowed.has(origin)));
+    const crossSite =
+      (origin !== undefined && !sameOrigin && !allowed.has(origin)) ||
+      (site === 'cross-site' && !(origin && allowed.has(origin)));
     if (crossSite) {
       return reply.status(403).send({
         error_code: ErrorCode.PERMISSION_DENIED,

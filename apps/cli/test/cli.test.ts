@@ -1,0 +1,227 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from '@flowline/db';
+import { buildServer } from '@flowline/server';
+import { createMlflowSchema, SEEDED_ALEMBIC_REVISION, seedMlflowRows } from '@flowline/testkit';
+import { SqlTrackingStore } from '@flowline/tracking-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `flowline` binary as a user would. */
+function flowline(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, MLFLOW_TRACKING_URI: '', ...env }, cwd: dir },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+let dir: string;
+let uri: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-cli-'));
+  uri = `sqlite:///${join(dir, 'cli.db')}`;
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('flowline --help', () => {
+  it.each([
+    [],
+    ['server'],
+    ['experiments'],
+    ['experiments', 'create'],
+    ['experiments', 'search'],
+    ['runs'],
+    ['runs', 'list'],
+    ['runs', 'describe'],
+    ['db', 'upgrade'],
+  ])('explains %j and exits 0', async (...args) => {
+    const res = await flowline([...args, '--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Usage: flowline/);
+  });
+
+  it('exits 2 with a hint for unknown commands and missing options', async () => {
+    const unknown = await flowline(['bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'bogus'/);
+    const missing = await flowline(['runs', 'list']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--experiment-id/);
+  });
+});
+
+describe('experiments and runs against a store URI', () => {
+  it('creates, lists (table and JSON), renames, deletes and restores experiments', async () => {
+    const created = await flowline(['experiments', 'create', '-n', 'cli-exp', '--tracking-uri', uri]);
+    expect(created).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/Created experiment 'cli-exp' with id (\d+)/),
+    });
+    const id = /with id (\d+)/.exec(created.stdout)![1]!;
+    const dup = await flowline(['experiments', 'create', '-n', 'cli-exp', '--tracking-uri', uri]);
+    expect(dup.code).toBe(4);
+    expect(dup.stderr).toMatch(/already exists/);
+    const table = await flowline(['experiments', 'search', '--tracking-uri', uri]);
+    expect(table.stdout).toMatch(/Experiment Id.*Name/);
+    expect(table.stdout).toMatch(/cli-exp/);
+    const json = JSON.parse(
+      (await flowline(['experiments', 'search', '--json', '--tracking-uri', uri])).stdout,
+    );
+    expect(json.experiments.map((e: { name: string }) => e.name).sort()).toEqual(['Default', 'cli-exp']);
+    expect(
+      (
+        await flowline([
+          'experiments',
+          'rename',
+          '-x',
+          id,
+          '--new-name',
+          'cli-renamed',
+          '--tracking-uri',
+          uri,
+        ])
+      ).code,
+    ).toBe(0);
+    expect((await flowline(['experiments', 'delete', '-x', id, '--tracking-uri', uri])).stdout).toMatch(
+      /has been deleted/,
+    );
+    const deleted = JSON.parse(
+      (await flowline(['experiments', 'search', '-v', 'deleted_only', '--json', '--tracking-uri', uri]))
+        .stdout,
+    );
+    expect(deleted.experiments.map((e: { name: string }) => e.name)).toEqual(['cli-renamed']);
+    expect((await flowline(['experiments', 'restore', '-x', id, '--tracking-uri', uri])).code).toBe(0);
+    const missing = await flowline(['experiments', 'delete', '-x', '999', '--tracking-uri', uri]);
+    expect(missing.code).toBe(3);
+    const badView = await flowline(['experiments', 'search', '-v', 'sideways', '--tracking-uri', uri]);
+    expect(badView.code).toBe(2);
+  });
+
+  it('lists, describes, deletes and restores runs, honouring MLFLOW_TRACKING_URI', async () => {
+    const store = await SqlTrackingStore.open(uri);
+    const expId = await store.createExperiment({ name: 'cli-runs' });
+    const run = await store.createRun({ experimentId: expId, runName: 'described' });
+    await store.logBatch(run.info.runId, {
+      params: [{ key: 'lr', value: '0.3' }],
+      metrics: [{ key: 'acc', value: 0.75, timestamp: 1, step: 4 }],
+    });
+    await store.close();
+    const env = { MLFLOW_TRACKING_URI: uri };
+    const list = await flowline(['runs', 'list', '--experiment-id', expId], env);
+    expect(list.stdout).toMatch(/described/);
+    expect(list.stdout).toContain(run.info.runId);
+    const described = await flowline(['runs', 'describe', '--run-id', run.info.runId], env);
+    expect(described.stdout).toMatch(/Params:[\s\S]*lr[\s\S]*0\.3/);
+    expect(described.stdout).toMatch(/acc[\s\S]*0\.75 \(step 4\)/);
+    const json = JSON.parse(
+      (await flowline(['runs', 'describe', '--run-id', run.info.runId, '--json'], env)).stdout,
+    );
+    expect(json.run.data.params).toEqual([{ key: 'lr', value: '0.3' }]);
+    expect((await flowline(['runs', 'delete', '--run-id', run.info.runId], env)).code).toBe(0);
+    expect(
+      JSON.parse((await flowline(['runs', 'list', '--experiment-id', expId, '--json'], env)).stdout).runs,
+    ).toEqual([]);
+    expect((await flowline(['runs', 'restore', '--run-id', run.info.runId], env)).code).toBe(0);
+    const missing = await flowline(['runs', 'describe', '--run-id', 'f'.repeat(32), '--json'], env);
+    expect(missing.code).toBe(3);
+    expect(JSON.parse(missing.stderr)).toEqual({
+      error_code: 'RESOURCE_DOES_NOT_EXIST',
+      message: expect.stringMatching(/not found/),
+    });
+  });
+});
+
+describe('against a tracking server', () => {
+  it('runs the same commands over HTTP', async () => {
+    const store = await SqlTrackingStore.open('sqlite://');
+    const app = await buildServer({ store });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const created = await flowline(['experiments', 'create', '-n', 'over-http', '--json'], {
+        MLFLOW_TRACKING_URI: url,
+      });
+      expect(JSON.parse(created.stdout)).toEqual({ experiment_id: '1' });
+      expect((await store.getExperiment('1')).name).toBe('over-http');
+      const list = await flowline(['runs', 'list', '--experiment-id', '77'], { MLFLOW_TRACKING_URI: url });
+      expect(list.code).toBe(3);
+    } finally {
+      await app.close();
+      await store.close();
+    }
+    const down = await flowline(['experiments', 'search'], {
+      MLFLOW_TRACKING_URI: url,
+      MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0',
+    });
+    expect(down.code).toBe(5);
+    expect(down.stderr).toMatch(/Could not reach the tracking server/);
+  });
+});
+
+describe('flowline db upgrade', () => {
+  it('creates a new database and adopts an MLflow one in place', async () => {
+    const fresh = `sqlite:///${join(dir, 'fresh.db')}`;
+    expect((await flowline(['db', 'upgrade', fresh])).stdout).toMatch(
+      /applied 0001-mlflow-schema, 0002-search-indexes/,
+    );
+    expect((await flowline(['db', 'upgrade', fresh])).stdout).toMatch(/is up to date/);
+    const mlflowUri = `sqlite:///${join(dir, 'from-mlflow.db')}`;
+    const raw = await openDatabase(mlflowUri);
+    await createMlflowSchema(raw.db, 'sqlite');
+    await seedMlflowRows(raw.db, 'sqlite');
+    await raw.close();
+    const adopted = JSON.parse((await flowline(['db', 'upgrade', mlflowUri, '--json'])).stdout);
+    expect(adopted).toMatchObject({
+      alembic_revision: SEEDED_ALEMBIC_REVISION,
+      applied: ['0001-mlflow-schema', '0002-search-indexes'],
+    });
+    expect((await flowline(['db', 'upgrade', 'mysql://x/y'])).code).toBe(2);
+  });
+});
+
+describe('flowline server', () => {
+  it('serves on the given port and stops cleanly on SIGTERM', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const child = spawn(
+      process.execPath,
+      [bin, 'server', '-p', String(port), '--backend-store-uri', `sqlite:///${join(dir, 'server.db')}`],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let logs = '';
+    child.stdout.on('data', (d) => (logs += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 100 && !logs.includes('flowline server listening'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(await health.text()).toBe('OK');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(logs).toMatch(/"msg":"stopped"/);
+  });
+});

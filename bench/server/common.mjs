@@ -4,10 +4,15 @@ import { performance } from 'node:perf_hooks';
 export const CLIENTS = 8;
 
 /** 1,000 metric points for request `i` of client `c` (distinct, so none collapse). */
-export function batch(c, i) {
+export function batch(_c, i) {
   const metrics = [];
   for (let k = 0; k < 1000; k++) {
-    metrics.push({ key: `m${k % 20}`, value: Math.sin(i * 1000 + k), timestamp: 1_700_000_000_000 + i, step: i * 1000 + k });
+    metrics.push({
+      key: `m${k % 20}`,
+      value: Math.sin(i * 1000 + k),
+      timestamp: 1_700_000_000_000 + i,
+      step: i * 1000 + k,
+    });
   }
   return metrics;
 }
@@ -28,5 +33,10 @@ export async function load(perClient, call) {
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { rps: latencies.length / seconds, p50: pct(50), p99: pct(99), msPerRequest: (seconds * 1000) / latencies.length };
+  return {
+    rps: latencies.length / seconds,
+    p50: pct(50),
+    p99: pct(99),
+    msPerRequest: (seconds * 1000) / latencies.length,
+  };
 }

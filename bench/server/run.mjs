@@ -25,7 +25,10 @@ const perClient = Number(values.requests);
 const rounds = Number(values.rounds);
 let uri;
 if (values.store === 'postgres') {
-  const server = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const server =
+    process.env.BENCH_POSTGRES_URL ??
+    process.env.TEST_POSTGRES_URL ??
+    'postgres://postgres@127.0.0.1:5432/test';
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   await admin.query('drop database if exists flowline_bench_server with (force)');
@@ -38,7 +41,9 @@ if (values.store === 'postgres') {
   uri = `sqlite:///${join(mkdtempSync(join(tmpdir(), 'flowline-bench-')), 'bench.db')}`;
 }
 
-const child = fork(new URL('./server-process.mjs', import.meta.url), [uri, String(perClient)], { stdio: 'inherit' });
+const child = fork(new URL('./server-process.mjs', import.meta.url), [uri, String(perClient)], {
+  stdio: 'inherit',
+});
 const next = () => new Promise((resolve) => child.once('message', resolve));
 const ready = await next();
 const measureInProcess = async (round) => {
@@ -48,7 +53,9 @@ const measureInProcess = async (round) => {
 
 async function httpPhase(round) {
   const bodies = Array.from({ length: CLIENTS }, (_, c) =>
-    Array.from({ length: perClient }, (_, i) => JSON.stringify({ run_id: ready.runs[c], metrics: batch(c, round * perClient + i) })),
+    Array.from({ length: perClient }, (_, i) =>
+      JSON.stringify({ run_id: ready.runs[c], metrics: batch(c, round * perClient + i) }),
+    ),
   );
   const post = async (c, i) => {
     const res = await fetch(`${ready.url}/api/2.0/mlflow/runs/log-batch`, {
@@ -97,11 +104,19 @@ const summary = (phases, kind) => ({
 const line = (name, r) =>
   `  ${name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms`;
 const pct = (xs) => xs.map((x) => `${(x * 100).toFixed(1)}%`).join(', ');
-console.log(`store: ${values.store}; ${CLIENTS} concurrent clients; log-batch = 1,000 metrics per request; ${rounds} rounds (medians)`);
+console.log(
+  `store: ${values.store}; ${CLIENTS} concurrent clients; log-batch = 1,000 metrics per request; ${rounds} rounds (medians)`,
+);
 console.log(line('log-batch, in-process', summary(inProc, 'logBatch')));
 console.log(line('log-batch, HTTP', summary(http, 'logBatch')));
 console.log(line('runs/get, in-process', summary(inProc, 'getRun')));
 console.log(line('runs/get, HTTP', summary(http, 'getRun')));
-console.log(`  HTTP overhead, log-batch: ${(median(overheads('logBatch')) * 100).toFixed(1)}% of the store's own time (rounds: ${pct(overheads('logBatch'))}; target < 25%)`);
-console.log(`  HTTP overhead, runs/get:  ${(median(overheads('getRun')) * 100).toFixed(1)}% of the store's own time (rounds: ${pct(overheads('getRun'))})`);
-console.log(`  load generator (this process) used ${(median(http.map((h) => h.clientCpu)) * 100).toFixed(0)}% of a core while posting log-batch`);
+console.log(
+  `  HTTP overhead, log-batch: ${(median(overheads('logBatch')) * 100).toFixed(1)}% of the store's own time (rounds: ${pct(overheads('logBatch'))}; target < 25%)`,
+);
+console.log(
+  `  HTTP overhead, runs/get:  ${(median(overheads('getRun')) * 100).toFixed(1)}% of the store's own time (rounds: ${pct(overheads('getRun'))})`,
+);
+console.log(
+  `  load generator (this process) used ${(median(http.map((h) => h.clientCpu)) * 100).toFixed(0)}% of a core while posting log-batch`,
+);

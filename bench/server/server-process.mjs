@@ -18,7 +18,9 @@ await store.logBatch(getTarget, {
 // Runs 0..7 take the in-process writes, runs 8..15 the HTTP ones; each round shifts steps so no point repeats.
 async function inProcess(round) {
   // Points are built per call (about what the server's JSON.parse does per request), not held in memory.
-  const logBatch = await load(perClient, (c, i) => store.logBatch(runs[c], { metrics: batch(c, round * perClient + i) }));
+  const logBatch = await load(perClient, (c, i) =>
+    store.logBatch(runs[c], { metrics: batch(c, round * perClient + i) }),
+  );
   const getRun = await load(perClient * 10, () => store.getRun(getTarget));
   return { logBatch, getRun };
 }

@@ -45,7 +45,9 @@ describe('graceful shutdown', () => {
     release();
     const response = await inFlight;
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { experiments: { name: string }[] }).experiments[0]!.name).toBe('Default');
+    expect(((await response.json()) as { experiments: { name: string }[] }).experiments[0]!.name).toBe(
+      'Default',
+    );
     await closing;
     expect(closed).toBe(true);
     await expect(fetch(`${url}/health`)).rejects.toThrow();

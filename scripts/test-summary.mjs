@@ -26,5 +26,6 @@ if (process.env.TEST_POSTGRES_URL && postgresTests === 0)
 if (!process.env.TEST_POSTGRES_URL)
   console.error('note: TEST_POSTGRES_URL is not set; the Postgres half of the suite did not run');
 for (const p of problems) console.error(`error: ${p}`);
-console.log(`${passed} passed, ${failed + problems.length} failed${skipped ? `, ${skipped} skipped` : ''}`);
+// A blank line first, so the summary stands alone even after output that did not end its line.
+console.log(`\n${passed} passed, ${failed + problems.length} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || problems.length > 0 || report.success === false ? 1 : 0);

@@ -8,8 +8,8 @@ bash scripts/bootstrap.sh
 export TURBO_TELEMETRY_DISABLED=1 ORT_DISABLE_TELEMETRY=1
 # Types and lint first: a type error or a broken package boundary fails the run like a failing test.
 pnpm exec turbo run typecheck --output-logs=errors-only
-pnpm run --silent lint >/dev/null
 mkdir -p .ci
+pnpm run --silent lint > .ci/lint.log 2>&1 || { cat .ci/lint.log; echo "lint failed" >&2; exit 1; }
 rm -f .ci/results.json
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile=.ci/results.json || status=$?

@@ -197,31 +197,66 @@ describe('flowline db upgrade', () => {
   });
 });
 
+function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+/** Starts `flowline server` with extra arguments; resolves once `ready` matches its log. */
+async function startCli(args: string[], ready: RegExp) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, 'server', '-p', String(port), ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const state = { logs: '' };
+  child.stdout.on('data', (d) => {
+    state.logs += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; i < 100 && !ready.test(state.logs); i++) await new Promise((r) => setTimeout(r, 100));
+  return { port, child, state, exited };
+}
+
 describe('flowline server', () => {
   it('serves on the given port and stops cleanly on SIGTERM', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const p = (probe.address() as { port: number }).port;
-        probe.close(() => resolve(p));
-      });
-    });
-    const child = spawn(
-      process.execPath,
-      [bin, 'server', '-p', String(port), '--backend-store-uri', `sqlite:///${join(dir, 'server.db')}`],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const { port, child, state, exited } = await startCli(
+      ['--backend-store-uri', `sqlite:///${join(dir, 'server.db')}`],
+      /flowline server listening/,
     );
-    let logs = '';
-    child.stdout.on('data', (d) => (logs += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 100 && !logs.includes('flowline server listening'); i++)
-      await new Promise((r) => setTimeout(r, 100));
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(await health.text()).toBe('OK');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(logs).toMatch(/"msg":"stopped"/);
+    expect(state.logs).toMatch(/"msg":"stopped"/);
+  });
+
+  it('runs several worker processes on one port with --workers, all stopping on SIGTERM', async () => {
+    const { port, child, state, exited } = await startCli(
+      ['-w', '2', '--backend-store-uri', `sqlite:///${join(dir, 'workers.db')}`],
+      /"workers":2/,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/2.0/mlflow/experiments/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ name: `w${i}` }),
+      });
+      ids.push(((await res.json()) as { experiment_id: string }).experiment_id);
+    }
+    expect(new Set(ids).size).toBe(6);
+    const workers = new Set(
+      [...state.logs.matchAll(/"pid":(\d+),[^\n]*"store":[^\n]*"msg":"flowline server listening"/g)].map(
+        (m) => m[1],
+      ),
+    );
+    expect(workers.size).toBe(2);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

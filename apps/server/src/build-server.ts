@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { TrackingStore } from '@flowline/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { type ArtifactAccess, createArtifactAccess } from './artifact-access.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurity } from './plugins/security.js';
+import { artifactProxyRoutes } from './routes/artifact-proxy.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { bulkHistoryRoute, metricRoutes } from './routes/metrics.js';
+import { getArtifactRoute, runArtifactRoutes } from './routes/run-artifacts.js';
 import { runRoutes } from './routes/runs.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -23,12 +26,16 @@ export interface ServerOptions {
   logger?: FastifyBaseLogger | boolean;
   /** Browser origins allowed to send state-changing requests besides the server's own. */
   corsAllowedOrigins?: string[];
-  /** Largest accepted JSON body in bytes (default 16 MiB). */
+  /** Largest accepted JSON body in bytes (default 16 MiB). Artifact uploads stream and have no limit. */
   bodyLimit?: number;
+  /** Artifact repositories and the proxy destination (default: no proxy; run artifacts read by URI scheme). */
+  artifacts?: ArtifactAccess;
 }
 
 /** The API prefixes MLflow serves: the public API and the one its web UI calls. */
 export const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
+/** Where the artifact proxy is mounted, as in MLflow. */
+export const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'] as const;
 
 /**
  * Builds the tracking server (MLflow's REST API 2.0 under both prefixes, `/health`, `/version`) without
@@ -50,6 +57,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
   app.decorate('store', options.store);
+  const access = options.artifacts ?? createArtifactAccess(null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -66,10 +74,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         await experimentRoutes(api);
         await runRoutes(api);
         await metricRoutes(api);
-        if (prefix.startsWith('/ajax-api')) await bulkHistoryRoute(api);
+        await runArtifactRoutes(api, { access });
+        if (prefix.startsWith('/ajax-api')) {
+          await bulkHistoryRoute(api);
+          await getArtifactRoute(api, { access });
+        }
       },
       { prefix },
     );
+  }
+  await getArtifactRoute(app, { access });
+  for (const prefix of ARTIFACT_PREFIXES) {
+    await app.register(artifactProxyRoutes, { prefix, destination: access.destination });
   }
   await app.ready();
   return app;

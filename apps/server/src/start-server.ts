@@ -1,12 +1,19 @@
 import cluster from 'node:cluster';
+import { resolve } from 'node:path';
 import { openTrackingStore } from '@flowline/tracking-store';
 import { pino } from 'pino';
+import { createArtifactAccess } from './artifact-access.js';
 import { buildServer } from './build-server.js';
 
 /** Options of `startServer`, named after MLflow's `mlflow server` flags. */
 export interface StartServerOptions {
   backendStoreUri: string;
+  /** Where new experiments put artifacts; default `mlflow-artifacts:/` when serving artifacts, else `./mlruns`. */
   defaultArtifactRoot?: string;
+  /** Serve the artifact proxy (MLflow's `--serve-artifacts`, on by default). */
+  serveArtifacts?: boolean;
+  /** Where the proxy stores artifacts (MLflow's `--artifacts-destination`, default `./mlartifacts`). */
+  artifactsDestination?: string;
   host?: string;
   port?: number;
   /** Worker processes sharing the port (default 1: the server runs in this process). */
@@ -33,12 +40,28 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const workers = options.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) return startPrimary(options, workers, host, port, logger);
 
-  const store = await openTrackingStore(options.backendStoreUri, {
-    defaultArtifactRoot: options.defaultArtifactRoot,
+  const serve = options.serveArtifacts ?? true;
+  const destination = options.artifactsDestination ?? resolve('mlartifacts');
+  // MLflow's order: an explicit root; else the proxy when serving artifacts; else ./mlruns.
+  const defaultArtifactRoot =
+    options.defaultArtifactRoot ?? (serve ? 'mlflow-artifacts:/' : resolve('mlruns'));
+  const store = await openTrackingStore(options.backendStoreUri, { defaultArtifactRoot });
+  const app = await buildServer({
+    store,
+    logger,
+    corsAllowedOrigins: options.corsAllowedOrigins,
+    artifacts: createArtifactAccess(serve ? destination : null),
   });
-  const app = await buildServer({ store, logger, corsAllowedOrigins: options.corsAllowedOrigins });
   const address = await app.listen({ host, port });
-  logger.info({ url: address, store: redact(options.backendStoreUri) }, 'flowline server listening');
+  logger.info(
+    {
+      url: address,
+      store: redact(options.backendStoreUri),
+      artifacts: serve ? destination : 'not served',
+      defaultArtifactRoot,
+    },
+    'flowline server listening',
+  );
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {

@@ -1,3 +1,5 @@
+export type { ArtifactRepository, ArtifactStream, FileInfo, TransferOptions } from './artifact-repository.js';
+export { authHeadersFromEnv } from './auth.js';
 export type { Clock } from './clock.js';
 export { createSteppingClock, systemClock } from './clock.js';
 export type {

@@ -1,3 +1,5 @@
+export type { RepositoryFactory } from './artifact-conformance.js';
+export { artifactRepositoryConformance, HOSTILE_PATHS } from './artifact-conformance.js';
 export type { StoreFactory } from './conformance/harness.js';
 export { expectMlflowError, uniqueName } from './conformance/harness.js';
 export { trackingStoreConformance } from './conformance/index.js';
@@ -17,5 +19,7 @@ export {
   testPostgresUrl,
   withDatabase,
 } from './postgres.js';
+export type { LocalS3 } from './s3.js';
+export { startLocalS3 } from './s3.js';
 export type { StoreTarget } from './targets.js';
 export { storeTargets } from './targets.js';

@@ -1,0 +1,147 @@
+import { Readable } from 'node:stream';
+import {
+  type ArtifactStream,
+  authHeadersFromEnv,
+  ErrorCode,
+  type FileInfo,
+  MlflowError,
+  type TransferOptions,
+} from '@flowline/core';
+import { BaseArtifactRepository, progressTap } from '../../base-repository.js';
+import { joinArtifactPath, normalizeArtifactPath } from '../../path-safety.js';
+import { sortListing } from '../local/local-artifact-repository.js';
+
+/** The tracking server's artifact proxy path. */
+export const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts';
+
+/** Where to reach the proxy: the tracking URI for `mlflow-artifacts:/…`, and auth headers. */
+export interface HttpArtifactOptions {
+  trackingUri?: string;
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+/** The server base URL and the path under the proxy root that an artifact URI names. */
+export function parseProxyUri(uri: string, trackingUri?: string): { base: string; prefix: string } {
+  if (uri.startsWith('mlflow-artifacts:')) {
+    const hosted = /^mlflow-artifacts:\/\/([^/]+)(\/.*)?$/.exec(uri);
+    if (hosted)
+      return { base: `http://${hosted[1]}`, prefix: normalizeArtifactPath(hosted[2]?.slice(1) ?? '') };
+    const tracking = trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+    if (!tracking || !/^https?:\/\//.test(tracking)) {
+      throw MlflowError.invalidParameterValue(
+        `'${uri}' is served by a tracking server's artifact proxy, but the tracking URI (${tracking ?? 'unset'}) is not ` +
+          'an http(s) server. Set MLFLOW_TRACKING_URI to the server, e.g. http://127.0.0.1:5000.',
+      );
+    }
+    return {
+      base: tracking.replace(/\/+$/, ''),
+      prefix: normalizeArtifactPath(uri.replace(/^mlflow-artifacts:\/*/, '')),
+    };
+  }
+  const url = new URL(uri);
+  const at = url.pathname.indexOf(PROXY_PATH);
+  if (at === -1) {
+    throw MlflowError.invalidParameterValue(
+      `'${uri}' is not an MLflow artifact proxy URL (expected a path containing ${PROXY_PATH}).`,
+    );
+  }
+  const prefix = decodeURIComponent(url.pathname.slice(at + PROXY_PATH.length).replace(/^\/+/, ''));
+  return { base: `${url.origin}${url.pathname.slice(0, at)}`, prefix: normalizeArtifactPath(prefix) };
+}
+
+async function failure(res: Response, what: string): Promise<MlflowError> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error_code?: string; message?: string };
+    if (body.error_code) return new MlflowError(body.error_code as ErrorCode, body.message ?? what);
+  } catch {
+    // Not MLflow's JSON.
+  }
+  const code =
+    res.status === 404
+      ? ErrorCode.RESOURCE_DOES_NOT_EXIST
+      : res.status >= 500
+        ? ErrorCode.INTERNAL_ERROR
+        : ErrorCode.BAD_REQUEST;
+  return new MlflowError(code, `${what} failed with HTTP ${res.status}: ${text.slice(0, 300)}`);
+}
+
+/** Artifacts through a tracking server's proxy (`mlflow-artifacts:` and `http(s)://…/mlflow-artifacts/artifacts/…`). */
+export class HttpArtifactRepository extends BaseArtifactRepository {
+  readonly uri: string;
+  readonly base: string;
+  readonly prefix: string;
+  readonly #headers: Record<string, string>;
+  readonly #fetch: typeof fetch;
+
+  constructor(uri: string, options: HttpArtifactOptions = {}) {
+    super();
+    this.uri = uri;
+    ({ base: this.base, prefix: this.prefix } = parseProxyUri(uri, options.trackingUri));
+    this.#headers = { ...authHeadersFromEnv(), ...options.headers };
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  #url(path: string): string {
+    const full = joinArtifactPath(this.prefix, path);
+    return `${this.base}${PROXY_PATH}/${full.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  async writeArtifact(
+    path: string,
+    source: Readable,
+    options?: TransferOptions & { size?: number },
+  ): Promise<void> {
+    if (normalizeArtifactPath(path) === '')
+      throw MlflowError.invalidParameterValue('An artifact needs a file name; the root is a folder.');
+    const body = source.pipe(progressTap(options?.size, options));
+    const res = await this.#fetch(this.#url(path), {
+      method: 'PUT',
+      headers: {
+        ...this.#headers,
+        'content-type': 'application/octet-stream',
+        ...(options?.size !== undefined ? { 'content-length': String(options.size) } : {}),
+      },
+      body: Readable.toWeb(body) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    if (!res.ok) throw await failure(res, `Uploading '${path}'`);
+    await res.arrayBuffer();
+  }
+
+  async listArtifacts(path?: string): Promise<FileInfo[]> {
+    const relative = normalizeArtifactPath(path);
+    const full = joinArtifactPath(this.prefix, relative);
+    const res = await this.#fetch(`${this.base}${PROXY_PATH}?path=${encodeURIComponent(full)}`, {
+      headers: this.#headers,
+    });
+    if (!res.ok) throw await failure(res, `Listing '${relative}'`);
+    const body = (await res.json()) as {
+      files?: Array<{ path: string; is_dir?: boolean; file_size?: number }>;
+    };
+    return sortListing(
+      (body.files ?? []).map((f) => ({
+        path: joinArtifactPath(relative, f.path.split('/').at(-1)),
+        isDir: Boolean(f.is_dir),
+        ...(f.is_dir ? {} : { fileSize: Number(f.file_size ?? 0) }),
+      })),
+    );
+  }
+
+  async openArtifact(path: string): Promise<ArtifactStream> {
+    const res = await this.#fetch(this.#url(path), { headers: this.#headers });
+    if (!res.ok || !res.body) throw await failure(res, `Downloading '${normalizeArtifactPath(path)}'`);
+    const length = res.headers.get('content-length');
+    return {
+      stream: Readable.fromWeb(res.body as never),
+      size: length === null ? undefined : Number(length),
+    };
+  }
+
+  async deleteArtifacts(path?: string): Promise<void> {
+    const res = await this.#fetch(this.#url(path ?? ''), { method: 'DELETE', headers: this.#headers });
+    if (!res.ok) throw await failure(res, `Deleting '${normalizeArtifactPath(path)}'`);
+    await res.arrayBuffer();
+  }
+}

@@ -1,0 +1,159 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { type ArtifactRepository, isMlflowError } from '@flowline/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** Opens a fresh, empty repository for a suite and removes it afterwards. */
+export type RepositoryFactory = () => Promise<{ repository: ArtifactRepository; cleanup(): Promise<void> }>;
+
+/** Paths that must never reach I/O: traversal, encodings of it, absolute paths, backslashes, NUL. */
+export const HOSTILE_PATHS: readonly string[] = [
+  '../escape.txt',
+  'a/../../escape.txt',
+  '..',
+  '%2e%2e/escape.txt',
+  '%2E%2E%2Fescape.txt',
+  '%252e%252e/escape.txt',
+  '%25252e%25252e%25252fescape.txt',
+  '..%2fescape.txt',
+  '..\\escape.txt',
+  'a\\..\\..\\escape.txt',
+  '%5c..%5cescape.txt',
+  '/etc/passwd',
+  '%2fetc%2fpasswd',
+  'C:\\Windows\\win.ini',
+  'c:/windows/win.ini',
+  'file\u0000.txt',
+  'file%00.txt',
+  'new\nline.txt',
+];
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function expectInvalid(promise: Promise<unknown>): Promise<void> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, 'expected the call to be refused').not.toBeNull();
+  expect(isMlflowError(error) ? error.errorCode : error).toBe('INVALID_PARAMETER_VALUE');
+}
+
+/** The artifact-repository conformance suite: run against every `ArtifactRepository` implementation. */
+export function artifactRepositoryConformance(label: string, factory: RepositoryFactory): void {
+  describe(`ArtifactRepository conformance: ${label}`, () => {
+    let repo: ArtifactRepository;
+    let cleanup: () => Promise<void>;
+    let local: string;
+    beforeAll(async () => {
+      ({ repository: repo, cleanup } = await factory());
+      local = await mkdtemp(join(tmpdir(), 'flowline-artifacts-local-'));
+    });
+    afterAll(async () => {
+      await cleanup?.();
+      await rm(local, { recursive: true, force: true });
+    });
+
+    it('writes, lists one level (folders first), reads back and deletes', async () => {
+      await repo.writeArtifact('docs/readme.txt', Readable.from(Buffer.from('hello')));
+      await repo.writeArtifact('docs/deep/nested.json', Readable.from(Buffer.from('{"a":1}')));
+      await repo.writeArtifact('top.bin', Readable.from(Buffer.from([0, 1, 2, 3])));
+      expect(await repo.listArtifacts('docs')).toEqual([
+        { path: 'docs/deep', isDir: true },
+        { path: 'docs/readme.txt', isDir: false, fileSize: 5 },
+      ]);
+      const root = await repo.listArtifacts();
+      expect(root.map((e) => e.path)).toEqual(expect.arrayContaining(['docs', 'top.bin']));
+      const { stream, size } = await repo.openArtifact('docs/deep/nested.json');
+      expect((await collect(stream)).toString()).toBe('{"a":1}');
+      if (size !== undefined) expect(size).toBe(7);
+      await repo.deleteArtifacts('docs/deep');
+      expect(await repo.listArtifacts('docs')).toEqual([
+        { path: 'docs/readme.txt', isDir: false, fileSize: 5 },
+      ]);
+      await repo.deleteArtifacts('docs');
+      await repo.deleteArtifacts('top.bin');
+      expect(await repo.listArtifacts('docs')).toEqual([]);
+    });
+
+    it('logs a file and a folder tree, and downloads both back byte for byte with progress', async () => {
+      const tree = join(local, 'tree');
+      await mkdir(join(tree, 'sub', 'inner'), { recursive: true });
+      const big = randomBytes(3 * 1024 * 1024 + 17);
+      await writeFile(join(tree, 'big.bin'), big);
+      await writeFile(join(tree, 'sub', 'a b ü.txt'), 'spaces and unicode');
+      await writeFile(join(tree, 'sub', 'inner', 'c.csv'), 'x,y\n1,2\n');
+      await writeFile(join(local, 'single.txt'), 'single');
+      await repo.logArtifact(join(local, 'single.txt'), 'one');
+      const progress: number[] = [];
+      await repo.logArtifacts(tree, 'model', { onProgress: (bytes) => progress.push(bytes) });
+      expect(progress.at(-1)).toBe(big.length + 18 + 8);
+      expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+      expect((await repo.listArtifacts('one')).map((e) => e.path)).toEqual(['one/single.txt']);
+      expect((await repo.listArtifacts('model/sub')).map((e) => e.path)).toEqual([
+        'model/sub/inner',
+        'model/sub/a b ü.txt',
+      ]);
+
+      const out = join(local, 'out');
+      const dir = await repo.downloadArtifacts('model', out);
+      expect(
+        createHash('sha256')
+          .update(await readFile(join(dir, 'big.bin')))
+          .digest('hex'),
+      ).toBe(createHash('sha256').update(big).digest('hex'));
+      expect(await readFile(join(dir, 'sub', 'a b ü.txt'), 'utf8')).toBe('spaces and unicode');
+      expect(await readFile(join(dir, 'sub', 'inner', 'c.csv'), 'utf8')).toBe('x,y\n1,2\n');
+      const file = await repo.downloadArtifacts('one/single.txt', join(local, 'out-file'));
+      expect(await readFile(file, 'utf8')).toBe('single');
+    });
+
+    it('streams a large file through without holding it', async () => {
+      const size = 24 * 1024 * 1024;
+      const source = join(local, 'large.bin');
+      const hash = createHash('sha256');
+      const chunk = randomBytes(1024 * 1024);
+      await writeFile(source, '');
+      const { appendFile } = await import('node:fs/promises');
+      for (let i = 0; i < size / chunk.length; i++) {
+        await appendFile(source, chunk);
+        hash.update(chunk);
+      }
+      await repo.writeArtifact('large/large.bin', createReadStream(source), { size });
+      const { stream } = await repo.openArtifact('large/large.bin');
+      const back = createHash('sha256');
+      let length = 0;
+      for await (const part of stream) {
+        back.update(part as Buffer);
+        length += (part as Buffer).length;
+      }
+      expect(length).toBe(size);
+      expect(back.digest('hex')).toBe(hash.digest('hex'));
+    });
+
+    it('answers a missing file with RESOURCE_DOES_NOT_EXIST and a missing folder with an empty listing', async () => {
+      const error = await repo.openArtifact('nope/missing.txt').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isMlflowError(error) ? error.errorCode : error).toBe('RESOURCE_DOES_NOT_EXIST');
+      expect(await repo.listArtifacts('no-such-folder')).toEqual([]);
+    });
+
+    it.each(HOSTILE_PATHS)('refuses %j on every operation, before any I/O', async (path) => {
+      await expectInvalid(repo.writeArtifact(path, Readable.from(Buffer.from('x'))));
+      await expectInvalid(repo.openArtifact(path));
+      await expectInvalid(repo.listArtifacts(path));
+      await expectInvalid(repo.deleteArtifacts(path));
+      await expectInvalid(repo.downloadArtifacts(path, join(local, 'hostile')));
+    });
+  });
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerArtifacts } from './commands/artifacts.js';
 import { registerDb } from './commands/db.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerRuns } from './commands/runs.js';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
   registerServer(program);
   registerExperiments(program);
   registerRuns(program);
+  registerArtifacts(program);
   registerDb(program);
   return program;
 }

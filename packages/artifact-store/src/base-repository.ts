@@ -6,6 +6,18 @@ import { pipeline } from 'node:stream/promises';
 import type { ArtifactRepository, ArtifactStream, FileInfo, TransferOptions } from '@flowline/core';
 import { joinArtifactPath, normalizeArtifactPath } from './path-safety.js';
 
+/** Chunk size for file streams: large chunks cut per-chunk overhead on big transfers (Node's default is 64 KiB). */
+export const STREAM_CHUNK: number = 1024 * 1024;
+
+/** Streams through a progress tap only when someone listens for progress (the tap costs a stage per chunk). */
+export function withProgress(
+  source: Readable,
+  total: number | undefined,
+  options?: TransferOptions,
+): Readable {
+  return options?.onProgress ? source.pipe(progressTap(total, options)) : source;
+}
+
 /** Counts bytes flowing through, reporting progress; adds no buffering. */
 export function progressTap(total: number | undefined, options?: TransferOptions, start = 0): Transform {
   let done = start;
@@ -50,7 +62,10 @@ export abstract class BaseArtifactRepository implements ArtifactRepository {
   async logArtifact(localFile: string, artifactPath?: string, options?: TransferOptions): Promise<void> {
     const target = joinArtifactPath(artifactPath, basename(localFile));
     const { size } = await stat(localFile);
-    await this.writeArtifact(target, createReadStream(localFile), { ...options, size });
+    await this.writeArtifact(target, createReadStream(localFile, { highWaterMark: STREAM_CHUNK }), {
+      ...options,
+      size,
+    });
   }
 
   async logArtifacts(localDir: string, artifactPath?: string, options?: TransferOptions): Promise<void> {
@@ -123,6 +138,9 @@ export abstract class BaseArtifactRepository implements ArtifactRepository {
   async #downloadFile(path: string, local: string, options?: TransferOptions): Promise<void> {
     const { stream, size } = await this.openArtifact(path);
     await mkdir(join(local, '..'), { recursive: true });
-    await pipeline(stream, progressTap(size, options), createWriteStream(local));
+    await pipeline(
+      withProgress(stream, size, options),
+      createWriteStream(local, { highWaterMark: STREAM_CHUNK }),
+    );
   }
 }

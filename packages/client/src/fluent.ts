@@ -1,4 +1,12 @@
-import type { Dataset, Experiment, Run, RunStatus, TrackingStore } from '@flowline/core';
+import type {
+  Dataset,
+  Experiment,
+  FileInfo,
+  Run,
+  RunStatus,
+  TrackingStore,
+  TransferOptions,
+} from '@flowline/core';
 import { type LogMetricOptions, type StartRunOptions, Tracker } from './tracker.js';
 
 // MLflow-style module functions over one shared tracker.
@@ -52,3 +60,39 @@ export const logInput = (
 export const flush = (): Promise<void> => shared.flush();
 /** The store behind the current tracking URI. */
 export const getStore = (): Promise<TrackingStore> => shared.store();
+/** Uploads a local file into the active run's artifacts. */
+export const logArtifact = (
+  localPath: string,
+  artifactPath?: string,
+  options?: TransferOptions & { runId?: string },
+): Promise<void> => shared.logArtifact(localPath, artifactPath, options);
+/** Uploads a local folder into the active run's artifacts. */
+export const logArtifacts = (
+  localDir: string,
+  artifactPath?: string,
+  options?: TransferOptions & { runId?: string },
+): Promise<void> => shared.logArtifacts(localDir, artifactPath, options);
+/** Saves text as an artifact file. */
+export const logText = (text: string, artifactFile: string, options?: { runId?: string }): Promise<void> =>
+  shared.logText(text, artifactFile, options);
+/** Saves an object as a JSON or YAML artifact. */
+export const logDict = (value: unknown, artifactFile: string, options?: { runId?: string }): Promise<void> =>
+  shared.logDict(value, artifactFile, options);
+/** Saves PNG bytes as an image artifact. */
+export const logImage = (
+  png: Uint8Array,
+  artifactFile: string,
+  options?: { runId?: string },
+): Promise<void> => shared.logImage(png, artifactFile, options);
+/** Lists one level of a run's artifacts. */
+export const listArtifacts = (path?: string, options?: { runId?: string }): Promise<FileInfo[]> =>
+  shared.listArtifacts(path, options);
+/** Downloads artifacts of a run or any artifact URI; returns the local path. */
+export const downloadArtifacts = (
+  options?: TransferOptions & {
+    runId?: string;
+    artifactPath?: string;
+    artifactUri?: string;
+    dstPath?: string;
+  },
+): Promise<string> => shared.downloadArtifacts(options);

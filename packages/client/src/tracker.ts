@@ -1,5 +1,7 @@
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import type { FileInfo, TransferOptions } from '@flowline/core';
 import {
   type Dataset,
   type Experiment,
@@ -11,6 +13,13 @@ import {
   type TrackingStore,
   validateMetric,
 } from '@flowline/core';
+import {
+  checkPng,
+  downloadFolder,
+  openArtifactRepository,
+  parseRunsUri,
+  runArtifactRepository,
+} from './artifacts.js';
 import { type HttpOptions, httpOptionsFromEnv } from './http.js';
 import { MetricBuffer, type MetricBufferOptions } from './metric-buffer.js';
 import { DEFAULT_TRACKING_URI, openStore } from './open-store.js';
@@ -272,6 +281,104 @@ export class Tracker {
       ...(options.context ? { [MlflowTags.datasetContext]: options.context } : {}),
     }).map(([key, value]) => ({ key, value }));
     await (await this.store()).logInputs(runId, [{ dataset, tags }]);
+  }
+
+  /** The artifact repository of a run: the given one, the active one, or (for writes) a newly started one. */
+  async #artifacts(runId?: string, write = true) {
+    const store = await this.store();
+    const id = write ? await this.#runId(runId) : (runId ?? this.activeRun()?.info.runId);
+    if (!id)
+      throw MlflowError.invalidParameterValue(
+        'No run to read artifacts from: pass runId, or start a run first.',
+      );
+    const http = { ...httpOptionsFromEnv(this.#env), ...this.#options.http };
+    const { authHeadersFromEnv } = await import('@flowline/core');
+    return runArtifactRepository(id, {
+      store,
+      trackingUri: this.getTrackingUri(),
+      headers: authHeadersFromEnv({}, http),
+    });
+  }
+
+  /** Uploads a local file into the run's artifacts (under `artifactPath`, keeping its name). */
+  async logArtifact(
+    localPath: string,
+    artifactPath?: string,
+    options: TransferOptions & { runId?: string } = {},
+  ): Promise<void> {
+    await (await this.#artifacts(options.runId)).logArtifact(localPath, artifactPath, options);
+  }
+
+  /** Uploads a local folder's contents into the run's artifacts. */
+  async logArtifacts(
+    localDir: string,
+    artifactPath?: string,
+    options: TransferOptions & { runId?: string } = {},
+  ): Promise<void> {
+    await (await this.#artifacts(options.runId)).logArtifacts(localDir, artifactPath, options);
+  }
+
+  /** Saves text as an artifact file, e.g. `logText(report, 'reports/summary.md')`. */
+  async logText(text: string, artifactFile: string, options: { runId?: string } = {}): Promise<void> {
+    const bytes = Buffer.from(text, 'utf8');
+    await (await this.#artifacts(options.runId)).writeArtifact(artifactFile, Readable.from(bytes), {
+      size: bytes.length,
+    });
+  }
+
+  /** Saves an object as JSON, or YAML when the file ends in `.yaml`/`.yml` (as MLflow's `log_dict`). */
+  async logDict(value: unknown, artifactFile: string, options: { runId?: string } = {}): Promise<void> {
+    const yaml = /\.ya?ml$/i.test(artifactFile);
+    const text = yaml ? (await import('yaml')).stringify(value) : `${JSON.stringify(value, null, 2)}\n`;
+    await this.logText(text, artifactFile, options);
+  }
+
+  /** Saves PNG bytes as an image artifact, e.g. `logImage(png, 'plots/loss.png')`. */
+  async logImage(png: Uint8Array, artifactFile: string, options: { runId?: string } = {}): Promise<void> {
+    const bytes = checkPng(png);
+    await (await this.#artifacts(options.runId)).writeArtifact(artifactFile, Readable.from(bytes), {
+      size: bytes.length,
+    });
+  }
+
+  /** One level of the run's artifacts. */
+  async listArtifacts(path?: string, options: { runId?: string } = {}): Promise<FileInfo[]> {
+    return (await this.#artifacts(options.runId, false)).listArtifacts(path);
+  }
+
+  /**
+   * Downloads artifacts to a local folder (a new temporary one by default) and returns the local path:
+   * from a run (`runId` + `artifactPath`), or from any artifact URI (`runs:/…`, `s3://…`, `mlflow-artifacts:/…`).
+   */
+  async downloadArtifacts(
+    options: TransferOptions & {
+      runId?: string;
+      artifactPath?: string;
+      artifactUri?: string;
+      dstPath?: string;
+    } = {},
+  ): Promise<string> {
+    const destination = options.dstPath ?? (await downloadFolder());
+    if (options.artifactUri?.startsWith('runs:')) {
+      const { runId, path } = parseRunsUri(options.artifactUri);
+      return (await this.#artifacts(runId, false)).downloadArtifacts(path, destination, options);
+    }
+    if (options.artifactUri) {
+      // Open the parent and fetch the last segment, which works whether the URI names a file or a folder.
+      const uri = options.artifactUri.replace(/\/+$/, '');
+      const cut = uri.lastIndexOf('/');
+      const store = await this.store();
+      const repository = await openArtifactRepository(uri.slice(0, cut), {
+        store,
+        trackingUri: this.getTrackingUri(),
+      });
+      return repository.downloadArtifacts(decodeURIComponent(uri.slice(cut + 1)), destination, options);
+    }
+    return (await this.#artifacts(options.runId, false)).downloadArtifacts(
+      options.artifactPath ?? '',
+      destination,
+      options,
+    );
   }
 
   /** Sends every buffered metric point and waits; throws if a send failed. */

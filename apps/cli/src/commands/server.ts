@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { DEFAULT_STORE_URI } from '@flowline/db';
 import { startServer } from '@flowline/server';
 import { type Command, Option } from 'commander';
@@ -57,6 +58,8 @@ export function registerServer(program: Command): void {
       async (opts: {
         backendStoreUri: string;
         defaultArtifactRoot?: string;
+        artifactsDestination: string;
+        serveArtifacts: boolean;
         host: string;
         port: number;
         workers: number;
@@ -66,6 +69,10 @@ export function registerServer(program: Command): void {
         await startServer({
           backendStoreUri: opts.backendStoreUri,
           defaultArtifactRoot: opts.defaultArtifactRoot,
+          artifactsDestination: /^[a-z][a-z0-9+.-]+:/i.test(opts.artifactsDestination)
+            ? opts.artifactsDestination
+            : resolve(opts.artifactsDestination),
+          serveArtifacts: process.env.MLFLOW_SERVE_ARTIFACTS === 'false' ? false : opts.serveArtifacts,
           host: opts.host,
           port: opts.port,
           workers: Math.max(1, opts.workers),

@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import {
   type ArtifactStream,
   authHeadersFromEnv,
@@ -7,9 +8,10 @@ import {
   MlflowError,
   type TransferOptions,
 } from '@flowline/core';
-import { BaseArtifactRepository, progressTap } from '../../base-repository.js';
+import { BaseArtifactRepository, withProgress } from '../../base-repository.js';
 import { joinArtifactPath, normalizeArtifactPath } from '../../path-safety.js';
 import { sortListing } from '../local/local-artifact-repository.js';
+import { readText, streamRequest } from './raw-http.js';
 
 /** The tracking server's artifact proxy path. */
 export const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts';
@@ -50,7 +52,7 @@ export function parseProxyUri(uri: string, trackingUri?: string): { base: string
   return { base: `${url.origin}${url.pathname.slice(0, at)}`, prefix: normalizeArtifactPath(prefix) };
 }
 
-async function failure(res: Response, what: string): Promise<MlflowError> {
+async function failure(res: { status: number; text(): Promise<string> }, what: string): Promise<MlflowError> {
   const text = await res.text().catch(() => '');
   try {
     const body = JSON.parse(text) as { error_code?: string; message?: string };
@@ -95,19 +97,18 @@ export class HttpArtifactRepository extends BaseArtifactRepository {
   ): Promise<void> {
     if (normalizeArtifactPath(path) === '')
       throw MlflowError.invalidParameterValue('An artifact needs a file name; the root is a folder.');
-    const body = source.pipe(progressTap(options?.size, options));
-    const res = await this.#fetch(this.#url(path), {
+    const res = await streamRequest(this.#url(path), {
       method: 'PUT',
       headers: {
         ...this.#headers,
         'content-type': 'application/octet-stream',
         ...(options?.size !== undefined ? { 'content-length': String(options.size) } : {}),
       },
-      body: Readable.toWeb(body) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    if (!res.ok) throw await failure(res, `Uploading '${path}'`);
-    await res.arrayBuffer();
+      body: withProgress(source, options?.size, options),
+    });
+    const text = await readText(res);
+    if (!ok(res))
+      throw await failure({ status: res.statusCode ?? 0, text: async () => text }, `Uploading '${path}'`);
   }
 
   async listArtifacts(path?: string): Promise<FileInfo[]> {
@@ -130,13 +131,16 @@ export class HttpArtifactRepository extends BaseArtifactRepository {
   }
 
   async openArtifact(path: string): Promise<ArtifactStream> {
-    const res = await this.#fetch(this.#url(path), { headers: this.#headers });
-    if (!res.ok || !res.body) throw await failure(res, `Downloading '${normalizeArtifactPath(path)}'`);
-    const length = res.headers.get('content-length');
-    return {
-      stream: Readable.fromWeb(res.body as never),
-      size: length === null ? undefined : Number(length),
-    };
+    const res = await streamRequest(this.#url(path), { method: 'GET', headers: this.#headers });
+    if (!ok(res)) {
+      const text = await readText(res);
+      throw await failure(
+        { status: res.statusCode ?? 0, text: async () => text },
+        `Downloading '${normalizeArtifactPath(path)}'`,
+      );
+    }
+    const length = res.headers['content-length'];
+    return { stream: res, size: length === undefined ? undefined : Number(length) };
   }
 
   async deleteArtifacts(path?: string): Promise<void> {
@@ -144,4 +148,8 @@ export class HttpArtifactRepository extends BaseArtifactRepository {
     if (!res.ok) throw await failure(res, `Deleting '${normalizeArtifactPath(path)}'`);
     await res.arrayBuffer();
   }
+}
+
+function ok(res: IncomingMessage): boolean {
+  return (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
 }

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { type ArtifactStream, type FileInfo, MlflowError, type TransferOptions } from '@flowline/core';
-import { BaseArtifactRepository, progressTap } from '../../base-repository.js';
+import { BaseArtifactRepository, STREAM_CHUNK, withProgress } from '../../base-repository.js';
 import { joinArtifactPath, normalizeArtifactPath, resolveInsideRoot } from '../../path-safety.js';
 
 /** The local folder a plain path or `file:` URI names. */
@@ -38,7 +38,10 @@ export class LocalArtifactRepository extends BaseArtifactRepository {
     await mkdir(dirname(target), { recursive: true });
     // Re-check once the folders exist: a symlink created meanwhile must not redirect the write.
     await resolveInsideRoot(this.root, relative);
-    await pipeline(source, progressTap(options?.size, options), createWriteStream(target));
+    await pipeline(
+      withProgress(source, options?.size, options),
+      createWriteStream(target, { highWaterMark: STREAM_CHUNK }),
+    );
   }
 
   async listArtifacts(path?: string): Promise<FileInfo[]> {
@@ -64,7 +67,7 @@ export class LocalArtifactRepository extends BaseArtifactRepository {
     if (!info?.isFile()) {
       throw MlflowError.resourceDoesNotExist(`No artifact file at '${relative}' under ${this.uri}.`);
     }
-    return { stream: createReadStream(file), size: info.size };
+    return { stream: createReadStream(file, { highWaterMark: STREAM_CHUNK }), size: info.size };
   }
 
   async deleteArtifacts(path?: string): Promise<void> {

@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type ArtifactStream, type FileInfo, MlflowError, type TransferOptions } from '@flowline/core';
-import { BaseArtifactRepository, progressTap } from '../../base-repository.js';
+import { BaseArtifactRepository, withProgress } from '../../base-repository.js';
 import { joinArtifactPath, normalizeArtifactPath } from '../../path-safety.js';
 import { sortListing } from '../local/local-artifact-repository.js';
 
@@ -91,7 +91,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
       queueSize: this.#options.queueSize ?? 4,
       leavePartsOnError: false,
     });
-    await Promise.all([pipeline(source, progressTap(options?.size, options), body), upload.done()]);
+    await Promise.all([pipeline(withProgress(source, options?.size, options), body), upload.done()]);
   }
 
   async listArtifacts(path?: string): Promise<FileInfo[]> {

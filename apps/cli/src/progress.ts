@@ -1,0 +1,37 @@
+import type { TransferOptions } from '@flowline/core';
+import { SingleBar } from 'cli-progress';
+
+/** Transfers larger than this show a progress bar (on a terminal, and never with --json). */
+export const PROGRESS_THRESHOLD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A progress bar on stderr for a transfer of `totalBytes`, or nothing for small transfers, scripts
+ * (`--json`) and non-terminals. Call `stop()` when the transfer ends.
+ */
+export function transferProgress(
+  label: string,
+  totalBytes: number,
+  quiet: boolean,
+): TransferOptions & { stop(): void } {
+  if (quiet || totalBytes < PROGRESS_THRESHOLD_BYTES || !process.stderr.isTTY) return { stop() {} };
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const bar = new SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {done}/{all} MB | {speed} MB/s`,
+      stream: process.stderr,
+      hideCursor: true,
+    },
+    undefined,
+  );
+  const started = Date.now();
+  bar.start(totalBytes, 0, { done: '0.0', all: mb(totalBytes), speed: '0.0' });
+  return {
+    onProgress(bytes) {
+      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+      bar.update(bytes, { done: mb(bytes), all: mb(totalBytes), speed: mb(bytes / seconds) });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ArtifactRepository, MlflowError, type TrackingStore } from '@flowline/core';
+
+type ArtifactStoreModule = typeof import('@flowline/artifact-store');
+
+async function artifactStore(): Promise<ArtifactStoreModule> {
+  try {
+    return await import('@flowline/artifact-store');
+  } catch (cause) {
+    throw MlflowError.invalidParameterValue(
+      'Logging and downloading artifacts needs the @flowline/artifact-store package; install it next to @flowline/client.',
+      { cause },
+    );
+  }
+}
+
+/** The repository for an artifact URI; `runs:/` URIs resolve through the store, `mlflow-artifacts:` through the tracking server. */
+export async function openArtifactRepository(
+  uri: string,
+  context: { store: TrackingStore; trackingUri: string; headers?: Record<string, string> },
+): Promise<ArtifactRepository> {
+  const mod = await artifactStore();
+  const target = uri.startsWith('runs:') ? (await mod.resolveRunsUri(uri, context.store)).artifactUri : uri;
+  const http = /^https?:\/\//.test(context.trackingUri)
+    ? { trackingUri: context.trackingUri, headers: context.headers }
+    : undefined;
+  return mod.createArtifactRegistry({ http }).resolve(target);
+}
+
+/** A run's artifact repository. */
+export async function runArtifactRepository(
+  runId: string,
+  context: { store: TrackingStore; trackingUri: string; headers?: Record<string, string> },
+): Promise<ArtifactRepository> {
+  const run = await context.store.getRun(runId);
+  return openArtifactRepository(run.info.artifactUri, context);
+}
+
+/** A fresh local folder for downloads when the caller names none (as MLflow uses a temp dir). */
+export async function downloadFolder(): Promise<string> {
+  const { mkdtemp } = await import('node:fs/promises');
+  return mkdtemp(join(tmpdir(), 'flowline-download-'));
+}
+
+/** Run id and path of a `runs:/<run_id>/<path>` URI. */
+export function parseRunsUri(uri: string): { runId: string; path: string } {
+  const match = /^runs:\/\/?([^/]+)\/?(.*)$/.exec(uri);
+  if (!match)
+    throw MlflowError.invalidParameterValue(`Invalid runs URI '${uri}': expected runs:/<run_id>/<path>.`);
+  return { runId: match[1]!, path: match[2]! };
+}
+
+/** The PNG file signature. */
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Refuses bytes that are not a PNG image, naming what to do. */
+export function checkPng(bytes: Uint8Array): Buffer {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length < 8 || !buffer.subarray(0, 8).equals(PNG)) {
+    throw MlflowError.invalidParameterValue(
+      'logImage takes PNG bytes (starting with the PNG signature); encode the image as PNG first.',
+    );
+  }
+  return buffer;
+}

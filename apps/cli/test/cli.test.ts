@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +233,54 @@ describe('flowline server', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(state.logs).toMatch(/"msg":"stopped"/);
+  });
+
+  it('serves artifacts by default into --artifacts-destination, and not with --no-serve-artifacts', async () => {
+    const served = await startCli(
+      [
+        '--backend-store-uri',
+        `sqlite:///${join(dir, 'art.db')}`,
+        '--artifacts-destination',
+        join(dir, 'dest'),
+      ],
+      /flowline server listening/,
+    );
+    const api = `http://127.0.0.1:${served.port}/api/2.0`;
+    const created = await fetch(`${api}/mlflow/runs/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const runUri = ((await created.json()) as { run: { info: { artifact_uri: string } } }).run.info
+      .artifact_uri;
+    expect(runUri).toMatch(/^mlflow-artifacts:\/0\/[0-9a-f]{32}\/artifacts$/);
+    const put = await fetch(
+      `${api}/mlflow-artifacts/artifacts/${runUri.slice('mlflow-artifacts:/'.length)}/note.txt`,
+      { method: 'PUT', body: 'hi' },
+    );
+    expect(put.status).toBe(200);
+    expect(
+      await readFile(join(dir, 'dest', runUri.slice('mlflow-artifacts:/'.length), 'note.txt'), 'utf8'),
+    ).toBe('hi');
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+
+    const plain = await startCli(
+      ['--backend-store-uri', `sqlite:///${join(dir, 'plain.db')}`, '--no-serve-artifacts'],
+      /flowline server listening/,
+    );
+    const off = await fetch(`http://127.0.0.1:${plain.port}/api/2.0/mlflow-artifacts/artifacts/x.txt`);
+    expect(off.status).toBe(503);
+    const run = await fetch(`http://127.0.0.1:${plain.port}/api/2.0/mlflow/runs/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(((await run.json()) as { run: { info: { artifact_uri: string } } }).run.info.artifact_uri).toMatch(
+      /mlruns\/0\/[0-9a-f]{32}\/artifacts$/,
+    );
+    plain.child.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
   });
 
   it('runs several worker processes on one port with --workers, all stopping on SIGTERM', async () => {

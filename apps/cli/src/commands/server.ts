@@ -25,9 +25,19 @@ export function registerServer(program: Command): void {
     .addOption(
       new Option(
         '--default-artifact-root <uri>',
-        'where new experiments keep artifacts (default ./mlruns)',
+        'where new experiments keep artifacts (default: mlflow-artifacts:/ when serving artifacts, else ./mlruns)',
       ).env('MLFLOW_DEFAULT_ARTIFACT_ROOT'),
     )
+    .addOption(
+      new Option(
+        '--artifacts-destination <uri>',
+        'where the artifact proxy stores files: a folder or s3://bucket/prefix',
+      )
+        .env('MLFLOW_ARTIFACTS_DESTINATION')
+        .default('./mlartifacts'),
+    )
+    .option('--serve-artifacts', 'serve the artifact proxy (the default)', true)
+    .option('--no-serve-artifacts', 'do not serve artifacts; clients use the artifact store directly')
     .addOption(
       new Option('-h, --host <host>', 'interface to bind; 0.0.0.0 exposes the server to the network')
         .env('MLFLOW_HOST')

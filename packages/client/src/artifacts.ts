@@ -43,12 +43,9 @@ export async function downloadFolder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'flowline-download-'));
 }
 
-/** Run id and path of a `runs:/<run_id>/<path>` URI. */
-export function parseRunsUri(uri: string): { runId: string; path: string } {
-  const match = /^runs:\/\/?([^/]+)\/?(.*)$/.exec(uri);
-  if (!match)
-    throw MlflowError.invalidParameterValue(`Invalid runs URI '${uri}': expected runs:/<run_id>/<path>.`);
-  return { runId: match[1]!, path: match[2]! };
+/** Run id and path of a `runs:/<run_id>/<path>` URI (the artifact store's parser, loaded on first use). */
+export async function parseRunsUri(uri: string): Promise<{ runId: string; path: string }> {
+  return (await artifactStore()).parseRunsUri(uri);
 }
 
 /** The PNG file signature. */

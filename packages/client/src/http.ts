@@ -1,4 +1,4 @@
-import { ErrorCode, MlflowError } from '@flowline/core';
+import { authHeadersFromEnv, ErrorCode, errorFromHttpResponse, MlflowError } from '@flowline/core';
 
 /** How the HTTP transport authenticates, retries and times out (MLflow's `MLFLOW_HTTP_*` settings). */
 export interface HttpOptions {
@@ -68,10 +68,7 @@ export class HttpTransport {
       sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     };
     this.#headers = { accept: 'application/json', 'user-agent': 'flowline-client', ...options.headers };
-    if (options.token) this.#headers.authorization = `Bearer ${options.token}`;
-    else if (options.username !== undefined && options.password !== undefined) {
-      this.#headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
-    }
+    Object.assign(this.#headers, authHeadersFromEnv({}, options));
   }
 
   /** The headers sent with every request (including authorization), for transports that must replay them. */
@@ -139,26 +136,5 @@ function describe(error: unknown): string {
 
 async function decodeError(response: Response, method: string, path: string): Promise<MlflowError> {
   const text = await response.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { error_code?: string; message?: string };
-    if (body && typeof body.error_code === 'string') {
-      return new MlflowError(body.error_code as ErrorCode, body.message ?? `${method} ${path} failed`);
-    }
-  } catch {
-    // Not MLflow's JSON: fall through to a code chosen by the status.
-  }
-  const code =
-    response.status === 404
-      ? ErrorCode.ENDPOINT_NOT_FOUND
-      : response.status === 401
-        ? ErrorCode.UNAUTHENTICATED
-        : response.status === 403
-          ? ErrorCode.PERMISSION_DENIED
-          : response.status >= 500
-            ? ErrorCode.INTERNAL_ERROR
-            : ErrorCode.BAD_REQUEST;
-  return new MlflowError(
-    code,
-    `${method} ${path} failed with HTTP ${response.status}: ${text.slice(0, 500)}`,
-  );
+  return errorFromHttpResponse(response.status, text, `${method} ${path}`);
 }

@@ -360,7 +360,7 @@ export class Tracker {
   ): Promise<string> {
     const destination = options.dstPath ?? (await downloadFolder());
     if (options.artifactUri?.startsWith('runs:')) {
-      const { runId, path } = parseRunsUri(options.artifactUri);
+      const { runId, path } = await parseRunsUri(options.artifactUri);
       return (await this.#artifacts(runId, false)).downloadArtifacts(path, destination, options);
     }
     if (options.artifactUri) {

@@ -120,3 +120,32 @@ export function isMlflowError(value: unknown): value is MlflowError {
     typeof (value as { errorCode?: unknown }).errorCode === 'string'
   );
 }
+
+/**
+ * The error an HTTP client should raise for a failed response: MLflow's own `{error_code, message}` when
+ * the body is that JSON, else a code chosen by the status, with `what` and the start of the body.
+ */
+export function errorFromHttpResponse(status: number, bodyText: string, what: string): MlflowError {
+  try {
+    const body = JSON.parse(bodyText) as { error_code?: unknown; message?: unknown };
+    if (body && typeof body.error_code === 'string') {
+      return new MlflowError(
+        body.error_code as ErrorCode,
+        typeof body.message === 'string' ? body.message : `${what} failed`,
+      );
+    }
+  } catch {
+    // Not MLflow's JSON: fall through to a code chosen by the status.
+  }
+  const code =
+    status === 404
+      ? ErrorCode.ENDPOINT_NOT_FOUND
+      : status === 401
+        ? ErrorCode.UNAUTHENTICATED
+        : status === 403
+          ? ErrorCode.PERMISSION_DENIED
+          : status >= 500
+            ? ErrorCode.INTERNAL_ERROR
+            : ErrorCode.BAD_REQUEST;
+  return new MlflowError(code, `${what} failed with HTTP ${status}: ${bodyText.slice(0, 500)}`);
+}

@@ -31,7 +31,7 @@ export {
   VIEW_TYPE_NUMBERS,
   ViewType,
 } from './enums.js';
-export { ErrorCode, httpStatusFor, isMlflowError, MlflowError } from './errors.js';
+export { ErrorCode, errorFromHttpResponse, httpStatusFor, isMlflowError, MlflowError } from './errors.js';
 export { generateRunId, generateUuid } from './ids.js';
 export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';
 export { generateRunName } from './run-names.js';

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { parseRunsUri } from '@flowline/artifact-store';
 import { openArtifactRepository, openStore } from '@flowline/client';
 import {
   type ArtifactRepository,
@@ -139,10 +140,9 @@ export function registerArtifacts(program: Command): void {
         let target: { runId?: string; uri?: string };
         let path = opts.artifactPath ?? '';
         if (opts.artifactUri?.startsWith('runs:')) {
-          const match = /^runs:\/\/?([^/]+)\/?(.*)$/.exec(opts.artifactUri);
-          if (!match) throw MlflowError.invalidParameterValue(`Invalid runs URI '${opts.artifactUri}'.`);
-          target = { runId: match[1] };
-          path = match[2] ?? '';
+          const parsed = parseRunsUri(opts.artifactUri);
+          target = { runId: parsed.runId };
+          path = parsed.path;
         } else if (opts.artifactUri) {
           const uri = opts.artifactUri.replace(/\/+$/, '');
           const cut = uri.lastIndexOf('/');

@@ -4,6 +4,7 @@ import {
   type ArtifactStream,
   authHeadersFromEnv,
   ErrorCode,
+  errorFromHttpResponse,
   type FileInfo,
   MlflowError,
   type TransferOptions,
@@ -53,20 +54,11 @@ export function parseProxyUri(uri: string, trackingUri?: string): { base: string
 }
 
 async function failure(res: { status: number; text(): Promise<string> }, what: string): Promise<MlflowError> {
-  const text = await res.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { error_code?: string; message?: string };
-    if (body.error_code) return new MlflowError(body.error_code as ErrorCode, body.message ?? what);
-  } catch {
-    // Not MLflow's JSON.
-  }
-  const code =
-    res.status === 404
-      ? ErrorCode.RESOURCE_DOES_NOT_EXIST
-      : res.status >= 500
-        ? ErrorCode.INTERNAL_ERROR
-        : ErrorCode.BAD_REQUEST;
-  return new MlflowError(code, `${what} failed with HTTP ${res.status}: ${text.slice(0, 300)}`);
+  const error = errorFromHttpResponse(res.status, await res.text().catch(() => ''), what);
+  // A missing file answers 404 from the proxy: that is a missing resource, not a missing endpoint.
+  return error.errorCode === ErrorCode.ENDPOINT_NOT_FOUND
+    ? MlflowError.resourceDoesNotExist(error.message)
+    : error;
 }
 
 /** Artifacts through a tracking server's proxy (`mlflow-artifacts:` and `http(s)://…/mlflow-artifacts/artifacts/…`). */

@@ -2,8 +2,15 @@
 import { isMlflowError } from '@flowline/core';
 import { CommanderError } from 'commander';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
-import { createProgram } from './program.js';
+import { createProgram, VERSION } from './program.js';
 
+// `--version` is handled here, not as a commander option: `flowline run --version <commit>` is MLflow's
+// flag for the git version to run, and a global --version would swallow it.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(0);
+}
 const program = createProgram();
 try {
   await program.parseAsync(process.argv);

@@ -3,10 +3,12 @@ import { Command } from 'commander';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerDb } from './commands/db.js';
 import { registerExperiments } from './commands/experiments.js';
+import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServer } from './commands/server.js';
 
-const VERSION = (
+/** This CLI's version, printed by `flowline --version`. */
+export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
@@ -14,18 +16,19 @@ const VERSION = (
 export function createProgram(): Command {
   const program = new Command('flowline')
     .description('Flowline: an MLflow-compatible tracking server and tools for Node.js.')
-    .version(VERSION, '--version')
     .option(
       '--tracking-uri <uri>',
       'server (http://…) or store (sqlite:///…, postgresql://…); default $MLFLOW_TRACKING_URI or sqlite:///mlflow.db',
     )
     .option('--json', 'print machine-readable JSON instead of tables', false)
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', '\n`flowline --version` prints the version. Each command has --help.')
     .exitOverride();
   registerServer(program);
   registerExperiments(program);
   registerRuns(program);
   registerArtifacts(program);
+  registerRun(program);
   registerDb(program);
   return program;
 }

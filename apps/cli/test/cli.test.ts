@@ -59,6 +59,11 @@ describe('flowline --help', () => {
     expect(res.stdout).toMatch(/^Usage: flowline/);
   });
 
+  it('prints its version with --version', async () => {
+    const res = await flowline(['--version']);
+    expect(res).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+  });
+
   it('exits 2 with a hint for unknown commands and missing options', async () => {
     const unknown = await flowline(['bogus']);
     expect(unknown.code).toBe(2);

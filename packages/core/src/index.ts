@@ -35,6 +35,12 @@ export { ErrorCode, errorFromHttpResponse, httpStatusFor, isMlflowError, MlflowE
 export { generateRunId, generateUuid } from './ids.js';
 export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';
 export { generateRunName } from './run-names.js';
+export type { FilterValue, RawClause } from './search/filter-parser.js';
+export { parseConjunction, splitIdentifier } from './search/filter-parser.js';
+export type { RawOrderBy } from './search/order-by.js';
+export { parseOrderByItem } from './search/order-by.js';
+export type { IdentifierPart, Token } from './search/tokenizer.js';
+export { tokenize } from './search/tokenizer.js';
 export { MlflowTags } from './tags.js';
 export type {
   CreateExperimentInput,

@@ -1,3 +1,4 @@
+export { compare, likeToGlob } from './compare.js';
 export type {
   Database,
   DatasetsTable,

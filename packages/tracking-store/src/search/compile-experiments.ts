@@ -1,7 +1,7 @@
 import type { LifecycleStage } from '@flowline/core';
+import { compare } from '@flowline/db';
 import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { StoreContext } from '../context.js';
-import { compare } from './compare.js';
 import { parseExperimentFilter, parseExperimentOrderBy } from './experiment-search.js';
 
 /** Builds the experiments query for a filter, order and stages (limit and offset left to the caller). */

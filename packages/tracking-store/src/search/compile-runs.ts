@@ -1,7 +1,7 @@
 import { type LifecycleStage, MlflowTags } from '@flowline/core';
+import { compare } from '@flowline/db';
 import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { StoreContext } from '../context.js';
-import { compare } from './compare.js';
 import { parseRunFilter, type RunClause } from './run-filter.js';
 import { parseRunOrderBy } from './run-order.js';
 

@@ -1,6 +1,4 @@
-import { MlflowError } from '@flowline/core';
-import { parseConjunction, splitIdentifier } from './filter-parser.js';
-import { parseOrderByItem } from './order-by.js';
+import { MlflowError, parseConjunction, parseOrderByItem, splitIdentifier } from '@flowline/core';
 
 /** An experiment search clause. */
 export type ExperimentClause =

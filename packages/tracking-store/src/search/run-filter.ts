@@ -1,5 +1,4 @@
-import { MlflowError } from '@flowline/core';
-import { type FilterValue, parseConjunction, splitIdentifier } from './filter-parser.js';
+import { type FilterValue, MlflowError, parseConjunction, splitIdentifier } from '@flowline/core';
 
 /** A run search clause with MLflow's entity rules applied. */
 export type RunClause =

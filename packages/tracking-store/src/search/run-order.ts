@@ -1,5 +1,4 @@
-import { MlflowError } from '@flowline/core';
-import { parseOrderByItem } from './order-by.js';
+import { MlflowError, parseOrderByItem } from '@flowline/core';
 import {
   type RunNumericAttribute,
   type RunStringAttribute,

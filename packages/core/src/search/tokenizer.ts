@@ -1,4 +1,4 @@
-import { MlflowError } from '@flowline/core';
+import { MlflowError } from '../errors.js';
 
 /** A lexical token of MLflow's search grammar. */
 export type Token =

@@ -1,4 +1,4 @@
-import { MlflowError } from '@flowline/core';
+import { MlflowError } from '../errors.js';
 import { type IdentifierPart, type Token, tokenize } from './tokenizer.js';
 
 /** A comparison value: a number, a string, a list of strings (for IN) or nothing (for IS NULL). */

@@ -1,5 +1,5 @@
-import type { SqlDialectName } from '@flowline/db';
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { SqlDialectName } from './dialect.js';
 
 /** Rewrites a LIKE pattern (`%`, `_`, `\` escapes) as a GLOB pattern, which SQLite matches case-sensitively. */
 export function likeToGlob(pattern: string): string {

@@ -1,4 +1,4 @@
-import { MlflowError } from '@flowline/core';
+import { MlflowError } from '../errors.js';
 import { splitIdentifier } from './filter-parser.js';
 import { tokenize } from './tokenizer.js';
 

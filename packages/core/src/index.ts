@@ -34,6 +34,16 @@ export {
 export { ErrorCode, errorFromHttpResponse, httpStatusFor, isMlflowError, MlflowError } from './errors.js';
 export { generateRunId, generateUuid } from './ids.js';
 export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';
+export type {
+  CreateModelVersionInput,
+  ModelStage,
+  ModelVersion,
+  RegisteredModel,
+  RegistrySearchOptions,
+  RegistryStore,
+  RegistryTag,
+} from './registry-store.js';
+export { MODEL_STAGES } from './registry-store.js';
 export { generateRunName } from './run-names.js';
 export type { FilterValue, RawClause } from './search/filter-parser.js';
 export { parseConjunction, splitIdentifier } from './search/filter-parser.js';

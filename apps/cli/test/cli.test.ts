@@ -235,6 +235,14 @@ describe('flowline server', () => {
     );
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(await health.text()).toBe('OK');
+    const model = await fetch(`http://127.0.0.1:${port}/api/2.0/mlflow/registered-models/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'served-registry' }),
+    });
+    expect(((await model.json()) as { registered_model: { name: string } }).registered_model.name).toBe(
+      'served-registry',
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(state.logs).toMatch(/"msg":"stopped"/);

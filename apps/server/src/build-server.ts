@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TrackingStore } from '@flowline/core';
+import type { RegistryStore, TrackingStore } from '@flowline/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type ArtifactAccess, createArtifactAccess } from './artifact-access.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -8,6 +8,7 @@ import { registerSecurity } from './plugins/security.js';
 import { artifactProxyRoutes } from './routes/artifact-proxy.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { bulkHistoryRoute, metricRoutes } from './routes/metrics.js';
+import { registryRoutes } from './routes/registry.js';
 import { getArtifactRoute, runArtifactRoutes } from './routes/run-artifacts.js';
 import { runRoutes } from './routes/runs.js';
 import { SERVER_VERSION } from './version.js';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Artifact repositories and the proxy destination (default: no proxy; run artifacts read by URI scheme). */
   artifacts?: ArtifactAccess;
+  /** The model registry (registry endpoints answer INVALID_PARAMETER_VALUE without one). */
+  registry?: RegistryStore;
 }
 
 /** The API prefixes MLflow serves: the public API and the one its web UI calls. */
@@ -75,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         await runRoutes(api);
         await metricRoutes(api);
         await runArtifactRoutes(api, { access });
+        await registryRoutes(api, { registry: options.registry ?? null });
         if (prefix.startsWith('/ajax-api')) {
           await bulkHistoryRoute(api);
           await getArtifactRoute(api, { access });

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';
+import { SqlRegistryStore } from '@flowline/registry';
 import { openTrackingStore } from '@flowline/tracking-store';
 import { pino } from 'pino';
 import { createArtifactAccess } from './artifact-access.js';
@@ -8,6 +9,8 @@ import { buildServer } from './build-server.js';
 /** Options of `startServer`, named after MLflow's `mlflow server` flags. */
 export interface StartServerOptions {
   backendStoreUri: string;
+  /** The registry's store (MLflow's `--registry-store-uri`); default: the backend store. */
+  registryStoreUri?: string;
   /** Where new experiments put artifacts; default `mlflow-artifacts:/` when serving artifacts, else `./mlruns`. */
   defaultArtifactRoot?: string;
   /** Serve the artifact proxy (MLflow's `--serve-artifacts`, on by default). */
@@ -46,8 +49,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const defaultArtifactRoot =
     options.defaultArtifactRoot ?? (serve ? 'mlflow-artifacts:/' : resolve('mlruns'));
   const store = await openTrackingStore(options.backendStoreUri, { defaultArtifactRoot });
+  // The registry shares the backend store's database unless told otherwise (MLflow's --registry-store-uri).
+  const registry = await SqlRegistryStore.open(options.registryStoreUri ?? options.backendStoreUri, {
+    sources: {
+      runArtifactUri: async (id) => (await store.getRun(id)).info.artifactUri,
+      managedRoots: [defaultArtifactRoot],
+    },
+  });
   const app = await buildServer({
     store,
+    registry,
     logger,
     corsAllowedOrigins: options.corsAllowedOrigins,
     artifacts: createArtifactAccess(serve ? destination : null),
@@ -67,6 +78,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     closing ??= (async () => {
       logger.info('shutting down: draining requests');
       await app.close();
+      await registry.close();
       await store.close();
       logger.info('stopped');
     })();

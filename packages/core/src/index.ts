@@ -44,6 +44,7 @@ export type {
   RegistryTag,
 } from './registry-store.js';
 export { MODEL_STAGES } from './registry-store.js';
+export { toWireModelVersion, toWireRegisteredModel } from './registry-wire.js';
 export { generateRunName } from './run-names.js';
 export type { FilterValue, RawClause } from './search/filter-parser.js';
 export { parseConjunction, splitIdentifier } from './search/filter-parser.js';

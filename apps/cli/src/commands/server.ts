@@ -29,6 +29,11 @@ export function registerServer(program: Command): void {
       ).env('MLFLOW_DEFAULT_ARTIFACT_ROOT'),
     )
     .addOption(
+      new Option('--registry-store-uri <uri>', 'model registry store (default: the backend store)').env(
+        'MLFLOW_REGISTRY_STORE_URI',
+      ),
+    )
+    .addOption(
       new Option(
         '--artifacts-destination <uri>',
         'where the artifact proxy stores files: a folder or s3://bucket/prefix',
@@ -67,6 +72,7 @@ export function registerServer(program: Command): void {
     .action(
       async (opts: {
         backendStoreUri: string;
+        registryStoreUri?: string;
         defaultArtifactRoot?: string;
         artifactsDestination: string;
         serveArtifacts: boolean;
@@ -78,6 +84,7 @@ export function registerServer(program: Command): void {
       }) => {
         await startServer({
           backendStoreUri: opts.backendStoreUri,
+          registryStoreUri: opts.registryStoreUri,
           defaultArtifactRoot: opts.defaultArtifactRoot,
           artifactsDestination: /^[a-z][a-z0-9+.-]+:/i.test(opts.artifactsDestination)
             ? opts.artifactsDestination

@@ -1,0 +1,39 @@
+// The registry's objects in MLflow's JSON: snake_case, versions as strings, unset fields and empty lists omitted.
+import type { ModelVersion, RegisteredModel, RegistryTag } from './registry-store.js';
+
+const tags = (list: RegistryTag[]) =>
+  list.length > 0 ? list.map((t) => ({ key: t.key, value: t.value })) : undefined;
+
+/** A model version as MLflow's JSON. */
+export function toWireModelVersion(v: ModelVersion): Record<string, unknown> {
+  return {
+    name: v.name,
+    version: v.version,
+    creation_timestamp: v.creationTimestamp ?? undefined,
+    last_updated_timestamp: v.lastUpdatedTimestamp ?? undefined,
+    user_id: v.userId || undefined,
+    current_stage: v.currentStage,
+    description: v.description || undefined,
+    source: v.source || undefined,
+    run_id: v.runId || undefined,
+    status: v.status,
+    status_message: v.statusMessage || undefined,
+    tags: tags(v.tags),
+    run_link: v.runLink || undefined,
+    aliases: v.aliases.length > 0 ? v.aliases : undefined,
+  };
+}
+
+/** A registered model as MLflow's JSON. */
+export function toWireRegisteredModel(m: RegisteredModel): Record<string, unknown> {
+  return {
+    name: m.name,
+    creation_timestamp: m.creationTimestamp ?? undefined,
+    last_updated_timestamp: m.lastUpdatedTimestamp ?? undefined,
+    description: m.description || undefined,
+    latest_versions: m.latestVersions.length > 0 ? m.latestVersions.map(toWireModelVersion) : undefined,
+    tags: tags(m.tags),
+    aliases:
+      m.aliases.length > 0 ? m.aliases.map((a) => ({ alias: a.alias, version: a.version })) : undefined,
+  };
+}

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerDb } from './commands/db.js';
 import { registerExperiments } from './commands/experiments.js';
+import { registerRegistry } from './commands/registry.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServer } from './commands/server.js';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerRuns(program);
   registerArtifacts(program);
   registerRun(program);
+  registerRegistry(program);
   registerDb(program);
   return program;
 }

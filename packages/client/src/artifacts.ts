@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ArtifactRepository, MlflowError, type TrackingStore } from '@flowline/core';
+import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
+import { openRegistry } from './open-store.js';
 
 type ArtifactStoreModule = typeof import('@flowline/artifact-store');
 
@@ -15,12 +16,28 @@ async function artifactStore(): Promise<ArtifactStoreModule> {
   }
 }
 
-/** The repository for an artifact URI; `runs:/` URIs resolve through the store, `mlflow-artifacts:` through the tracking server. */
+/**
+ * The repository for an artifact URI: `runs:/` resolves through the tracking store, `models:/` through the
+ * registry (to the version's source, resolved in turn), `mlflow-artifacts:` through the tracking server.
+ */
 export async function openArtifactRepository(
   uri: string,
-  context: { store: TrackingStore; trackingUri: string; headers?: Record<string, string> },
+  context: {
+    store: TrackingStore;
+    trackingUri: string;
+    headers?: Record<string, string>;
+    registry?: RegistryStore;
+  },
 ): Promise<ArtifactRepository> {
   const mod = await artifactStore();
+  if (uri.startsWith('models:')) {
+    const registry =
+      context.registry ?? (await openRegistry(context.trackingUri, { trackingStore: context.store }));
+    const { resolveModelsUri } = await import('@flowline/registry');
+    const { version, path } = await resolveModelsUri(uri, registry);
+    const source = version.source.replace(/\/+$/, '');
+    return openArtifactRepository(path ? `${source}/${path}` : source, { ...context, registry });
+  }
   const target = uri.startsWith('runs:') ? (await mod.resolveRunsUri(uri, context.store)).artifactUri : uri;
   const http = /^https?:\/\//.test(context.trackingUri)
     ? { trackingUri: context.trackingUri, headers: context.headers }

@@ -96,3 +96,9 @@ export const downloadArtifacts = (
     dstPath?: string;
   },
 ): Promise<string> => shared.downloadArtifacts(options);
+/** Registers a model URI as a new version of a registered model (created if needed). */
+export const registerModel = (
+  modelUri: string,
+  name: string,
+  options?: { tags?: Record<string, string>; description?: string },
+): Promise<import('@flowline/core').ModelVersion> => shared.registerModel(modelUri, name, options);

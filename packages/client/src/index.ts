@@ -18,6 +18,7 @@ export {
   logParam,
   logParams,
   logText,
+  registerModel,
   setExperiment,
   setTag,
   setTags,
@@ -29,7 +30,8 @@ export type { HttpOptions } from './http.js';
 export { HttpTransport, httpOptionsFromEnv, toQueryString } from './http.js';
 export type { MetricBufferOptions } from './metric-buffer.js';
 export { MetricBuffer } from './metric-buffer.js';
-export { DEFAULT_TRACKING_URI, isHttpUri, openStore } from './open-store.js';
+export { DEFAULT_TRACKING_URI, isHttpUri, openRegistry, openStore } from './open-store.js';
+export { RegistryClient } from './registry-client.js';
 export type { LogMetricOptions, StartRunOptions, TrackerOptions } from './tracker.js';
 export { Tracker } from './tracker.js';
 export { TrackingClient } from './tracking-client.js';

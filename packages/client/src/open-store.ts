@@ -37,3 +37,33 @@ export async function openStore(
       'postgresql://… to write to a database directly.',
   );
 }
+
+/**
+ * A `RegistryStore` for a registry URI: `http(s)://` → the REST client; a database URI → the SQL registry in
+ * this process (needs `@flowline/registry`; sources are then checked against `trackingStore`'s runs).
+ */
+export async function openRegistry(
+  uri: string,
+  options: { http?: HttpOptions; trackingStore?: TrackingStore } = {},
+): Promise<import('@flowline/core').RegistryStore> {
+  if (isHttpUri(uri)) {
+    const { RegistryClient } = await import('./registry-client.js');
+    return new RegistryClient(uri, options.http ?? httpOptionsFromEnv());
+  }
+  let mod: typeof import('@flowline/registry');
+  try {
+    mod = await import('@flowline/registry');
+  } catch (cause) {
+    throw MlflowError.invalidParameterValue(
+      `Using the model registry in '${uri}' directly needs the @flowline/registry package. Install it, or point at a tracking server (http://…).`,
+      { cause },
+    );
+  }
+  const tracking = options.trackingStore;
+  return mod.SqlRegistryStore.open(
+    uri,
+    tracking
+      ? { sources: { runArtifactUri: async (id) => (await tracking.getRun(id)).info.artifactUri } }
+      : {},
+  );
+}

@@ -1,16 +1,18 @@
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import type { FileInfo, TransferOptions } from '@flowline/core';
 import {
   type Dataset,
   type Experiment,
+  type FileInfo,
+  isMlflowError,
   MlflowError,
   MlflowTags,
   type Run,
   type RunStatus,
   type RunTag,
   type TrackingStore,
+  type TransferOptions,
   validateMetric,
 } from '@flowline/core';
 import {
@@ -69,6 +71,8 @@ export class Tracker {
   #store: TrackingStore | null = null;
   #storeUri: string | null = null;
   #buffer: MetricBuffer | null = null;
+  #registry: import('@flowline/core').RegistryStore | null = null;
+  #registryUri: string | null = null;
   #experimentId: string | undefined;
   readonly #runs: Run[] = [];
   readonly #options: TrackerOptions;
@@ -363,6 +367,20 @@ export class Tracker {
       const { runId, path } = await parseRunsUri(options.artifactUri);
       return (await this.#artifacts(runId, false)).downloadArtifacts(path, destination, options);
     }
+    if (
+      options.artifactUri?.startsWith('models:') &&
+      !/^models:\/\/?[^/]+\/[^/]+\/./.test(options.artifactUri) &&
+      !/@[\w-]+\/./.test(options.artifactUri)
+    ) {
+      // A whole model (no path inside it): download its folder.
+      const store = await this.store();
+      const repository = await openArtifactRepository(options.artifactUri, {
+        store,
+        trackingUri: this.getTrackingUri(),
+        registry: await this.registry(),
+      });
+      return repository.downloadArtifacts('', destination, options);
+    }
     if (options.artifactUri) {
       // Open the parent and fetch the last segment, which works whether the URI names a file or a folder.
       const uri = options.artifactUri.replace(/\/+$/, '');
@@ -381,6 +399,45 @@ export class Tracker {
     );
   }
 
+  /** The model registry behind the tracking URI (REST for a server, SQL in-process for a database). */
+  async registry(): Promise<import('@flowline/core').RegistryStore> {
+    const store = await this.store();
+    if (this.#registry && this.#registryUri === this.getTrackingUri()) return this.#registry;
+    await this.#registry?.close();
+    const { openRegistry } = await import('./open-store.js');
+    this.#registryUri = this.getTrackingUri();
+    this.#registry = await openRegistry(this.#registryUri, {
+      http: { ...httpOptionsFromEnv(this.#env), ...this.#options.http },
+      trackingStore: store,
+    });
+    return this.#registry;
+  }
+
+  /**
+   * Registers a model as MLflow's `register_model`: creates the registered model when it does not exist,
+   * then a new version whose source is `modelUri` (e.g. `runs:/<run_id>/model`).
+   */
+  async registerModel(
+    modelUri: string,
+    name: string,
+    options: { tags?: Record<string, string>; description?: string } = {},
+  ): Promise<import('@flowline/core').ModelVersion> {
+    const registry = await this.registry();
+    try {
+      await registry.createRegisteredModel({ name });
+    } catch (error) {
+      if (!(isMlflowError(error) && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
+    }
+    const runId = /^runs:\/\/?([^/]+)/.exec(modelUri)?.[1];
+    return registry.createModelVersion({
+      name,
+      source: modelUri,
+      runId,
+      description: options.description,
+      tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })),
+    });
+  }
+
   /** Sends every buffered metric point and waits; throws if a send failed. */
   async flush(): Promise<void> {
     await this.#buffer?.flush();
@@ -395,6 +452,8 @@ export class Tracker {
     try {
       await this.flush();
     } finally {
+      await this.#registry?.close();
+      this.#registry = null;
       await this.#store?.close();
       this.#store = null;
       this.#storeUri = null;

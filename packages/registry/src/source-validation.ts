@@ -61,14 +61,15 @@ export async function validateSource(
     }
     return;
   }
-  if (
-    policy.managedRoots &&
-    policy.managedRoots.length > 0 &&
-    !policy.managedRoots.some((r) => inside(source, r))
-  ) {
+  // With a policy in force (runs known, or managed roots named), anything else is outside what Flowline manages.
+  const roots = policy.managedRoots ?? [];
+  const enforced = policy.runArtifactUri !== undefined || roots.length > 0;
+  if (enforced && !roots.some((r) => inside(source, r))) {
     throw refuse(
       source,
-      `it must point into an artifact location Flowline manages: a run's artifacts (give run_id, or use runs:/<run_id>/<path>) or ${policy.managedRoots.join(', ')}.`,
+      `it must point into an artifact location Flowline manages: a run's artifacts (give run_id, or use runs:/<run_id>/<path>)${
+        roots.length > 0 ? ` or ${roots.join(', ')}` : ''
+      }.`,
     );
   }
 }

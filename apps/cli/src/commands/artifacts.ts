@@ -143,6 +143,13 @@ export function registerArtifacts(program: Command): void {
           const parsed = parseRunsUri(opts.artifactUri);
           target = { runId: parsed.runId };
           path = parsed.path;
+        } else if (
+          opts.artifactUri?.startsWith('models:') &&
+          !/^models:\/\/?([^/@]+@[\w-]+|[^/]+\/[^/]+)\/./.test(opts.artifactUri)
+        ) {
+          // A whole registered model version: download its folder.
+          target = { uri: opts.artifactUri };
+          path = '';
         } else if (opts.artifactUri) {
           const uri = opts.artifactUri.replace(/\/+$/, '');
           const cut = uri.lastIndexOf('/');

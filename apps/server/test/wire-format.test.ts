@@ -206,6 +206,21 @@ describe('runs wire format', () => {
     expect(bad.body.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
 
+  it('soft-deletes and restores runs with {} answers, and refuses writes to a deleted run with 400', async () => {
+    const { runId } = await newRun();
+    expect((await call(app(), 'POST', `${API}/runs/delete`, { run_id: runId })).body).toEqual({});
+    const deleted = await call(app(), 'GET', `${API}/runs/get?run_id=${runId}`);
+    expect(deleted.body.run.info.lifecycle_stage).toBe('deleted');
+    const write = await call(app(), 'POST', `${API}/runs/set-tag`, { run_id: runId, key: 'k', value: 'v' });
+    expect(write).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    expect((await call(app(), 'POST', `${API}/runs/restore`, { run_uuid: runId })).body).toEqual({});
+    expect((await call(app(), 'GET', `${API}/runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage).toBe(
+      'active',
+    );
+    const missing = await call(app(), 'POST', `${API}/runs/delete`, { run_id: 'f'.repeat(32) });
+    expect(missing).toMatchObject({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST' } });
+  });
+
   it('logs single metrics, params and tags, deletes tags, and refuses param changes with 400', async () => {
     const { runId } = await newRun();
     expect(

@@ -33,6 +33,8 @@ export {
 } from './enums.js';
 export { ErrorCode, errorFromHttpResponse, httpStatusFor, isMlflowError, MlflowError } from './errors.js';
 export { generateRunId, generateUuid } from './ids.js';
+export type { ModelsUri } from './models-uri.js';
+export { parseModelsUri, resolveModelsUri } from './models-uri.js';
 export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';
 export type {
   CreateModelVersionInput,

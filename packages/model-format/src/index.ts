@@ -1,3 +1,7 @@
+export type { CustomModel, CustomModelSpec, ModelContext } from './custom-js.js';
+export { CUSTOM_JS_FLAVOR, customJsFlavor, saveCustomModel } from './custom-js.js';
+export type { Flavor, Predictor } from './flavor.js';
+export { FlavorRegistry } from './flavor.js';
 export { saveInputExample } from './input-example.js';
 export type { MLModel, SavedInputExampleInfo } from './mlmodel.js';
 export {
@@ -8,6 +12,14 @@ export {
   utcTimestamp,
   writeMLmodel,
 } from './mlmodel.js';
+export type {
+  LoadedModel,
+  LoadModelContext,
+  LoggedModel,
+  LogModelOptions,
+  SaveModelOptions,
+} from './models.js';
+export { defaultFlavors, loadModel, logModel, saveModel, toRows } from './models.js';
 export { pythonJson } from './python-json.js';
 export type { Row } from './signature/enforce.js';
 export { convertValue, enforceColumns, enforceParams } from './signature/enforce.js';

@@ -1,4 +1,5 @@
-import { MlflowError, type ModelVersion, type RegistryStore } from '@flowline/core';
+import { MlflowError } from './errors.js';
+import type { ModelVersion, RegistryStore } from './registry-store.js';
 
 /** A parsed `models:/` URI: by version, by stage, the latest, or by alias, plus a path inside the model. */
 export type ModelsUri =

@@ -1,0 +1,115 @@
+import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MlflowError } from '@flowline/core';
+import type { Flavor, Predictor } from './flavor.js';
+
+/** The flavor name of custom JS models (the counterpart of MLflow's `PythonModel`). */
+export const CUSTOM_JS_FLAVOR = 'custom_js';
+
+/** What a custom model gets when it loads: the local paths of its artifacts and the model config. */
+export interface ModelContext {
+  artifacts: Record<string, string>;
+  modelConfig: Record<string, unknown>;
+}
+
+/** A user model: `loadContext` once, then `predict` per request. */
+export interface CustomModel {
+  loadContext?(context: ModelContext): Promise<void> | void;
+  predict(
+    context: ModelContext,
+    input: unknown,
+    params?: Record<string, unknown>,
+  ): Promise<unknown> | unknown;
+}
+
+/** How to package a custom model: its code (a module exporting the class), artifacts and npm dependencies. */
+export interface CustomModelSpec {
+  /** The module file that exports the model class (copied into the model so it loads anywhere). */
+  code: string;
+  /** The export holding the class (default: `default`). */
+  exportName?: string;
+  /** More files or folders the code imports, copied beside it. */
+  codePaths?: string[];
+  /** Named files or folders copied into the model's `artifacts/`. */
+  artifacts?: Record<string, string>;
+  /** npm dependencies the code needs (`name@version`), recorded in the model's package.json. */
+  dependencies?: string[];
+  modelConfig?: Record<string, unknown>;
+}
+
+async function copyInto(source: string, targetDir: string): Promise<string> {
+  const absolute = isAbsolute(source) ? source : resolve(source);
+  const info = await stat(absolute).catch(() => null);
+  if (!info) throw MlflowError.invalidParameterValue(`Cannot package '${source}': it does not exist.`);
+  const target = join(targetDir, basename(absolute));
+  await cp(absolute, target, { recursive: true });
+  return basename(absolute);
+}
+
+/** Writes a custom model's payload into a model folder; returns the flavor config for MLmodel. */
+export async function saveCustomModel(dir: string, spec: CustomModelSpec): Promise<Record<string, unknown>> {
+  const codeDir = join(dir, 'code');
+  await mkdir(codeDir, { recursive: true });
+  const entry = await copyInto(spec.code, codeDir);
+  for (const extra of spec.codePaths ?? []) await copyInto(extra, codeDir);
+  const artifacts: Record<string, { path: string; uri: string }> = {};
+  if (spec.artifacts) {
+    await mkdir(join(dir, 'artifacts'), { recursive: true });
+    for (const [name, source] of Object.entries(spec.artifacts)) {
+      const copied = await copyInto(source, join(dir, 'artifacts'));
+      artifacts[name] = { path: `artifacts/${copied}`, uri: source };
+    }
+  }
+  const dependencies = Object.fromEntries(
+    (spec.dependencies ?? []).map((d) => {
+      const at = d.lastIndexOf('@');
+      return at > 0 ? [d.slice(0, at), d.slice(at + 1)] : [d, '*'];
+    }),
+  );
+  await writeFile(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ private: true, type: 'module', dependencies }, null, 2)}\n`,
+  );
+  return {
+    code: `code/${entry}`,
+    export: spec.exportName ?? 'default',
+    artifacts,
+    npm_dependencies: spec.dependencies ?? [],
+    ...(spec.modelConfig ? { model_config: spec.modelConfig } : {}),
+  };
+}
+
+/** Loads custom JS models: imports the packaged code, builds the class, calls `loadContext`. */
+export const customJsFlavor: Flavor = {
+  name: CUSTOM_JS_FLAVOR,
+  async load(dir, config): Promise<Predictor> {
+    const code = String(config.code ?? '');
+    if (!code || code.includes('..'))
+      throw MlflowError.invalidParameterValue('custom_js flavor config needs its code path.');
+    const mod = (await import(pathToFileURL(join(dir, code)).href)) as Record<string, unknown>;
+    const exported = mod[String(config.export ?? 'default')];
+    if (typeof exported !== 'function') {
+      throw MlflowError.invalidParameterValue(
+        `The model code ${code} exports no class named '${String(config.export ?? 'default')}'.`,
+      );
+    }
+    const instance = new (exported as new () => CustomModel)();
+    if (typeof instance.predict !== 'function')
+      throw MlflowError.invalidParameterValue(
+        `The model class in ${code} has no predict(context, input, params) method.`,
+      );
+    const artifacts = Object.fromEntries(
+      Object.entries((config.artifacts as Record<string, { path: string }>) ?? {}).map(([name, a]) => [
+        name,
+        join(dir, a.path),
+      ]),
+    );
+    const context: ModelContext = {
+      artifacts,
+      modelConfig: (config.model_config as Record<string, unknown>) ?? {},
+    };
+    await instance.loadContext?.(context);
+    return { predict: async (input, params) => instance.predict(context, input, params) };
+  },
+};

@@ -1,0 +1,250 @@
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ArtifactRepository,
+  isMlflowError,
+  MlflowError,
+  MlflowTags,
+  type ModelVersion,
+  type RegistryStore,
+  resolveModelsUri,
+  type TrackingStore,
+} from '@flowline/core';
+import { CUSTOM_JS_FLAVOR, type CustomModelSpec, customJsFlavor, saveCustomModel } from './custom-js.js';
+import { FlavorRegistry, type Predictor } from './flavor.js';
+import { saveInputExample } from './input-example.js';
+import { createMLModel, type MLModel, readMLmodel, writeMLmodel } from './mlmodel.js';
+import { enforceColumns, enforceParams, type Row } from './signature/enforce.js';
+import { inferSchema } from './signature/infer.js';
+import type { ModelSignature } from './signature/types.js';
+
+/** The flavors Flowline loads out of the box; register more on your own registry. */
+export function defaultFlavors(): FlavorRegistry {
+  return new FlavorRegistry().register(customJsFlavor);
+}
+
+/** What `saveModel` writes. */
+export interface SaveModelOptions {
+  /** The model folder to create (must not exist or be empty). */
+  path: string;
+  /** A custom JS model (the counterpart of MLflow's `PythonModel`). */
+  custom?: CustomModelSpec;
+  signature?: ModelSignature;
+  /** An example input, saved with the model; the input schema is inferred from it when no signature is given. */
+  inputExample?: unknown;
+  metadata?: Record<string, unknown>;
+  artifactPath?: string;
+  runId?: string;
+}
+
+async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? await folderSize(path) : (await stat(path)).size;
+  }
+  return total;
+}
+
+/** Writes a model folder: the flavor payload, input example, and an MLmodel MLflow can read. */
+export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
+  if (!options.custom)
+    throw MlflowError.invalidParameterValue('saveModel needs a model to save (custom: { code, … }).');
+  const existing = await readdir(options.path).catch(() => null);
+  if (existing && existing.length > 0) {
+    throw MlflowError.resourceAlreadyExists(
+      `Path '${options.path}' already exists and is not empty; choose a new folder for the model.`,
+    );
+  }
+  await mkdir(options.path, { recursive: true });
+  const flavors: MLModel['flavors'] = {
+    [CUSTOM_JS_FLAVOR]: await saveCustomModel(options.path, options.custom),
+  };
+  const info =
+    options.inputExample === undefined
+      ? undefined
+      : await saveInputExample(options.path, options.inputExample);
+  const signature =
+    options.signature ??
+    (options.inputExample === undefined ? undefined : { inputs: inferSchema(options.inputExample) });
+  const model = createMLModel({
+    flavors,
+    ...(options.artifactPath ? { artifactPath: options.artifactPath } : {}),
+    ...(options.runId ? { runId: options.runId } : {}),
+    ...(signature ? { signature } : {}),
+    ...(info ? { savedInputExampleInfo: info } : {}),
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+  });
+  model.modelSizeBytes = await folderSize(options.path);
+  await writeMLmodel(options.path, model);
+  return model;
+}
+
+/** Where `logModel` records the model. */
+export interface LogModelOptions extends Omit<SaveModelOptions, 'path' | 'runId'> {
+  artifactPath: string;
+  runId: string;
+  store: TrackingStore;
+  /** The run's artifact repository. */
+  artifacts: ArtifactRepository;
+  /** Register the logged model under this name (created if needed), as MLflow's `registered_model_name`. */
+  registeredModelName?: string;
+  registry?: RegistryStore;
+}
+
+/** A logged model: where it is, its MLmodel, and the registered version when one was asked for. */
+export interface LoggedModel {
+  modelUri: string;
+  model: MLModel;
+  registeredModelVersion?: ModelVersion;
+}
+
+/**
+ * Saves a model into the run's artifacts under `artifactPath`, records it in the run's
+ * `mlflow.log-model.history` tag, and registers it when `registeredModelName` is given.
+ */
+export async function logModel(options: LogModelOptions): Promise<LoggedModel> {
+  const staging = await mkdtemp(join(tmpdir(), 'flowline-model-'));
+  try {
+    const dir = join(staging, 'model');
+    const model = await saveModel({ ...options, path: dir });
+    await options.artifacts.logArtifacts(dir, options.artifactPath);
+    const run = await options.store.getRun(options.runId);
+    const current = run.data.tags.find((t) => t.key === MlflowTags.logModelHistory)?.value;
+    const history = current ? (JSON.parse(current) as unknown[]) : [];
+    history.push({
+      run_id: options.runId,
+      artifact_path: options.artifactPath,
+      utc_time_created: model.utcTimeCreated,
+      model_uuid: model.modelUuid,
+      flavors: Object.fromEntries(
+        Object.entries(model.flavors).map(([name, { model_config: _c, ...rest }]) => [name, rest]),
+      ),
+    });
+    await options.store.setTag(options.runId, {
+      key: MlflowTags.logModelHistory,
+      value: JSON.stringify(history),
+    });
+    const modelUri = `runs:/${options.runId}/${options.artifactPath}`;
+    if (!options.registeredModelName) return { modelUri, model };
+    if (!options.registry)
+      throw MlflowError.invalidParameterValue('registeredModelName needs a registry store.');
+    try {
+      await options.registry.createRegisteredModel({ name: options.registeredModelName });
+    } catch (error) {
+      if (!(isMlflowError(error) && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
+    }
+    const registeredModelVersion = await options.registry.createModelVersion({
+      name: options.registeredModelName,
+      source: modelUri,
+      runId: options.runId,
+    });
+    return { modelUri, model, registeredModelVersion };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** A loaded model: MLflow's pyfunc for Node. */
+export interface LoadedModel {
+  metadata: MLModel;
+  /** The local folder it was loaded from. */
+  path: string;
+  /** Predicts, after checking and converting the input against the signature (when there is one). */
+  predict(input: unknown, params?: Record<string, unknown>): Promise<unknown>;
+}
+
+/** How `loadModel` reaches remote models. */
+export interface LoadModelContext {
+  /** Opens an artifact repository for a URI (s3://, mlflow-artifacts:, a run's artifact URI, …). */
+  openRepository?: (uri: string) => Promise<ArtifactRepository>;
+  store?: TrackingStore;
+  registry?: RegistryStore;
+  flavors?: FlavorRegistry;
+}
+
+/** Table input in any form MLflow's scoring accepts, as rows. */
+export function toRows(input: unknown): Row[] | null {
+  if (Array.isArray(input) && input.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)))
+    return input as Row[];
+  if (input && typeof input === 'object' && !Array.isArray(input)) {
+    const record = input as Record<string, unknown>;
+    if (Array.isArray(record.columns) && Array.isArray(record.data)) {
+      const columns = record.columns as string[];
+      return (record.data as unknown[][]).map((values) =>
+        Object.fromEntries(columns.map((c, i) => [c, values[i]])),
+      );
+    }
+    const entries = Object.entries(record);
+    if (entries.length > 0 && entries.every(([, v]) => Array.isArray(v))) {
+      const length = (entries[0]![1] as unknown[]).length;
+      return Array.from({ length }, (_, i) =>
+        Object.fromEntries(entries.map(([k, v]) => [k, (v as unknown[])[i]])),
+      );
+    }
+    return [record];
+  }
+  return null;
+}
+
+async function localCopy(
+  uri: string,
+  context: LoadModelContext,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const local = uri.startsWith('file://')
+    ? new URL(uri).pathname
+    : /^[a-z][a-z0-9+.-]*:/i.test(uri)
+      ? null
+      : uri;
+  if (local && (await stat(local).catch(() => null))?.isDirectory())
+    return { dir: local, cleanup: async () => {} };
+  let target = uri;
+  if (uri.startsWith('models:')) {
+    if (!context.registry)
+      throw MlflowError.invalidParameterValue(`Loading '${uri}' needs a model registry.`);
+    const { version, path } = await resolveModelsUri(uri, context.registry);
+    target = path ? `${version.source.replace(/\/+$/, '')}/${path}` : version.source;
+    return localCopy(target, context);
+  }
+  if (uri.startsWith('runs:')) {
+    if (!context.store) throw MlflowError.invalidParameterValue(`Loading '${uri}' needs a tracking store.`);
+    const match = /^runs:\/\/?([^/]+)\/?(.*)$/.exec(uri);
+    const run = await context.store.getRun(match?.[1] ?? '');
+    target = match?.[2] ? `${run.info.artifactUri.replace(/\/+$/, '')}/${match[2]}` : run.info.artifactUri;
+  }
+  if (!context.openRepository)
+    throw MlflowError.invalidParameterValue(`Loading '${uri}' needs a way to open artifact repositories.`);
+  const repository = await context.openRepository(target);
+  const staging = await mkdtemp(join(tmpdir(), 'flowline-load-'));
+  const dir = await repository.downloadArtifacts('', join(staging, 'model'));
+  return { dir, cleanup: () => rm(staging, { recursive: true, force: true }) };
+}
+
+/**
+ * Loads a model from a folder or any model URI (`runs:/`, `models:/<name>/<version|stage|latest>`,
+ * `models:/<name>@<alias>`, or an artifact URI) and returns `{ predict, metadata }`.
+ */
+export async function loadModel(uri: string, context: LoadModelContext = {}): Promise<LoadedModel> {
+  const { dir } = await localCopy(uri, context);
+  const metadata = await readMLmodel(dir);
+  const { flavor, config } = (context.flavors ?? defaultFlavors()).pick(metadata);
+  const predictor: Predictor = await flavor.load(dir, config, metadata);
+  const inputs = metadata.signature?.inputs;
+  return {
+    metadata,
+    path: dir,
+    async predict(input, params) {
+      const checkedParams = enforceParams(params, metadata.signature?.params);
+      if (inputs?.kind === 'columns') {
+        const rows = toRows(input);
+        if (!rows)
+          throw MlflowError.invalidParameterValue(
+            'This model takes a table: rows of records, columns of values, or {columns, data}.',
+          );
+        return predictor.predict(enforceColumns(rows, inputs), checkedParams);
+      }
+      return predictor.predict(input, checkedParams);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createArtifactRegistry } from '@flowline/artifact-store';
+import { SqlRegistryStore } from '@flowline/registry';
+import { SqlTrackingStore } from '@flowline/tracking-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, logModel, parseMLmodel, saveModel } from '../src/index.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+let dir: string;
+let tracking: SqlTrackingStore;
+let registry: SqlRegistryStore;
+const repositories = createArtifactRegistry();
+const example = [
+  { age: 30, income: 50 },
+  { age: 40, income: 80 },
+];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-models-'));
+  const uri = `sqlite:///${join(dir, 'mlflow.db')}`;
+  tracking = await SqlTrackingStore.open(uri, { defaultArtifactRoot: join(dir, 'artifacts') });
+  registry = await SqlRegistryStore.open(uri, {
+    sources: { runArtifactUri: async (id) => (await tracking.getRun(id)).info.artifactUri },
+  });
+  await writeFile(join(dir, 'weights.json'), JSON.stringify({ age: 0.5, income: 0.1 }));
+});
+afterAll(async () => {
+  await registry.close();
+  await tracking.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const spec = (offset = 1) => ({
+  code: fixture('scorer.mjs'),
+  codePaths: [fixture('scorer-helpers.mjs')],
+  artifacts: { weights: join(dir, 'weights.json') },
+  dependencies: ['is-number@7.0.0'],
+  modelConfig: { offset },
+});
+
+describe('custom JS models', () => {
+  it('saves a model folder MLflow can read: MLmodel, code, artifacts, dependencies, input example', async () => {
+    const path = join(dir, 'saved');
+    const model = await saveModel({ path, custom: spec(), inputExample: example, signature: undefined });
+    const text = await readFile(join(path, 'MLmodel'), 'utf8');
+    expect(parseMLmodel(text).flavors.custom_js).toEqual({
+      code: 'code/scorer.mjs',
+      export: 'default',
+      artifacts: { weights: { path: 'artifacts/weights.json', uri: join(dir, 'weights.json') } },
+      npm_dependencies: ['is-number@7.0.0'],
+      model_config: { offset: 1 },
+    });
+    expect(model.signature?.inputs).toEqual({
+      kind: 'columns',
+      columns: [
+        { name: 'age', type: 'long', required: true },
+        { name: 'income', type: 'long', required: true },
+      ],
+    });
+    expect(JSON.parse(await readFile(join(path, 'package.json'), 'utf8')).dependencies).toEqual({
+      'is-number': '7.0.0',
+    });
+    expect(model.modelSizeBytes).toBeGreaterThan(0);
+    await expect(saveModel({ path, custom: spec() })).rejects.toThrow(/not empty/);
+  });
+
+  it('logs to a run, registers it, and loads it in a fresh process by runs:/ and models:/ URIs', async () => {
+    const run = await tracking.createRun({});
+    const artifacts = repositories.resolve(run.info.artifactUri);
+    const logged = await logModel({
+      artifactPath: 'model',
+      runId: run.info.runId,
+      store: tracking,
+      artifacts,
+      custom: spec(),
+      inputExample: example,
+      registeredModelName: 'scorer',
+      registry,
+    });
+    expect(logged.modelUri).toBe(`runs:/${run.info.runId}/model`);
+    expect(logged.registeredModelVersion?.version).toBe('1');
+    const history = JSON.parse(
+      (await tracking.getRun(run.info.runId)).data.tags.find((t) => t.key === 'mlflow.log-model.history')!
+        .value,
+    );
+    expect(history).toEqual([
+      expect.objectContaining({
+        artifact_path: 'model',
+        run_id: run.info.runId,
+        flavors: { custom_js: expect.not.objectContaining({ model_config: expect.anything() }) },
+      }),
+    ]);
+
+    const context = {
+      store: tracking,
+      registry,
+      openRepository: async (uri: string) => repositories.resolve(uri),
+    };
+    const model = await loadModel(logged.modelUri, context);
+    expect(await model.predict(example)).toEqual([21, 29]);
+    expect(await model.predict({ age: [30], income: [50] })).toEqual([21]);
+    await expect(model.predict([{ age: 'old', income: 1 }])).rejects.toThrow(
+      /column age\. Can not safely convert string/,
+    );
+    await expect(model.predict([{ income: 1 }])).rejects.toThrow(/missing inputs \['age'\]/);
+
+    // A fresh process: only the model folder, no test code loaded.
+    const script = `import { loadModel } from '@flowline/model-format';
+      const m = await loadModel(process.argv[1]);
+      console.log(JSON.stringify(await m.predict([{ age: 10, income: 10 }])));`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script, model.path],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    );
+    expect(JSON.parse(stdout)).toEqual([7]);
+
+    await registry.setRegisteredModelAlias('scorer', 'champion', '1');
+    const byAlias = await loadModel('models:/scorer@champion', context);
+    expect(await byAlias.predict(example)).toEqual([21, 29]);
+
+    // A second version with another offset; move the alias, reload, and the new model answers.
+    const run2 = await tracking.createRun({});
+    await logModel({
+      artifactPath: 'model',
+      runId: run2.info.runId,
+      store: tracking,
+      artifacts: repositories.resolve(run2.info.artifactUri),
+      custom: spec(100),
+      inputExample: example,
+      registeredModelName: 'scorer',
+      registry,
+    });
+    await registry.setRegisteredModelAlias('scorer', 'champion', '2');
+    expect(await (await loadModel('models:/scorer@champion', context)).predict(example)).toEqual([120, 128]);
+    expect(await (await loadModel('models:/scorer/1', context)).predict(example)).toEqual([21, 29]);
+  });
+
+  it('refuses models it cannot run, naming the flavors', async () => {
+    const path = join(dir, 'foreign');
+    await saveModel({ path, custom: spec() });
+    const text = await readFile(join(path, 'MLmodel'), 'utf8');
+    await writeFile(join(path, 'MLmodel'), text.replace('custom_js:', 'sklearn:'));
+    await expect(loadModel(path)).rejects.toThrow(/flavors sklearn, and Flowline cannot run any of them/);
+  });
+});

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerDb } from './commands/db.js';
 import { registerExperiments } from './commands/experiments.js';
+import { registerModels } from './commands/models.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
@@ -31,6 +32,7 @@ export function createProgram(): Command {
   registerArtifacts(program);
   registerRun(program);
   registerRegistry(program);
+  registerModels(program);
   registerDb(program);
   return program;
 }

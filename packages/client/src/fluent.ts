@@ -102,3 +102,9 @@ export const registerModel = (
   name: string,
   options?: { tags?: Record<string, string>; description?: string },
 ): Promise<import('@flowline/core').ModelVersion> => shared.registerModel(modelUri, name, options);
+/** Logs a custom JS model into the active run (and registers it with `registeredModelName`). */
+export const logModel = (
+  model: import('@flowline/model-format').CustomModelSpec,
+  artifactPath: string,
+  options?: Parameters<Tracker['logModel']>[2],
+): Promise<import('@flowline/model-format').LoggedModel> => shared.logModel(model, artifactPath, options);

@@ -15,6 +15,7 @@ export {
   logInput,
   logMetric,
   logMetrics,
+  logModel,
   logParam,
   logParams,
   logText,

@@ -438,6 +438,46 @@ export class Tracker {
     });
   }
 
+  /**
+   * Logs a model into the active run's artifacts (MLflow's `log_model`) and, with `registeredModelName`,
+   * registers it. Uses `@flowline/model-format` (an optional peer, loaded on first use).
+   */
+  async logModel(
+    model: import('@flowline/model-format').CustomModelSpec,
+    artifactPath: string,
+    options: {
+      registeredModelName?: string;
+      signature?: import('@flowline/model-format').ModelSignature;
+      inputExample?: unknown;
+      metadata?: Record<string, unknown>;
+      runId?: string;
+    } = {},
+  ): Promise<import('@flowline/model-format').LoggedModel> {
+    let formats: typeof import('@flowline/model-format');
+    try {
+      formats = await import('@flowline/model-format');
+    } catch (cause) {
+      throw MlflowError.invalidParameterValue(
+        'logModel needs the @flowline/model-format package; install it next to @flowline/client.',
+        { cause },
+      );
+    }
+    const runId = await this.#runId(options.runId);
+    const store = await this.store();
+    return formats.logModel({
+      custom: model,
+      artifactPath,
+      runId,
+      store,
+      artifacts: await this.#artifacts(runId),
+      signature: options.signature,
+      inputExample: options.inputExample,
+      metadata: options.metadata,
+      registeredModelName: options.registeredModelName,
+      registry: options.registeredModelName ? await this.registry() : undefined,
+    });
+  }
+
   /** Sends every buffered metric point and waits; throws if a send failed. */
   async flush(): Promise<void> {
     await this.#buffer?.flush();

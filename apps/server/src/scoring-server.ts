@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
+import type { LoadedModel } from '@flowline/model-format';
+import { parse as parseCsv } from 'csv-parse/sync';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { SERVER_VERSION } from './version.js';
+
+/** Options of the scoring server. */
+export interface ScoringServerOptions {
+  model: LoadedModel;
+  logger?: FastifyBaseLogger | boolean;
+  bodyLimit?: number;
+}
+
+const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
+
+function badInput(message: string): MlflowError {
+  return new MlflowError(ErrorCode.BAD_REQUEST, message);
+}
+
+/** The model input and params of an `/invocations` JSON body, by MLflow's scoring protocol. */
+export function parseInvocation(body: unknown): { input: unknown; params?: Record<string, unknown> } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw badInput(
+      `Invalid input. The input must be a JSON dictionary with exactly one of the input fields ${JSON.stringify(INPUT_KEYS)}.`,
+    );
+  }
+  const record = body as Record<string, unknown>;
+  const present = INPUT_KEYS.filter((k) => k in record);
+  if (present.length !== 1) {
+    throw badInput(
+      `Invalid input. The input must be a JSON dictionary with exactly one of the input fields ${JSON.stringify(INPUT_KEYS)}. ` +
+        `Received dictionary with input fields: ${JSON.stringify(Object.keys(record))}. IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. ` +
+        'If you are seeing this error, you are likely using an outdated scoring request format ({"columns": …, "data": …} or a bare list). ' +
+        'Send {"dataframe_split": {"columns": […], "data": [[…]]}} or {"dataframe_records": [{…}]} instead.',
+    );
+  }
+  const key = present[0]!;
+  const value = record[key];
+  const params = record.params as Record<string, unknown> | undefined;
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params)))
+    throw badInput('params must be a JSON object.');
+  if (key === 'dataframe_split') {
+    const split = value as { columns?: unknown; data?: unknown };
+    if (!split || !Array.isArray(split.data))
+      throw badInput('dataframe_split needs "data" (a list of rows) and usually "columns".');
+    const columns = Array.isArray(split.columns)
+      ? (split.columns as string[])
+      : (split.data[0] as unknown[]).map((_, i) => String(i));
+    return {
+      input: (split.data as unknown[][]).map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]]))),
+      params,
+    };
+  }
+  if (key === 'dataframe_records' && !Array.isArray(value))
+    throw badInput('dataframe_records must be a list of row objects.');
+  return { input: value, params };
+}
+
+/** CSV with a header row as records; numeric-looking cells become numbers (as pandas reads them). */
+export function parseCsvInput(text: string): Array<Record<string, unknown>> {
+  let rows: Array<Record<string, string>>;
+  try {
+    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true });
+  } catch (cause) {
+    throw badInput(`Could not read the CSV body: ${(cause as Error).message}`);
+  }
+  return rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [
+        k,
+        v === ''
+          ? null
+          : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)
+            ? Number(v)
+            : v === 'True' || v === 'true'
+              ? true
+              : v === 'False' || v === 'false'
+                ? false
+                : v,
+      ]),
+    ),
+  );
+}
+
+/** JSON-safe predictions: typed arrays become lists, NaN becomes null. */
+function jsonable(value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>, (v) => (typeof v === 'bigint' ? Number(v) : v));
+  return value;
+}
+
+/**
+ * MLflow's scoring server for one loaded model: `GET /ping`, `/health`, `/version`, `POST /invocations`
+ * taking `dataframe_split`, `dataframe_records`, `instances`, `inputs` (+ `params`) as JSON, or CSV, and
+ * answering `{"predictions": …}`; bad input gets MLflow's error JSON, other content types 415.
+ */
+export async function buildScoringServer(options: ScoringServerOptions): Promise<FastifyInstance> {
+  const loggerOption =
+    options.logger === undefined || typeof options.logger === 'boolean'
+      ? { logger: options.logger ?? false }
+      : { loggerInstance: options.logger };
+  const app = Fastify({
+    ...loggerOption,
+    bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
+    genReqId: () => randomUUID(),
+    forceCloseConnections: 'idle',
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error, request, reply) => {
+    if (isMlflowError(error))
+      return reply
+        .status(error.httpStatus === 500 ? 400 : error.httpStatus)
+        .send({ error_code: error.errorCode, message: error.message });
+    if ((error as { statusCode?: number }).statusCode === 413)
+      return reply.status(413).send({ error_code: ErrorCode.RESOURCE_EXHAUSTED, message: error.message });
+    request.log.error({ err: error }, 'prediction failed');
+    return reply.status(400).send({
+      error_code: ErrorCode.BAD_REQUEST,
+      message: `Encountered an unexpected error while evaluating the model: ${error.message}`,
+      stack_trace: error.stack,
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error_code: ErrorCode.ENDPOINT_NOT_FOUND,
+      message: `No endpoint at ${request.method} ${request.url.split('?')[0]}; use POST /invocations.`,
+    }),
+  );
+
+  app.get('/ping', async (_req, reply) => reply.type('text/plain').send('\n'));
+  app.get('/health', async (_req, reply) => reply.type('text/plain').send('\n'));
+  app.get('/version', async (_req, reply) => reply.type('text/plain').send(SERVER_VERSION));
+  app.post('/invocations', async (request, reply) => {
+    const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+    const [type, ...parameters] = contentType.split(';').map((s) => s.trim());
+    const okParams = parameters.every((p) => p === '' || p === 'charset=utf-8');
+    if (!okParams || (type !== 'application/json' && type !== 'text/csv')) {
+      return reply
+        .status(415)
+        .type('text/plain')
+        .send(
+          `This predictor only supports the following content types: ['text/csv', 'application/json'] (charset=utf-8). Got '${contentType}'.`,
+        );
+    }
+    const text = String(request.body ?? '');
+    let input: unknown;
+    let params: Record<string, unknown> | undefined;
+    if (type === 'text/csv') {
+      input = parseCsvInput(text);
+    } else {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (cause) {
+        throw badInput(`Invalid input. Ensure the input is valid JSON: ${(cause as Error).message}`);
+      }
+      ({ input, params } = parseInvocation(body));
+    }
+    const predictions = await options.model.predict(input, params);
+    return { predictions: jsonable(predictions) };
+  });
+  await app.ready();
+  return app;
+}

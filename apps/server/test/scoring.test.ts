@@ -1,0 +1,112 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, saveModel } from '@flowline/model-format';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScoringServer } from '../src/index.js';
+
+let dir: string;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-scoring-'));
+  await writeFile(
+    join(dir, 'model.mjs'),
+    `export default class Doubler {
+      predict(_ctx, rows, params) {
+        if (rows.some((r) => r.x === 13)) throw new Error('unlucky input');
+        return rows.map((r) => r.x * 2 * (params?.factor ?? 1) + (r.label ? 1000 : 0));
+      }
+    }`,
+  );
+  await saveModel({
+    path: join(dir, 'model'),
+    custom: { code: join(dir, 'model.mjs') },
+    signature: {
+      inputs: {
+        kind: 'columns',
+        columns: [
+          { name: 'x', type: 'double', required: true },
+          { name: 'label', type: 'boolean', required: false },
+        ],
+      },
+      params: [{ name: 'factor', type: 'double', default: 1, shape: null }],
+    },
+  });
+  app = await buildScoringServer({ model: await loadModel(join(dir, 'model')) });
+});
+afterAll(async () => {
+  await app.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const invoke = (payload: string, contentType = 'application/json') =>
+  app.inject({ method: 'POST', url: '/invocations', payload, headers: { 'content-type': contentType } });
+
+describe('scoring server', () => {
+  it('answers /ping, /health and /version', async () => {
+    expect((await app.inject({ method: 'GET', url: '/ping' })).body).toBe('\n');
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/version' })).body).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    ['dataframe_split', { dataframe_split: { columns: ['x'], data: [[1], [2.5]] } }],
+    [
+      'dataframe_split with index',
+      { dataframe_split: { index: [0, 1], columns: ['x'], data: [[1], [2.5]] } },
+    ],
+    ['dataframe_records', { dataframe_records: [{ x: 1 }, { x: 2.5 }] }],
+    ['instances', { instances: [{ x: 1 }, { x: 2.5 }] }],
+    ['inputs (columnar)', { inputs: { x: [1, 2.5] } }],
+  ])('takes %s and answers {"predictions": …}', async (_name, body) => {
+    const res = await invoke(JSON.stringify(body));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ predictions: [2, 5] });
+  });
+
+  it('passes params, and takes CSV with a header', async () => {
+    expect(
+      (await invoke(JSON.stringify({ dataframe_records: [{ x: 3 }], params: { factor: 10 } }))).json(),
+    ).toEqual({ predictions: [60] });
+    const csv = await invoke('x,label\n1,True\n2,false\n', 'text/csv');
+    expect(csv.json()).toEqual({ predictions: [1002, 4] });
+    expect((await invoke('{"inputs": {"x": [1]}}', 'application/json; charset=utf-8')).statusCode).toBe(200);
+  });
+
+  it("refuses bad requests with MLflow's errors: 415 for other types, 400 JSON for bad bodies and inputs", async () => {
+    const wrongType = await invoke('x=1', 'application/x-www-form-urlencoded');
+    expect(wrongType.statusCode).toBe(415);
+    expect(wrongType.headers['content-type']).toMatch(/text\/plain/);
+    expect((await invoke('{}', 'application/json; charset=latin-1')).statusCode).toBe(415);
+    const old = await invoke(JSON.stringify({ columns: ['x'], data: [[1]] }));
+    expect(old.statusCode).toBe(400);
+    expect(old.json()).toMatchObject({
+      error_code: 'BAD_REQUEST',
+      message: expect.stringMatching(/scoring protocol has changed in MLflow version 2\.0/),
+    });
+    expect((await invoke(JSON.stringify({ inputs: {}, instances: [] }))).json().error_code).toBe(
+      'BAD_REQUEST',
+    );
+    expect((await invoke('{not json')).json().message).toMatch(/valid JSON/);
+    const schema = await invoke(JSON.stringify({ dataframe_records: [{ x: 'one' }] }));
+    expect(schema.statusCode).toBe(400);
+    expect(schema.json()).toMatchObject({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringMatching(/column x/),
+    });
+    expect(
+      (await invoke(JSON.stringify({ dataframe_records: [{ x: 1 }], params: { unknown: 1 } }))).json()
+        .message,
+    ).toMatch(/Unrecognized params/);
+    const failing = await invoke(JSON.stringify({ dataframe_records: [{ x: 13 }] }));
+    expect(failing.statusCode).toBe(400);
+    expect(failing.json()).toMatchObject({
+      error_code: 'BAD_REQUEST',
+      message: expect.stringMatching(/unlucky input/),
+      stack_trace: expect.any(String),
+    });
+    expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,50 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createArtifactRegistry } from '@flowline/artifact-store';
+import { loadModel } from '@flowline/model-format';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Tracker } from '../src/index.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-client-logmodel-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Tracker.logModel', () => {
+  it('logs a custom model into the active run and registers it under registeredModelName', async () => {
+    const tracker = new Tracker({ trackingUri: `sqlite:///${join(dir, 'mlflow.db')}`, env: {} });
+    const store = await tracker.store();
+    const expId = await store.createExperiment({ name: 'models', artifactLocation: join(dir, 'artifacts') });
+    await writeFile(
+      join(dir, 'tripler.mjs'),
+      'export default class { predict(_c, rows) { return rows.map((r) => r.v * 3); } }',
+    );
+    const run = await tracker.startRun({ experimentId: expId });
+    const logged = await tracker.logModel({ code: join(dir, 'tripler.mjs') }, 'model', {
+      registeredModelName: 'tripler',
+      inputExample: [{ v: 1 }],
+    });
+    await tracker.endRun();
+    expect(logged.modelUri).toBe(`runs:/${run.info.runId}/model`);
+    expect(logged.registeredModelVersion).toMatchObject({
+      name: 'tripler',
+      version: '1',
+      runId: run.info.runId,
+    });
+    expect((await tracker.listArtifacts('model', { runId: run.info.runId })).map((f) => f.path)).toContain(
+      'model/MLmodel',
+    );
+    const repositories = createArtifactRegistry();
+    const model = await loadModel('models:/tripler/1', {
+      store,
+      registry: await tracker.registry(),
+      openRepository: async (uri) => repositories.resolve(uri),
+    });
+    expect(await model.predict([{ v: 2 }])).toEqual([6]);
+    await tracker.close();
+  });
+});

@@ -20,6 +20,8 @@ export type {
   SaveModelOptions,
 } from './models.js';
 export { defaultFlavors, loadModel, logModel, saveModel, toRows } from './models.js';
+export type { OnnxModelSpec } from './onnx.js';
+export { ONNX_FLAVOR, onnxFlavor, saveOnnxModel } from './onnx.js';
 export { pythonJson } from './python-json.js';
 export type { Row } from './signature/enforce.js';
 export { convertValue, enforceColumns, enforceParams } from './signature/enforce.js';

@@ -15,13 +15,14 @@ import { CUSTOM_JS_FLAVOR, type CustomModelSpec, customJsFlavor, saveCustomModel
 import { FlavorRegistry, type Predictor } from './flavor.js';
 import { saveInputExample } from './input-example.js';
 import { createMLModel, type MLModel, readMLmodel, writeMLmodel } from './mlmodel.js';
+import { type OnnxModelSpec, onnxFlavor, saveOnnxModel } from './onnx.js';
 import { enforceColumns, enforceParams, type Row } from './signature/enforce.js';
 import { inferSchema } from './signature/infer.js';
 import type { ModelSignature } from './signature/types.js';
 
 /** The flavors Flowline loads out of the box; register more on your own registry. */
 export function defaultFlavors(): FlavorRegistry {
-  return new FlavorRegistry().register(customJsFlavor);
+  return new FlavorRegistry().register(customJsFlavor).register(onnxFlavor);
 }
 
 /** What `saveModel` writes. */
@@ -30,6 +31,8 @@ export interface SaveModelOptions {
   path: string;
   /** A custom JS model (the counterpart of MLflow's `PythonModel`). */
   custom?: CustomModelSpec;
+  /** An ONNX model (bytes or a file). */
+  onnx?: OnnxModelSpec;
   signature?: ModelSignature;
   /** An example input, saved with the model; the input schema is inferred from it when no signature is given. */
   inputExample?: unknown;
@@ -49,8 +52,10 @@ async function folderSize(dir: string): Promise<number> {
 
 /** Writes a model folder: the flavor payload, input example, and an MLmodel MLflow can read. */
 export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
-  if (!options.custom)
-    throw MlflowError.invalidParameterValue('saveModel needs a model to save (custom: { code, … }).');
+  if (Boolean(options.custom) === Boolean(options.onnx))
+    throw MlflowError.invalidParameterValue(
+      'saveModel needs exactly one model to save: custom: { code, … } or onnx: { model, … }.',
+    );
   const existing = await readdir(options.path).catch(() => null);
   if (existing && existing.length > 0) {
     throw MlflowError.resourceAlreadyExists(
@@ -58,9 +63,9 @@ export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
     );
   }
   await mkdir(options.path, { recursive: true });
-  const flavors: MLModel['flavors'] = {
-    [CUSTOM_JS_FLAVOR]: await saveCustomModel(options.path, options.custom),
-  };
+  const flavors: MLModel['flavors'] = options.custom
+    ? { [CUSTOM_JS_FLAVOR]: await saveCustomModel(options.path, options.custom) }
+    : await saveOnnxModel(options.path, options.onnx as OnnxModelSpec);
   const info =
     options.inputExample === undefined
       ? undefined

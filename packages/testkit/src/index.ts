@@ -12,6 +12,8 @@ export {
   SHARED_TABLES,
   seedMlflowRows,
 } from './mlflow-database.js';
+export type { MlpModel } from './onnx/mlp.js';
+export { createMlpModel, seeded } from './onnx/mlp.js';
 export {
   createTestDatabase,
   prepareTemplateDatabase,

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createMlpModel } from '@flowline/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, saveModel } from '../src/index.js';
+
+const mlp = createMlpModel({ inputs: 4, hidden: 8, outputs: 3, seed: 7 });
+const batch = [
+  [0.1, 0.2, 0.3, 0.4],
+  [1, -1, 0.5, 2],
+];
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-onnx-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function close(actual: unknown, expected: number[][]): void {
+  const a = actual as number[][];
+  expect(a).toHaveLength(expected.length);
+  for (const [i, row] of a.entries()) {
+    for (const [j, v] of row.entries()) expect(v).toBeCloseTo(expected[i]![j]!, 5);
+  }
+}
+
+describe('the onnx flavor', () => {
+  it('saves a generated MLP with a tensor signature and predicts what the network computes', async () => {
+    const path = join(dir, 'mlp');
+    const saved = await saveModel({
+      path,
+      onnx: { model: mlp.bytes },
+      signature: {
+        inputs: { kind: 'tensors', tensors: [{ name: 'input', dtype: 'float32', shape: [-1, 4] }] },
+        outputs: { kind: 'tensors', tensors: [{ name: 'output', dtype: 'float32', shape: [-1, 3] }] },
+      },
+    });
+    expect(saved.flavors.onnx).toMatchObject({ data: 'model.onnx', providers: ['CPUExecutionProvider'] });
+    expect(saved.flavors.python_function).toEqual({ loader_module: 'mlflow.onnx', data: 'model.onnx' });
+    const model = await loadModel(path);
+    close(await model.predict(batch), mlp.reference(batch));
+    close(await model.predict({ input: batch }), mlp.reference(batch));
+    close(await model.predict({ data: Float32Array.from(batch.flat()), dims: [2, 4] }), mlp.reference(batch));
+    close(await model.predict([{ a: 0.1, b: 0.2, c: 0.3, d: 0.4 }]), mlp.reference([batch[0]!]));
+    await expect(model.predict([[1, 2], [3]])).rejects.toThrow(/rectangular list of numbers/);
+    await expect(model.predict([[1, 2, 3]])).rejects.toThrow(/ONNX model refused the input/);
+    await expect(model.predict({ other: batch })).rejects.toThrow(/Missing input tensor 'input'/);
+  });
+
+  it('loads in a fresh process from the folder alone', async () => {
+    const path = join(dir, 'fresh');
+    await saveModel({ path, onnx: { model: mlp.bytes } });
+    const script = `import { loadModel } from '@flowline/model-format';
+      const m = await loadModel(process.argv[1]);
+      console.log(JSON.stringify(await m.predict(${JSON.stringify(batch)})));`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script, path],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+      },
+    );
+    close(JSON.parse(stdout), mlp.reference(batch));
+  });
+
+  it("reads a model folder written by MLflow's Python onnx flavor unchanged", async () => {
+    const path = join(dir, 'from-mlflow');
+    await mkdir(path);
+    await writeFile(join(path, 'model.onnx'), mlp.bytes);
+    await writeFile(
+      join(path, 'MLmodel'),
+      `artifact_path: model
+flavors:
+  onnx:
+    code: null
+    data: model.onnx
+    onnx_version: 1.16.2
+    providers:
+    - CUDAExecutionProvider
+    - CPUExecutionProvider
+  python_function:
+    data: model.onnx
+    env:
+      conda: conda.yaml
+      virtualenv: python_env.yaml
+    loader_module: mlflow.onnx
+    python_version: 3.11.7
+mlflow_version: 2.17.0
+model_size_bytes: ${mlp.bytes.length}
+model_uuid: 0123456789abcdef0123456789abcdef
+run_id: a1b2c3d4e5f60718293a4b5c6d7e8f90
+signature:
+  inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}, "name": "input"}]'
+  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}, "name": "output"}]'
+  params: null
+utc_time_created: '2024-10-01 08:00:00.000000'
+`,
+    );
+    const model = await loadModel(path);
+    expect(model.metadata.mlflowVersion).toBe('2.17.0');
+    close(await model.predict({ input: batch }), mlp.reference(batch));
+  });
+});

@@ -2,6 +2,8 @@ export type { ArtifactAccess } from './artifact-access.js';
 export { createArtifactAccess, repositoryFor } from './artifact-access.js';
 export type { ServerOptions } from './build-server.js';
 export { API_PREFIXES, ARTIFACT_PREFIXES, buildServer } from './build-server.js';
+export type { LlmTask } from './openai-routes.js';
+export { LLM_TASKS, llmTask } from './openai-routes.js';
 export type { ScoringServerOptions } from './scoring-server.js';
 export { buildScoringServer, parseCsvInput, parseInvocation } from './scoring-server.js';
 export type { RunningServer, StartServerOptions } from './start-server.js';

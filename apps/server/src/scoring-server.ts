@@ -3,6 +3,7 @@ import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
 import type { LoadedModel } from '@flowline/model-format';
 import { parse as parseCsv } from 'csv-parse/sync';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { llmTask, registerOpenAiRoutes } from './openai-routes.js';
 import { SERVER_VERSION } from './version.js';
 
 /** Options of the scoring server. */
@@ -10,6 +11,8 @@ export interface ScoringServerOptions {
   model: LoadedModel;
   logger?: FastifyBaseLogger | boolean;
   bodyLimit?: number;
+  /** The name `/v1/models` and OpenAI responses give the model (default: `model`). */
+  modelName?: string;
 }
 
 const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -94,6 +97,7 @@ function jsonable(value: unknown): unknown {
  * MLflow's scoring server for one loaded model: `GET /ping`, `/health`, `/version`, `POST /invocations`
  * taking `dataframe_split`, `dataframe_records`, `instances`, `inputs` (+ `params`) as JSON, or CSV, and
  * answering `{"predictions": …}`; bad input gets MLflow's error JSON, other content types 415.
+ * Models whose MLmodel declares an `llm/v1/*` task also get OpenAI-compatible `/v1/*` endpoints.
  */
 export async function buildScoringServer(options: ScoringServerOptions): Promise<FastifyInstance> {
   const loggerOption =
@@ -162,6 +166,8 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
     const predictions = await options.model.predict(input, params);
     return { predictions: jsonable(predictions) };
   });
+  const task = llmTask(options.model);
+  if (task) await registerOpenAiRoutes(app, options.model, task, options.modelName ?? 'model');
   await app.ready();
   return app;
 }

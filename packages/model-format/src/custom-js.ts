@@ -21,6 +21,12 @@ export interface CustomModel {
     input: unknown,
     params?: Record<string, unknown>,
   ): Promise<unknown> | unknown;
+  /** Optional: yields the prediction in pieces (MLflow's `predict_stream`), e.g. chat tokens. */
+  predictStream?(
+    context: ModelContext,
+    input: unknown,
+    params?: Record<string, unknown>,
+  ): AsyncIterable<unknown>;
 }
 
 /** How to package a custom model: its code (a module exporting the class), artifacts and npm dependencies. */
@@ -110,6 +116,13 @@ export const customJsFlavor: Flavor = {
       modelConfig: (config.model_config as Record<string, unknown>) ?? {},
     };
     await instance.loadContext?.(context);
-    return { predict: async (input, params) => instance.predict(context, input, params) };
+    const predictor: Predictor = {
+      predict: async (input, params) => instance.predict(context, input, params),
+    };
+    if (typeof instance.predictStream === 'function') {
+      const stream = instance.predictStream.bind(instance);
+      predictor.predictStream = (input, params) => stream(context, input, params);
+    }
+    return predictor;
   },
 };

@@ -4,6 +4,8 @@ import type { MLModel } from './mlmodel.js';
 /** What a loaded model offers, whatever its flavor: MLflow's pyfunc `predict`, for Node. */
 export interface Predictor {
   predict(input: unknown, params?: Record<string, unknown>): Promise<unknown>;
+  /** Streams the prediction in pieces (tokens of a chat answer), for models that can. */
+  predictStream?(input: unknown, params?: Record<string, unknown>): AsyncIterable<unknown>;
 }
 
 /** A flavor: how a kind of model is loaded from its folder. Adding one touches no other. */

@@ -158,6 +158,8 @@ export interface LoadedModel {
   path: string;
   /** Predicts, after checking and converting the input against the signature (when there is one). */
   predict(input: unknown, params?: Record<string, unknown>): Promise<unknown>;
+  /** Streams the prediction in pieces; present only when the model's flavor can stream. */
+  predictStream?(input: unknown, params?: Record<string, unknown>): AsyncIterable<unknown>;
 }
 
 /** How `loadModel` reaches remote models. */
@@ -236,20 +238,22 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
   const { flavor, config } = (context.flavors ?? defaultFlavors()).pick(metadata);
   const predictor: Predictor = await flavor.load(dir, config, metadata);
   const inputs = metadata.signature?.inputs;
-  return {
+  const prepare = (input: unknown, params?: Record<string, unknown>) => {
+    const checkedParams = enforceParams(params, metadata.signature?.params);
+    if (inputs?.kind !== 'columns') return [input, checkedParams] as const;
+    const rows = toRows(input);
+    if (!rows)
+      throw MlflowError.invalidParameterValue(
+        'This model takes a table: rows of records, columns of values, or {columns, data}.',
+      );
+    return [enforceColumns(rows, inputs), checkedParams] as const;
+  };
+  const loaded: LoadedModel = {
     metadata,
     path: dir,
-    async predict(input, params) {
-      const checkedParams = enforceParams(params, metadata.signature?.params);
-      if (inputs?.kind === 'columns') {
-        const rows = toRows(input);
-        if (!rows)
-          throw MlflowError.invalidParameterValue(
-            'This model takes a table: rows of records, columns of values, or {columns, data}.',
-          );
-        return predictor.predict(enforceColumns(rows, inputs), checkedParams);
-      }
-      return predictor.predict(input, checkedParams);
-    },
+    predict: async (input, params) => predictor.predict(...prepare(input, params)),
   };
+  const stream = predictor.predictStream?.bind(predictor);
+  if (stream) loaded.predictStream = (input, params) => stream(...prepare(input, params));
+  return loaded;
 }

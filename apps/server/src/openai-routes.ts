@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
+import type { LoadedModel } from '@flowline/model-format';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/** The MLflow tasks that get OpenAI-compatible endpoints. */
+export const LLM_TASKS = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
+export type LlmTask = (typeof LLM_TASKS)[number];
+
+/** The `llm/v1/*` task a model declares in its MLmodel `metadata.task`, if any. */
+export function llmTask(model: LoadedModel): LlmTask | undefined {
+  const task = model.metadata.metadata?.task;
+  return LLM_TASKS.find((t) => t === task);
+}
+
+type Json = Record<string, unknown>;
+
+function badRequest(message: string): MlflowError {
+  return new MlflowError(ErrorCode.BAD_REQUEST, message);
+}
+
+function parseBody(body: unknown): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(body ?? ''));
+  } catch (cause) {
+    throw badRequest(`The request body must be JSON: ${(cause as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw badRequest('The request body must be a JSON object.');
+  return parsed as Json;
+}
+
+/** Fields of an OpenAI request the server handles itself rather than passing to the model. */
+function modelInput(body: Json): Json {
+  const { model: _model, stream: _stream, stream_options: _options, ...rest } = body;
+  return rest;
+}
+
+/** A model may answer with the response object or a one-element list of it (pyfunc style). */
+function single(prediction: unknown): Json {
+  const value = Array.isArray(prediction) && prediction.length === 1 ? prediction[0] : prediction;
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new Error('The model did not return an OpenAI-style response object.');
+  return value as Json;
+}
+
+function validateChat(body: Json): void {
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw badRequest("'messages' must be a non-empty list of {role, content} objects.");
+  for (const [i, m] of messages.entries()) {
+    const message = m as Json | null;
+    if (!message || typeof message !== 'object' || typeof message.role !== 'string')
+      throw badRequest(`messages[${i}] needs a string 'role'.`);
+    if (typeof message.content !== 'string' && !Array.isArray(message.content) && message.content !== null)
+      throw badRequest(`messages[${i}].content must be a string or a list of content parts.`);
+  }
+  checkNumber(body, 'max_tokens', 1);
+  checkNumber(body, 'temperature', 0, 2);
+  checkNumber(body, 'top_p', 0, 1);
+  checkNumber(body, 'n', 1);
+}
+
+function checkNumber(body: Json, key: string, min: number, max = Number.POSITIVE_INFINITY): void {
+  const value = body[key];
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max)
+    throw badRequest(
+      `'${key}' must be a number${Number.isFinite(max) ? ` from ${min} to ${max}` : ` of at least ${min}`}; got ${JSON.stringify(value)}.`,
+    );
+}
+
+/** Embeddings as OpenAI sends them: floats, or little-endian float32 bytes in base64. */
+function encodeEmbedding(vector: number[], format: unknown): number[] | string {
+  if (format !== 'base64') return vector;
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+}
+
+interface StreamShape {
+  object: string;
+  /** The choice of a chunk carrying `text` (chat: a delta; completions: text). */
+  choice(text: string): Json;
+  finish(reason: string): Json;
+}
+
+const CHAT_STREAM: StreamShape = {
+  object: 'chat.completion.chunk',
+  choice: (text) => ({ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }),
+  finish: (reason) => ({ index: 0, delta: {}, finish_reason: reason }),
+};
+const COMPLETION_STREAM: StreamShape = {
+  object: 'text_completion',
+  choice: (text) => ({ index: 0, text, finish_reason: null }),
+  finish: (reason) => ({ index: 0, text: '', finish_reason: reason }),
+};
+
+/**
+ * Sends a model's stream as server-sent events, one chunk per piece. Pieces may be plain strings
+ * (tokens) or whole chunk objects; the server fills in `id`, `object`, `created` and `model`.
+ */
+async function sendStream(
+  reply: FastifyReply,
+  pieces: AsyncIterable<unknown>,
+  shape: StreamShape,
+  modelName: string,
+  prefix: string,
+): Promise<void> {
+  const id = `${prefix}-${randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const iterator = pieces[Symbol.asyncIterator]();
+  // Pull the first piece before committing to a 200, so a failing model still gets an error status.
+  let next = await iterator.next();
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  const send = (data: Json) =>
+    raw.write(
+      `data: ${JSON.stringify({ id, object: shape.object, created, model: modelName, ...data })}\n\n`,
+    );
+  let finished = false;
+  try {
+    while (!next.done) {
+      const piece = next.value;
+      if (typeof piece === 'string') send({ choices: [shape.choice(piece)] });
+      else if (piece && typeof piece === 'object') {
+        const chunk = piece as Json;
+        const choices = chunk.choices as Json[] | undefined;
+        if (choices?.some((c) => c.finish_reason)) finished = true;
+        send(chunk);
+      }
+      next = await iterator.next();
+    }
+    if (!finished) send({ choices: [shape.finish('stop')] });
+  } catch (error) {
+    // Headers are gone; report the failure in the stream the way OpenAI does.
+    raw.write(
+      `data: ${JSON.stringify({ error: { message: (error as Error).message, type: 'server_error' } })}\n\n`,
+    );
+  }
+  raw.end('data: [DONE]\n\n');
+}
+
+/** Pieces of a model without a stream: its whole answer as one piece. */
+async function* wholeAnswer(
+  answer: Promise<Json>,
+  shape: StreamShape,
+  text: (a: Json) => string,
+): AsyncGenerator<unknown> {
+  const value = await answer;
+  yield text(value);
+  const usage = value.usage;
+  const choices = value.choices as Json[] | undefined;
+  const reason = (choices?.[0]?.finish_reason as string | undefined) ?? 'stop';
+  yield { choices: [shape.finish(reason)], ...(usage ? { usage } : {}) };
+}
+
+/**
+ * OpenAI-compatible endpoints for a model whose MLmodel declares an `llm/v1/*` task:
+ * `GET /v1/models` and, by task, `POST /v1/chat/completions` (with `stream: true` as server-sent
+ * events), `/v1/completions` or `/v1/embeddings`. Errors carry both MLflow's `error_code`/`message`
+ * and OpenAI's `error` object, so either kind of client reads them.
+ */
+export async function registerOpenAiRoutes(
+  app: FastifyInstance,
+  model: LoadedModel,
+  task: LlmTask,
+  modelName: string,
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.setErrorHandler((error: Error, request, reply) => {
+      const client = isMlflowError(error) && error.httpStatus < 500;
+      if (!client) request.log.error({ err: error }, 'model request failed');
+      const status = client ? (error as MlflowError).httpStatus : 500;
+      const errorCode = isMlflowError(error) ? error.errorCode : ErrorCode.INTERNAL_ERROR;
+      return reply.status(status).send({
+        error_code: errorCode,
+        message: error.message,
+        error: {
+          message: error.message,
+          type: client ? 'invalid_request_error' : 'server_error',
+          code: errorCode,
+        },
+      });
+    });
+
+    scope.get('/v1/models', async () => ({
+      object: 'list',
+      data: [{ id: modelName, object: 'model', created: 0, owned_by: 'flowline', task }],
+    }));
+
+    if (task === 'llm/v1/chat') {
+      scope.post('/v1/chat/completions', async (request, reply) => {
+        const body = parseBody(request.body);
+        validateChat(body);
+        const input = modelInput(body);
+        if (body.stream === true) {
+          const pieces =
+            model.predictStream?.(input) ??
+            wholeAnswer(model.predict(input).then(single), CHAT_STREAM, (a) => {
+              const message = (a.choices as Json[] | undefined)?.[0]?.message as Json | undefined;
+              return String(message?.content ?? '');
+            });
+          return sendStream(reply, pieces, CHAT_STREAM, modelName, 'chatcmpl');
+        }
+        const answer = single(await model.predict(input));
+        return {
+          id: `chatcmpl-${randomUUID()}`,
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: modelName,
+          ...answer,
+        };
+      });
+    }
+
+    if (task === 'llm/v1/completions') {
+      scope.post('/v1/completions', async (request, reply) => {
+        const body = parseBody(request.body);
+        if (typeof body.prompt !== 'string' && !Array.isArray(body.prompt))
+          throw badRequest("'prompt' must be a string or a list of strings.");
+        checkNumber(body, 'max_tokens', 1);
+        checkNumber(body, 'temperature', 0, 2);
+        const input = modelInput(body);
+        if (body.stream === true) {
+          const pieces =
+            model.predictStream?.(input) ??
+            wholeAnswer(model.predict(input).then(single), COMPLETION_STREAM, (a) =>
+              String((a.choices as Json[] | undefined)?.[0]?.text ?? ''),
+            );
+          return sendStream(reply, pieces, COMPLETION_STREAM, modelName, 'cmpl');
+        }
+        const answer = single(await model.predict(input));
+        return {
+          id: `cmpl-${randomUUID()}`,
+          object: 'text_completion',
+          created: Math.floor(Date.now() / 1000),
+          model: modelName,
+          ...answer,
+        };
+      });
+    }
+
+    if (task === 'llm/v1/embeddings') {
+      scope.post('/v1/embeddings', async (request) => {
+        const body = parseBody(request.body);
+        const texts = typeof body.input === 'string' ? [body.input] : body.input;
+        if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string'))
+          throw badRequest("'input' must be a string or a non-empty list of strings.");
+        const format = body.encoding_format ?? 'float';
+        if (format !== 'float' && format !== 'base64')
+          throw badRequest(`'encoding_format' must be 'float' or 'base64'; got ${JSON.stringify(format)}.`);
+        const prediction = await model.predict({ ...modelInput(body), input: texts });
+        // Either MLflow's embeddings response ({data: [{embedding}], usage}) or a bare list of vectors.
+        const response =
+          Array.isArray(prediction) && Array.isArray(prediction[0])
+            ? { data: prediction }
+            : single(prediction);
+        const data = (response.data as unknown[]).map((entry, index) => {
+          const vector = Array.isArray(entry) ? entry : (entry as Json).embedding;
+          return { object: 'embedding', index, embedding: encodeEmbedding(vector as number[], format) };
+        });
+        return {
+          object: 'list',
+          data,
+          model: modelName,
+          usage: response.usage ?? { prompt_tokens: 0, total_tokens: 0 },
+        };
+      });
+    }
+  });
+}

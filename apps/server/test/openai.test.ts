@@ -1,0 +1,179 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, saveModel } from '@flowline/model-format';
+import type { FastifyInstance } from 'fastify';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScoringServer } from '../src/index.js';
+
+let dir: string;
+const servers: FastifyInstance[] = [];
+
+/** A chat model in the shape of MLflow's ChatModel: echoes the last user message, word by word. */
+const CHAT_MODEL = `
+const words = (messages) => ('You said: ' + messages.at(-1).content).split(/(?<= )/);
+export default class Echo {
+  loadContext(ctx) { this.prefix = ctx.modelConfig.prefix ?? ''; }
+  predict(_ctx, input) {
+    if (input.messages.at(-1).content === 'boom') throw new Error('the model broke');
+    const all = words(input.messages).slice(0, input.max_tokens ?? 1000);
+    return {
+      choices: [{ index: 0, message: { role: 'assistant', content: this.prefix + all.join('') }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: input.messages.length, completion_tokens: all.length, total_tokens: input.messages.length + all.length },
+    };
+  }
+  async *predictStream(_ctx, input) {
+    for (const word of words(input.messages)) yield word;
+  }
+}`;
+
+const COMPLETION_MODEL = `
+export default class Upper {
+  predict(_ctx, input) {
+    return { choices: [{ index: 0, text: String(input.prompt).toUpperCase(), finish_reason: 'length' }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+  }
+}`;
+
+const EMBEDDING_MODEL = `
+export default class Lengths {
+  predict(_ctx, input) { return input.input.map((t) => [t.length, 0.5, -1.25]); }
+}`;
+
+async function serve(name: string, code: string, task?: string): Promise<OpenAI> {
+  await writeFile(join(dir, `${name}.mjs`), code);
+  await saveModel({
+    path: join(dir, name),
+    custom: { code: join(dir, `${name}.mjs`), modelConfig: {} },
+    ...(task ? { metadata: { task } } : {}),
+  });
+  const app = await buildScoringServer({ model: await loadModel(join(dir, name)), modelName: name });
+  servers.push(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+}
+
+let chat: OpenAI;
+let completions: OpenAI;
+let embeddings: OpenAI;
+let plain: OpenAI;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-openai-'));
+  chat = await serve('echo', CHAT_MODEL, 'llm/v1/chat');
+  completions = await serve('upper', COMPLETION_MODEL, 'llm/v1/completions');
+  embeddings = await serve('lengths', EMBEDDING_MODEL, 'llm/v1/embeddings');
+  plain = await serve('plain', EMBEDDING_MODEL);
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('OpenAI-compatible endpoints, through the official openai client', () => {
+  it('lists the served model', async () => {
+    const models = await chat.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['echo']);
+  });
+
+  it('answers a chat completion with usage', async () => {
+    const answer = await chat.chat.completions.create({
+      model: 'echo',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello there friend' },
+      ],
+      max_tokens: 3,
+    });
+    expect(answer.object).toBe('chat.completion');
+    expect(answer.model).toBe('echo');
+    expect(answer.id).toMatch(/^chatcmpl-/);
+    expect(answer.choices[0]?.message).toEqual({ role: 'assistant', content: 'You said: hello ' });
+    expect(answer.usage).toEqual({ prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 });
+  });
+
+  it('streams a chat answer token by token as server-sent events', async () => {
+    const stream = await chat.chat.completions.create({
+      model: 'echo',
+      messages: [{ role: 'user', content: 'one two three' }],
+      stream: true,
+    });
+    const pieces: string[] = [];
+    const reasons: Array<string | null> = [];
+    const ids = new Set<string>();
+    for await (const chunk of stream) {
+      ids.add(chunk.id);
+      expect(chunk.object).toBe('chat.completion.chunk');
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) pieces.push(choice.delta.content);
+      reasons.push(choice?.finish_reason ?? null);
+    }
+    expect(pieces).toEqual(['You ', 'said: ', 'one ', 'two ', 'three']);
+    expect(reasons.at(-1)).toBe('stop');
+    expect(ids.size).toBe(1);
+  });
+
+  it('answers a text completion, streamed or not', async () => {
+    const answer = await completions.completions.create({ model: 'upper', prompt: 'shout' });
+    expect(answer.choices[0]).toMatchObject({ text: 'SHOUT', finish_reason: 'length' });
+    expect(answer.usage?.total_tokens).toBe(2);
+    const stream = await completions.completions.create({ model: 'upper', prompt: 'quiet', stream: true });
+    let text = '';
+    let reason: string | null = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.text ?? '';
+      reason = chunk.choices[0]?.finish_reason ?? reason;
+    }
+    expect(text).toBe('QUIET');
+    expect(reason).toBe('length');
+  });
+
+  it('answers embeddings as floats and as base64 (the client default)', async () => {
+    const floats = await embeddings.embeddings.create({
+      model: 'lengths',
+      input: ['abc', 'hello'],
+      encoding_format: 'float',
+    });
+    expect(floats.data.map((d) => d.embedding)).toEqual([
+      [3, 0.5, -1.25],
+      [5, 0.5, -1.25],
+    ]);
+    const decoded = await embeddings.embeddings.create({ model: 'lengths', input: 'abcd' });
+    expect(decoded.data[0]?.embedding).toEqual([4, 0.5, -1.25]);
+  });
+
+  it('rejects bad requests with a 400 that both OpenAI and MLflow clients can read', async () => {
+    const error = await chat.chat.completions
+      .create({ model: 'echo', messages: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/messages/);
+    const response = await chat
+      .post('/chat/completions', {
+        body: { messages: [{ role: 'user', content: 'x' }], temperature: 7 },
+      })
+      .catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+    expect((response as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((response as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      type: 'invalid_request_error',
+    });
+  });
+
+  it('reports a failing model as a server error, streamed or not', async () => {
+    const error = await chat.chat.completions
+      .create({ model: 'echo', messages: [{ role: 'user', content: 'boom' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((error as Error).message).toMatch(/the model broke/);
+  });
+
+  it("offers no /v1 endpoints for a model without an llm/v1 task, nor other tasks' endpoints", async () => {
+    await expect(plain.models.list()).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(
+      embeddings.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});

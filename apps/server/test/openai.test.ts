@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '@flowline/model-format';
+import { createTinyEncoder, writeModelFiles } from '@flowline/testkit';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,10 @@ async function serve(name: string, code: string, task?: string): Promise<OpenAI>
     custom: { code: join(dir, `${name}.mjs`), modelConfig: {} },
     ...(task ? { metadata: { task } } : {}),
   });
+  return listen(name);
+}
+
+async function listen(name: string): Promise<OpenAI> {
   const app = await buildScoringServer({ model: await loadModel(join(dir, name)), modelName: name });
   servers.push(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -143,6 +148,24 @@ describe('OpenAI-compatible endpoints, through the official openai client', () =
     ]);
     const decoded = await embeddings.embeddings.create({ model: 'lengths', input: 'abcd' });
     expect(decoded.data[0]?.embedding).toEqual([4, 0.5, -1.25]);
+  });
+
+  it('serves a transformers.js embedding model saved with llm/v1/embeddings', async () => {
+    const encoder = createTinyEncoder({ seed: 3 });
+    const source = await writeModelFiles(join(dir, 'encoder-files'), encoder.files);
+    await saveModel({
+      path: join(dir, 'encoder'),
+      transformers: { source, task: 'feature-extraction', inferenceTask: 'llm/v1/embeddings' },
+    });
+    const client = await listen('encoder');
+    const response = await client.embeddings.create({ model: 'encoder', input: ['hello world', 'cat'] });
+    expect(response.data).toHaveLength(2);
+    for (const { embedding } of response.data) {
+      expect(embedding).toHaveLength(encoder.hidden);
+      expect(Math.hypot(...embedding)).toBeCloseTo(1, 5);
+    }
+    expect(response.data[0]!.embedding).not.toEqual(response.data[1]!.embedding);
+    expect(response.usage).toEqual({ prompt_tokens: 7, total_tokens: 7 });
   });
 
   it('rejects bad requests with a 400 that both OpenAI and MLflow clients can read', async () => {

@@ -44,3 +44,10 @@ export {
   signatureFromMLmodel,
   signatureToMLmodel,
 } from './signature/types.js';
+export type { TransformersModelSpec, TransformersTask } from './transformers.js';
+export {
+  saveTransformersModel,
+  TRANSFORMERS_FLAVOR,
+  TRANSFORMERS_TASKS,
+  transformersFlavor,
+} from './transformers.js';

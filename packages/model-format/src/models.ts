@@ -19,10 +19,11 @@ import { type OnnxModelSpec, onnxFlavor, saveOnnxModel } from './onnx.js';
 import { enforceColumns, enforceParams, type Row } from './signature/enforce.js';
 import { inferSchema } from './signature/infer.js';
 import type { ModelSignature } from './signature/types.js';
+import { saveTransformersModel, type TransformersModelSpec, transformersFlavor } from './transformers.js';
 
 /** The flavors Flowline loads out of the box; register more on your own registry. */
 export function defaultFlavors(): FlavorRegistry {
-  return new FlavorRegistry().register(customJsFlavor).register(onnxFlavor);
+  return new FlavorRegistry().register(customJsFlavor).register(onnxFlavor).register(transformersFlavor);
 }
 
 /** What `saveModel` writes. */
@@ -33,6 +34,8 @@ export interface SaveModelOptions {
   custom?: CustomModelSpec;
   /** An ONNX model (bytes or a file). */
   onnx?: OnnxModelSpec;
+  /** A transformers.js pipeline folder and its task. */
+  transformers?: TransformersModelSpec;
   signature?: ModelSignature;
   /** An example input, saved with the model; the input schema is inferred from it when no signature is given. */
   inputExample?: unknown;
@@ -52,9 +55,9 @@ async function folderSize(dir: string): Promise<number> {
 
 /** Writes a model folder: the flavor payload, input example, and an MLmodel MLflow can read. */
 export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
-  if (Boolean(options.custom) === Boolean(options.onnx))
+  if ([options.custom, options.onnx, options.transformers].filter(Boolean).length !== 1)
     throw MlflowError.invalidParameterValue(
-      'saveModel needs exactly one model to save: custom: { code, … } or onnx: { model, … }.',
+      'saveModel needs exactly one model to save: custom: { code, … }, onnx: { model, … } or transformers: { source, task }.',
     );
   const existing = await readdir(options.path).catch(() => null);
   if (existing && existing.length > 0) {
@@ -63,23 +66,33 @@ export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
     );
   }
   await mkdir(options.path, { recursive: true });
-  const flavors: MLModel['flavors'] = options.custom
-    ? { [CUSTOM_JS_FLAVOR]: await saveCustomModel(options.path, options.custom) }
-    : await saveOnnxModel(options.path, options.onnx as OnnxModelSpec);
+  let flavors: MLModel['flavors'];
+  let metadata = options.metadata;
+  let flavorSignature: ModelSignature | undefined;
+  if (options.custom) flavors = { [CUSTOM_JS_FLAVOR]: await saveCustomModel(options.path, options.custom) };
+  else if (options.onnx) flavors = await saveOnnxModel(options.path, options.onnx);
+  else {
+    const saved = await saveTransformersModel(options.path, options.transformers as TransformersModelSpec);
+    flavors = saved.flavors;
+    if (saved.metadata) metadata = { ...saved.metadata, ...options.metadata };
+    flavorSignature = saved.signature;
+  }
   const info =
     options.inputExample === undefined
       ? undefined
       : await saveInputExample(options.path, options.inputExample);
   const signature =
     options.signature ??
-    (options.inputExample === undefined ? undefined : { inputs: inferSchema(options.inputExample) });
+    (options.inputExample === undefined
+      ? flavorSignature
+      : { ...flavorSignature, inputs: inferSchema(options.inputExample) });
   const model = createMLModel({
     flavors,
     ...(options.artifactPath ? { artifactPath: options.artifactPath } : {}),
     ...(options.runId ? { runId: options.runId } : {}),
     ...(signature ? { signature } : {}),
     ...(info ? { savedInputExampleInfo: info } : {}),
-    ...(options.metadata ? { metadata: options.metadata } : {}),
+    ...(metadata ? { metadata } : {}),
   });
   model.modelSizeBytes = await folderSize(options.path);
   await writeMLmodel(options.path, model);

@@ -12,6 +12,8 @@ export {
   SHARED_TABLES,
   seedMlflowRows,
 } from './mlflow-database.js';
+export type { TinyEncoder } from './onnx/encoder.js';
+export { createTinyEncoder, writeModelFiles } from './onnx/encoder.js';
 export type { MlpModel } from './onnx/mlp.js';
 export { createMlpModel, seeded } from './onnx/mlp.js';
 export {

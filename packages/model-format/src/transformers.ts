@@ -1,0 +1,150 @@
+import { cp, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { MlflowError } from '@flowline/core';
+import type { Flavor, Predictor } from './flavor.js';
+import type { ModelSignature } from './signature/types.js';
+
+/** The flavor name of transformers.js pipelines (MLflow's `transformers` flavor, for Node). */
+export const TRANSFORMERS_FLAVOR = 'transformers';
+
+/** The folder inside the model that holds the pipeline's files (MLflow's `model_binary`). */
+const MODEL_BINARY = 'model';
+
+/** Pipeline tasks this flavor saves and loads. */
+export const TRANSFORMERS_TASKS = ['feature-extraction'] as const;
+export type TransformersTask = (typeof TRANSFORMERS_TASKS)[number];
+
+/** How to save a transformers.js pipeline: its local folder and task. */
+export interface TransformersModelSpec {
+  /** A local transformers.js model folder: config.json, tokenizer files, onnx/model*.onnx. */
+  source: string;
+  task: TransformersTask;
+  /** `llm/v1/embeddings` makes the model take and return MLflow's OpenAI-style embeddings schema. */
+  inferenceTask?: 'llm/v1/embeddings';
+  /** Default pipeline options (e.g. `{ pooling: 'mean', normalize: true }`), overridable by params. */
+  modelConfig?: Record<string, unknown>;
+  /** The ONNX weights' dtype suffix to load (`fp32` by default; `q8`, `q4`, `fp16`, …). */
+  dtype?: string;
+}
+
+/** Copies the pipeline folder into the model and returns its flavor config and MLmodel metadata. */
+export async function saveTransformersModel(
+  path: string,
+  spec: TransformersModelSpec,
+): Promise<{
+  flavors: Record<string, Record<string, unknown>>;
+  metadata?: Record<string, unknown>;
+  signature: ModelSignature;
+}> {
+  if (!TRANSFORMERS_TASKS.includes(spec.task))
+    throw MlflowError.invalidParameterValue(
+      `The transformers flavor saves tasks ${TRANSFORMERS_TASKS.join(', ')}; got '${spec.task}'.`,
+    );
+  const source = resolve(spec.source);
+  const config = await readFile(join(source, 'config.json'), 'utf8').catch(() => null);
+  if (config === null)
+    throw MlflowError.invalidParameterValue(
+      `${source} is not a transformers.js model folder: it has no config.json.`,
+    );
+  if (!(await stat(join(source, 'tokenizer.json')).catch(() => null)))
+    throw MlflowError.invalidParameterValue(
+      `${source} has no tokenizer.json; save the tokenizer with the model.`,
+    );
+  await cp(source, join(path, MODEL_BINARY), { recursive: true });
+  const modelType = (JSON.parse(config) as { model_type?: string }).model_type;
+  const { version } = (await import('@huggingface/transformers')).env;
+  return {
+    flavors: {
+      [TRANSFORMERS_FLAVOR]: {
+        task: spec.task,
+        ...(spec.inferenceTask ? { inference_task: spec.inferenceTask } : {}),
+        instance_type: 'FeatureExtractionPipeline',
+        pipeline_model_type: modelType ?? null,
+        source_model_name: source,
+        framework: 'onnx',
+        components: ['tokenizer'],
+        model_binary: MODEL_BINARY,
+        dtype: spec.dtype ?? 'fp32',
+        transformers_js_version: version,
+        ...(spec.modelConfig ? { model_config: spec.modelConfig } : {}),
+      },
+    },
+    ...(spec.inferenceTask ? { metadata: { task: spec.inferenceTask } } : {}),
+    // The pipeline options a request may override, with the saved defaults (as MLflow infers them).
+    signature: {
+      params: [
+        { name: 'pooling', type: 'string', default: spec.modelConfig?.pooling ?? 'mean', shape: null },
+        { name: 'normalize', type: 'boolean', default: spec.modelConfig?.normalize ?? true, shape: null },
+      ],
+    },
+  };
+}
+
+type Pipeline = ((texts: string[], options: Record<string, unknown>) => Promise<{ tolist(): number[][] }>) & {
+  tokenizer: (
+    texts: string[],
+    options: Record<string, unknown>,
+  ) => { attention_mask: { tolist(): number[][] } };
+};
+
+function texts(input: unknown): string[] {
+  const values =
+    typeof input === 'string'
+      ? [input]
+      : Array.isArray(input)
+        ? input.map((row) =>
+            row && typeof row === 'object' && !Array.isArray(row) ? Object.values(row)[0] : row,
+          )
+        : null;
+  if (!values || values.length === 0 || !values.every((v) => typeof v === 'string'))
+    throw MlflowError.invalidParameterValue(
+      'This model takes text: a string, a list of strings, or rows with one text column.',
+    );
+  return values as string[];
+}
+
+/**
+ * Loads transformers.js pipelines from the model folder, offline (remote models are switched off), with
+ * onnxruntime-node on CPU. `feature-extraction` returns one vector per text (mean-pooled and normalized
+ * unless `pooling` / `normalize` say otherwise); with `inference_task: llm/v1/embeddings` it takes
+ * `{input}` and answers MLflow's embeddings response with `usage` token counts.
+ */
+export const transformersFlavor: Flavor = {
+  name: TRANSFORMERS_FLAVOR,
+  async load(dir, config): Promise<Predictor> {
+    const task = config.task as string;
+    if (!TRANSFORMERS_TASKS.includes(task as TransformersTask))
+      throw MlflowError.invalidParameterValue(
+        `This transformers model's task '${task}' cannot run in Flowline; supported: ${TRANSFORMERS_TASKS.join(', ')}.`,
+      );
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    const folder = join(dir, String(config.model_binary ?? MODEL_BINARY));
+    const pipe = (await pipeline(task as 'feature-extraction', folder, {
+      dtype: String(config.dtype ?? 'fp32') as 'fp32',
+      device: 'cpu',
+    })) as unknown as Pipeline;
+    const defaults = { pooling: 'mean', normalize: true, ...(config.model_config as object) };
+    const embed = async (values: string[], params?: Record<string, unknown>) =>
+      (await pipe(values, { ...defaults, ...params })).tolist();
+    if (config.inference_task !== 'llm/v1/embeddings')
+      return { predict: (input, params) => embed(texts(input), params) };
+    return {
+      async predict(input, params) {
+        const request = (input ?? {}) as { input?: unknown };
+        const values = texts(request.input);
+        const vectors = await embed(values, params);
+        const tokens = pipe
+          .tokenizer(values, { padding: true })
+          .attention_mask.tolist()
+          .flat()
+          .reduce((a, b) => a + Number(b), 0);
+        return {
+          object: 'list',
+          data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        };
+      },
+    };
+  },
+};

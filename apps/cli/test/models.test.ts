@@ -37,9 +37,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function serve(uri: string): Promise<{ url: string; stop(): Promise<number | null> }> {
+async function serve(
+  uri: string,
+  extra: string[] = [],
+): Promise<{ url: string; logs(): string; stop(): Promise<number | null> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'models', 'serve', '-m', uri, '-p', String(port)], {
+  const child = spawn(process.execPath, [bin, 'models', 'serve', '-m', uri, '-p', String(port), ...extra], {
     env: { ...process.env, ...env },
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,6 +56,7 @@ async function serve(uri: string): Promise<{ url: string; stop(): Promise<number
   if (!logs.includes('scoring server listening')) throw new Error(`serve did not start: ${logs}`);
   return {
     url: `http://127.0.0.1:${port}`,
+    logs: () => logs,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;
@@ -111,6 +115,30 @@ describe('flowline models', () => {
     const second = await serve('models:/adder@champion');
     expect(await call(second.url)).toEqual({ predictions: [101, 102] });
     expect(await second.stop()).toBe(0);
+  });
+
+  it('serves with --workers 2 (node:cluster) and rejects --workers 0', async () => {
+    const server = await serve('models:/adder/1', ['--workers', '2']);
+    const listening = server
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"worker listening"'));
+    expect(listening).toHaveLength(2);
+    expect(await (await fetch(`${server.url}/ping`)).text()).toBe('\n');
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${server.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dataframe_records: [{ x: i }] }),
+      });
+      expect(await res.json()).toEqual({ predictions: [i] });
+    }
+    expect(await server.stop()).toBe(0);
+    for (const bad of ['0', '-1', 'two']) {
+      const result = await flowline(['models', 'serve', '-m', 'models:/adder/1', '--workers', bad]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/workers must be a positive whole number/);
+    }
   });
 
   it('scores files with models predict, as JSON or CSV, to stdout or a file', async () => {

@@ -1,9 +1,10 @@
+import cluster, { type Worker } from 'node:cluster';
 import { readFile, writeFile } from 'node:fs/promises';
 import { openArtifactRepository, openRegistry, openStore } from '@flowline/client';
 import { authHeadersFromEnv, MlflowError } from '@flowline/core';
 import { type LoadedModel, loadModel } from '@flowline/model-format';
 import { buildScoringServer, parseCsvInput, parseInvocation } from '@flowline/server';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { trackingUri } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
@@ -58,15 +59,24 @@ export function registerModels(program: Command): void {
     )
     .addOption(new Option('-h, --host <host>', 'interface to bind').default('127.0.0.1'))
     .addOption(new Option('-p, --port <port>', 'port to listen on').default('5000'))
-    .action(async (opts: { modelUri: string; host: string; port: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .addOption(
+      new Option('-w, --workers <n>', 'worker processes serving the model on the same port')
+        .default(1)
+        .argParser(positiveInt('workers')),
+    )
+    .action(async (opts: { modelUri: string; host: string; port: string; workers: number }, cmd: Command) => {
       const logger = pino({ level: 'info' });
+      if (opts.workers > 1 && cluster.isPrimary) {
+        servePrimary(opts, logger);
+        return;
+      }
+      const g = cmd.optsWithGlobals<GlobalOptions>();
       const { model, close } = await load(opts.modelUri, g);
       const app = await buildScoringServer({ model, logger });
       const url = await app.listen({ host: opts.host, port: Number(opts.port) });
       logger.info(
         { url, model: opts.modelUri, flavors: Object.keys(model.metadata.flavors) },
-        'scoring server listening',
+        cluster.isWorker ? 'scoring server worker listening' : 'scoring server listening',
       );
       const stop = async () => {
         await app.close();
@@ -117,6 +127,86 @@ export function registerModels(program: Command): void {
         }
       },
     );
+}
+
+/** A commander parser for a whole number of at least 1. */
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value.trim());
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive whole number (1 or more), got '${value}'.`);
+    return n;
+  };
+}
+
+/**
+ * `models serve --workers n` (n > 1) in the cluster primary: loads nothing, forks n workers that each load
+ * the model and listen on the same host and port (the CLI runs again in each, as a cluster worker), logs
+ * once all are up, replaces a worker that dies after it was serving, and stops them all on SIGINT/SIGTERM.
+ * A worker that dies before it ever listened (the model failed to load, the port is taken) stops the lot
+ * with exit status 1 instead of being restarted in a loop.
+ */
+function servePrimary(opts: { modelUri: string; host: string; workers: number }, logger: pino.Logger): void {
+  const serving = new WeakSet<Worker>();
+  let up = false;
+  let stopping = false;
+  const fork = () => cluster.fork();
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const running = Object.values(cluster.workers ?? {}).filter(
+      (w): w is Worker => Boolean(w) && !w?.isDead(),
+    );
+    logger.info({ workers: running.length }, 'stopping workers');
+    Promise.all(
+      running.map(
+        (w) =>
+          new Promise<void>((done) => {
+            w.once('exit', () => done());
+            w.kill('SIGTERM');
+          }),
+      ),
+    ).then(() => {
+      logger.info('stopped');
+      process.exit(code);
+    });
+  };
+  cluster.on('listening', (worker, address) => {
+    serving.add(worker);
+    logger.info({ worker: worker.id, pid: worker.process.pid }, 'worker listening');
+    const listening = Object.values(cluster.workers ?? {}).filter((w) => w && serving.has(w)).length;
+    if (!up && listening === opts.workers) {
+      up = true;
+      const host = address.address ?? opts.host;
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+      logger.info({ url, model: opts.modelUri, workers: opts.workers }, 'scoring server listening');
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    if (!serving.has(worker)) {
+      logger.error(
+        { worker: worker.id, pid: worker.process.pid, code, signal },
+        'worker exited before it was serving; stopping',
+      );
+      // The worker's own status says why (e.g. 3: model not found), else 1.
+      stop(typeof code === 'number' && code !== 0 ? code : 1);
+      return;
+    }
+    logger.warn(
+      { worker: worker.id, pid: worker.process.pid, code, signal },
+      'worker exited; starting another',
+    );
+    fork();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'signal received');
+      stop(0);
+    });
+  }
+  logger.info({ workers: opts.workers, model: opts.modelUri }, 'starting workers');
+  for (let i = 0; i < opts.workers; i++) fork();
 }
 
 async function readStdin(): Promise<string> {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '@flowline/model-format';
-import { createTinyEncoder, writeModelFiles } from '@flowline/testkit';
+import { createTinyDecoder, createTinyEncoder, writeModelFiles } from '@flowline/testkit';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,35 @@ describe('OpenAI-compatible endpoints, through the official openai client', () =
     }
     expect(response.data[0]!.embedding).not.toEqual(response.data[1]!.embedding);
     expect(response.usage).toEqual({ prompt_tokens: 7, total_tokens: 7 });
+  });
+
+  it('serves a transformers.js chat model: the streamed answer is the whole answer, token by token', async () => {
+    const source = await writeModelFiles(join(dir, 'decoder-files'), createTinyDecoder({ seed: 5 }).files);
+    await saveModel({
+      path: join(dir, 'tiny-chat'),
+      transformers: { source, task: 'text-generation', inferenceTask: 'llm/v1/chat' },
+    });
+    const client = await listen('tiny-chat');
+    const request = {
+      model: 'tiny-chat',
+      messages: [{ role: 'user' as const, content: 'the cat sat on the mat' }],
+      max_tokens: 12,
+    };
+    const whole = await client.chat.completions.create(request);
+    expect(whole.usage?.prompt_tokens).toBe(9);
+    expect(whole.usage?.completion_tokens).toBeGreaterThan(0);
+    const content = whole.choices[0]?.message.content ?? '';
+    expect(content.length).toBeGreaterThan(0);
+    const stream = await client.chat.completions.create({ ...request, stream: true });
+    const pieces: string[] = [];
+    let reason: string | null = null;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) pieces.push(chunk.choices[0].delta.content);
+      reason = chunk.choices[0]?.finish_reason ?? reason;
+    }
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('').trim()).toBe(content);
+    expect(reason).toBe(whole.choices[0]?.finish_reason);
   });
 
   it('rejects bad requests with a 400 that both OpenAI and MLflow clients can read', async () => {

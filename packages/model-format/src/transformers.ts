@@ -3,6 +3,12 @@ import { join, resolve } from 'node:path';
 import { MlflowError } from '@flowline/core';
 import type { Flavor, Predictor } from './flavor.js';
 import type { ModelSignature } from './signature/types.js';
+import {
+  GENERATION_PARAMS,
+  type GenerationPipeline,
+  type StreamerClass,
+  textGenerationPredictor,
+} from './text-generation.js';
 
 /** The flavor name of transformers.js pipelines (MLflow's `transformers` flavor, for Node). */
 export const TRANSFORMERS_FLAVOR = 'transformers';
@@ -11,7 +17,7 @@ export const TRANSFORMERS_FLAVOR = 'transformers';
 const MODEL_BINARY = 'model';
 
 /** Pipeline tasks this flavor saves and loads. */
-export const TRANSFORMERS_TASKS = ['feature-extraction'] as const;
+export const TRANSFORMERS_TASKS = ['feature-extraction', 'text-generation'] as const;
 export type TransformersTask = (typeof TRANSFORMERS_TASKS)[number];
 
 /** How to save a transformers.js pipeline: its local folder and task. */
@@ -19,9 +25,15 @@ export interface TransformersModelSpec {
   /** A local transformers.js model folder: config.json, tokenizer files, onnx/model*.onnx. */
   source: string;
   task: TransformersTask;
-  /** `llm/v1/embeddings` makes the model take and return MLflow's OpenAI-style embeddings schema. */
-  inferenceTask?: 'llm/v1/embeddings';
-  /** Default pipeline options (e.g. `{ pooling: 'mean', normalize: true }`), overridable by params. */
+  /**
+   * MLflow's `llm/v1/*` task: the model then takes and returns MLflow's OpenAI-style schema
+   * (`llm/v1/embeddings` for feature-extraction; `llm/v1/chat` or `llm/v1/completions` for text-generation).
+   */
+  inferenceTask?: 'llm/v1/embeddings' | 'llm/v1/chat' | 'llm/v1/completions';
+  /**
+   * Default pipeline options, overridable by params: `{ pooling, normalize }` for feature-extraction;
+   * `{ max_new_tokens, temperature, do_sample, top_k, top_p, repetition_penalty }` for text-generation.
+   */
   modelConfig?: Record<string, unknown>;
   /** The ONNX weights' dtype suffix to load (`fp32` by default; `q8`, `q4`, `fp16`, …). */
   dtype?: string;
@@ -39,6 +51,12 @@ export async function saveTransformersModel(
   if (!TRANSFORMERS_TASKS.includes(spec.task))
     throw MlflowError.invalidParameterValue(
       `The transformers flavor saves tasks ${TRANSFORMERS_TASKS.join(', ')}; got '${spec.task}'.`,
+    );
+  const fits =
+    spec.task === 'feature-extraction' ? ['llm/v1/embeddings'] : ['llm/v1/chat', 'llm/v1/completions'];
+  if (spec.inferenceTask && !fits.includes(spec.inferenceTask))
+    throw MlflowError.invalidParameterValue(
+      `A ${spec.task} pipeline can be saved as ${fits.join(' or ')}, not '${spec.inferenceTask}'.`,
     );
   const source = resolve(spec.source);
   const config = await readFile(join(source, 'config.json'), 'utf8').catch(() => null);
@@ -58,7 +76,8 @@ export async function saveTransformersModel(
       [TRANSFORMERS_FLAVOR]: {
         task: spec.task,
         ...(spec.inferenceTask ? { inference_task: spec.inferenceTask } : {}),
-        instance_type: 'FeatureExtractionPipeline',
+        instance_type:
+          spec.task === 'feature-extraction' ? 'FeatureExtractionPipeline' : 'TextGenerationPipeline',
         pipeline_model_type: modelType ?? null,
         source_model_name: source,
         framework: 'onnx',
@@ -72,10 +91,23 @@ export async function saveTransformersModel(
     ...(spec.inferenceTask ? { metadata: { task: spec.inferenceTask } } : {}),
     // The pipeline options a request may override, with the saved defaults (as MLflow infers them).
     signature: {
-      params: [
-        { name: 'pooling', type: 'string', default: spec.modelConfig?.pooling ?? 'mean', shape: null },
-        { name: 'normalize', type: 'boolean', default: spec.modelConfig?.normalize ?? true, shape: null },
-      ],
+      params:
+        spec.task === 'feature-extraction'
+          ? [
+              { name: 'pooling', type: 'string', default: spec.modelConfig?.pooling ?? 'mean', shape: null },
+              {
+                name: 'normalize',
+                type: 'boolean',
+                default: spec.modelConfig?.normalize ?? true,
+                shape: null,
+              },
+            ]
+          : GENERATION_PARAMS.map(([name, type, fallback]) => ({
+              name,
+              type,
+              default: spec.modelConfig?.[name] ?? fallback,
+              shape: null,
+            })),
     },
   };
 }
@@ -105,7 +137,7 @@ function texts(input: unknown): string[] {
 
 /**
  * Loads transformers.js pipelines from the model folder, offline (remote models are switched off), with
- * onnxruntime-node on CPU. `feature-extraction` returns one vector per text (mean-pooled and normalized
+ * onnxruntime-node on CPU. `text-generation` is described at `textGenerationPredictor`. `feature-extraction` returns one vector per text (mean-pooled and normalized
  * unless `pooling` / `normalize` say otherwise); with `inference_task: llm/v1/embeddings` it takes
  * `{input}` and answers MLflow's embeddings response with `usage` token counts.
  */
@@ -117,13 +149,21 @@ export const transformersFlavor: Flavor = {
       throw MlflowError.invalidParameterValue(
         `This transformers model's task '${task}' cannot run in Flowline; supported: ${TRANSFORMERS_TASKS.join(', ')}.`,
       );
-    const { env, pipeline } = await import('@huggingface/transformers');
+    const { env, pipeline, TextStreamer } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     const folder = join(dir, String(config.model_binary ?? MODEL_BINARY));
-    const pipe = (await pipeline(task as 'feature-extraction', folder, {
+    const loaded = await pipeline(task as 'feature-extraction', folder, {
       dtype: String(config.dtype ?? 'fp32') as 'fp32',
       device: 'cpu',
-    })) as unknown as Pipeline;
+    });
+    if (task === 'text-generation')
+      return textGenerationPredictor(
+        loaded as unknown as GenerationPipeline,
+        TextStreamer as unknown as StreamerClass,
+        config.inference_task as string | undefined,
+        (config.model_config as Record<string, unknown>) ?? {},
+      );
+    const pipe = loaded as unknown as Pipeline;
     const defaults = { pooling: 'mean', normalize: true, ...(config.model_config as object) };
     const embed = async (values: string[], params?: Record<string, unknown>) =>
       (await pipe(values, { ...defaults, ...params })).tolist();

@@ -12,6 +12,8 @@ export {
   SHARED_TABLES,
   seedMlflowRows,
 } from './mlflow-database.js';
+export type { TinyDecoder } from './onnx/decoder.js';
+export { createTinyDecoder } from './onnx/decoder.js';
 export type { TinyEncoder } from './onnx/encoder.js';
 export { createTinyEncoder, writeModelFiles } from './onnx/encoder.js';
 export type { MlpModel } from './onnx/mlp.js';

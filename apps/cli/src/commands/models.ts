@@ -72,7 +72,7 @@ export function registerModels(program: Command): void {
       }
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { model, close } = await load(opts.modelUri, g);
-      const app = await buildScoringServer({ model, logger });
+      const app = await buildScoringServer({ model, logger, modelName: opts.modelUri });
       const url = await app.listen({ host: opts.host, port: Number(opts.port) });
       logger.info(
         { url, model: opts.modelUri, flavors: Object.keys(model.metadata.flavors) },

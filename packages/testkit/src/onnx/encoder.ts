@@ -57,17 +57,18 @@ export function createTinyEncoder(options: { hidden?: number; seed?: number } = 
   return { files: encoderFiles(onnx, vocab, hidden), hidden, vocab, reference };
 }
 
-function encoderFiles(
-  onnx: Uint8Array,
+/** A WordPiece tokenizer.json over `vocab`; `specials` are added tokens; `bert` adds [CLS] … [SEP]. */
+export function wordPieceTokenizer(
   vocab: Record<string, number>,
-  hidden: number,
-): Record<string, string | Uint8Array> {
+  specials: string[],
+  bert: boolean,
+): Record<string, unknown> {
   const special = (name: string) => ({ id: name, ids: [vocab[name]], tokens: [name] });
-  const tokenizer = {
+  return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: SPECIALS.map((content) => ({
+    added_tokens: specials.map((content) => ({
       id: vocab[content],
       content,
       single_word: false,
@@ -84,22 +85,24 @@ function encoderFiles(
       lowercase: true,
     },
     pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } },
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: '[SEP]', type_id: 0 } },
-      ],
-      pair: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } },
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } },
-        { SpecialToken: { id: '[SEP]', type_id: 1 } },
-      ],
-      special_tokens: { '[CLS]': special('[CLS]'), '[SEP]': special('[SEP]') },
-    },
+    post_processor: bert
+      ? {
+          type: 'TemplateProcessing',
+          single: [
+            { SpecialToken: { id: '[CLS]', type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '[SEP]', type_id: 0 } },
+          ],
+          pair: [
+            { SpecialToken: { id: '[CLS]', type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '[SEP]', type_id: 0 } },
+            { Sequence: { id: 'B', type_id: 1 } },
+            { SpecialToken: { id: '[SEP]', type_id: 1 } },
+          ],
+          special_tokens: { '[CLS]': special('[CLS]'), '[SEP]': special('[SEP]') },
+        }
+      : null,
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: {
       type: 'WordPiece',
@@ -109,6 +112,13 @@ function encoderFiles(
       vocab,
     },
   };
+}
+
+function encoderFiles(
+  onnx: Uint8Array,
+  vocab: Record<string, number>,
+  hidden: number,
+): Record<string, string | Uint8Array> {
   const tokenizerConfig = {
     tokenizer_class: 'BertTokenizer',
     do_lower_case: true,
@@ -128,7 +138,7 @@ function encoderFiles(
   };
   return {
     'config.json': JSON.stringify(config, null, 2),
-    'tokenizer.json': JSON.stringify(tokenizer, null, 2),
+    'tokenizer.json': JSON.stringify(wordPieceTokenizer(vocab, SPECIALS, true), null, 2),
     'tokenizer_config.json': JSON.stringify(tokenizerConfig, null, 2),
     'onnx/model.onnx': onnx,
   };

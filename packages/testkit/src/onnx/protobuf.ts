@@ -103,3 +103,7 @@ export function model(graphFields: Field[], opset = 17): Uint8Array {
     msg(8, str(1, ''), int(2, opset)),
   );
 }
+
+/** An ints attribute (AttributeProto: name=1, ints=8, type=20 INTS=7). */
+export const intsAttribute = (name: string, values: number[]): Field =>
+  msg(5, str(1, name), ...values.map((v) => int(8, v)), int(20, 7));

@@ -1,0 +1,241 @@
+import { MlflowError } from '@flowline/core';
+import type { Predictor } from './flavor.js';
+
+type Json = Record<string, unknown>;
+type Message = { role: string; content: string };
+
+/** The parts of a transformers.js text-generation pipeline this flavor uses. */
+export interface GenerationPipeline {
+  (input: string | Message[], options: Json): Promise<Array<{ generated_text: string | Message[] }>>;
+  tokenizer: {
+    (text: string, options?: Json): { input_ids: { dims: number[] } };
+    apply_chat_template(messages: Message[], options: Json): number[] | { input_ids: number[] };
+  };
+  model: { generation_config?: { eos_token_id?: number | number[] } };
+}
+
+/** What generation needs from transformers.js: the streamer class that reports text and token ids. */
+export type StreamerClass = new (tokenizer: GenerationPipeline['tokenizer'], options: Json) => unknown;
+
+/** The generation options a request may override, with their MLflow param types. */
+export const GENERATION_PARAMS = [
+  ['max_new_tokens', 'long', 64],
+  ['temperature', 'double', 1],
+  ['do_sample', 'boolean', false],
+  ['top_k', 'long', 50],
+  ['top_p', 'double', 1],
+  ['repetition_penalty', 'double', 1],
+] as const;
+
+function invalid(message: string): MlflowError {
+  return MlflowError.invalidParameterValue(message);
+}
+
+/** OpenAI request fields as transformers.js generation options (temperature 0 means greedy). */
+function openAiOptions(request: Json): Json {
+  const options: Json = {};
+  if (request.n !== undefined && request.n !== null && request.n !== 1)
+    throw invalid('This model generates one choice per request; send n = 1 or leave it out.');
+  if (request.max_tokens !== undefined && request.max_tokens !== null)
+    options.max_new_tokens = request.max_tokens;
+  if (typeof request.temperature === 'number') {
+    if (request.temperature === 0) options.do_sample = false;
+    else Object.assign(options, { do_sample: true, temperature: request.temperature });
+  }
+  if (typeof request.top_p === 'number') options.top_p = request.top_p;
+  if (typeof request.top_k === 'number') options.top_k = request.top_k;
+  return options;
+}
+
+function messages(request: Json): Message[] {
+  const list = request.messages;
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalid("A chat request needs 'messages': a non-empty list of {role, content}.");
+  return list.map((m, i) => {
+    const message = m as Json | null;
+    if (!message || typeof message.role !== 'string' || typeof message.content !== 'string')
+      throw invalid(`messages[${i}] needs a string 'role' and a string 'content'.`);
+    return { role: message.role, content: message.content };
+  });
+}
+
+function prompts(input: unknown): string[] {
+  const values =
+    typeof input === 'string'
+      ? [input]
+      : Array.isArray(input)
+        ? input.map((row) =>
+            row && typeof row === 'object' && !Array.isArray(row) ? Object.values(row)[0] : row,
+          )
+        : null;
+  if (!values || values.length === 0 || !values.every((v) => typeof v === 'string'))
+    throw invalid('This model takes prompts: a string, a list of strings, or rows with one text column.');
+  return values as string[];
+}
+
+interface Generated {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: 'stop' | 'length';
+}
+
+/** Pieces of text as generation produces them, then the whole result. */
+async function* streamed(
+  run: (onText: (text: string) => void) => Promise<Generated>,
+): AsyncGenerator<string, Generated> {
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  let settled = false;
+  const result = run((text) => {
+    if (text) queue.push(text);
+    wake?.();
+  }).finally(() => {
+    settled = true;
+    wake?.();
+  });
+  result.catch(() => {});
+  while (true) {
+    const next = queue.shift();
+    if (next !== undefined) {
+      yield next;
+      continue;
+    }
+    if (settled) break;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+  return result;
+}
+
+/**
+ * A predictor over a transformers.js text-generation pipeline. Plain `text-generation` maps prompts to
+ * generated text; `llm/v1/chat` and `llm/v1/completions` take and return MLflow's OpenAI-style schemas
+ * with `usage`, and stream (`predictStream`) text as it is generated. Saved `model_config` gives the
+ * default generation options; params, then the request's own fields, override them.
+ */
+export function textGenerationPredictor(
+  pipe: GenerationPipeline,
+  Streamer: StreamerClass,
+  inferenceTask: string | undefined,
+  modelConfig: Json,
+): Predictor {
+  const defaults: Json = Object.fromEntries(
+    GENERATION_PARAMS.map(([name, , fallback]) => [name, modelConfig[name] ?? fallback]),
+  );
+  const eos = pipe.model.generation_config?.eos_token_id;
+  const eosIds = new Set(Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]);
+
+  const generate = async (
+    input: string | Message[],
+    options: Json,
+    onText?: (text: string) => void,
+  ): Promise<Generated> => {
+    const ids: number[] = [];
+    const streamer = new Streamer(pipe.tokenizer, {
+      skip_prompt: true,
+      skip_special_tokens: true,
+      callback_function: (text: string) => onText?.(text),
+      token_callback_function: (tokens: Array<number | bigint>) => {
+        for (const t of tokens) ids.push(Number(t));
+      },
+    });
+    const promptTokens =
+      typeof input === 'string'
+        ? pipe.tokenizer(input).input_ids.dims.at(-1)!
+        : (() => {
+            const encoded = pipe.tokenizer.apply_chat_template(input, {
+              tokenize: true,
+              add_generation_prompt: true,
+              return_tensor: false,
+              return_dict: false,
+            });
+            return Array.isArray(encoded) ? encoded.length : encoded.input_ids.length;
+          })();
+    const [output] = await pipe(input, { ...options, return_full_text: false, streamer });
+    const generated = output?.generated_text;
+    const text = Array.isArray(generated) ? (generated.at(-1)?.content ?? '') : (generated ?? '');
+    const stopped = ids.length > 0 && eosIds.has(ids.at(-1)!);
+    return {
+      text: text.trim(),
+      promptTokens,
+      completionTokens: ids.length,
+      finishReason: stopped || ids.length < Number(options.max_new_tokens) ? 'stop' : 'length',
+    };
+  };
+  const usage = (g: Generated) => ({
+    prompt_tokens: g.promptTokens,
+    completion_tokens: g.completionTokens,
+    total_tokens: g.promptTokens + g.completionTokens,
+  });
+  const optionsFor = (request: Json, params?: Json) => ({
+    ...defaults,
+    ...params,
+    ...openAiOptions(request),
+  });
+
+  if (inferenceTask === 'llm/v1/chat') {
+    const chat = (g: Generated) => ({
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      choices: [{ index: 0, message: { role: 'assistant', content: g.text }, finish_reason: g.finishReason }],
+      usage: usage(g),
+    });
+    return {
+      async predict(input, params) {
+        const request = (input ?? {}) as Json;
+        return chat(await generate(messages(request), optionsFor(request, params)));
+      },
+      async *predictStream(input, params) {
+        const request = (input ?? {}) as Json;
+        const list = messages(request);
+        const options = optionsFor(request, params);
+        const result = yield* streamed((onText) => generate(list, options, onText));
+        yield {
+          choices: [{ index: 0, delta: {}, finish_reason: result.finishReason }],
+          usage: usage(result),
+        };
+      },
+    };
+  }
+  if (inferenceTask === 'llm/v1/completions') {
+    const prompt = (request: Json) => {
+      if (typeof request.prompt !== 'string') throw invalid("A completions request needs a string 'prompt'.");
+      return request.prompt;
+    };
+    return {
+      async predict(input, params) {
+        const request = (input ?? {}) as Json;
+        const g = await generate(prompt(request), optionsFor(request, params));
+        return {
+          object: 'text_completion',
+          created: Math.floor(Date.now() / 1000),
+          choices: [{ index: 0, text: g.text, finish_reason: g.finishReason }],
+          usage: usage(g),
+        };
+      },
+      async *predictStream(input, params) {
+        const request = (input ?? {}) as Json;
+        const text = prompt(request);
+        const options = optionsFor(request, params);
+        const result = yield* streamed((onText) => generate(text, options, onText));
+        yield { choices: [{ index: 0, text: '', finish_reason: result.finishReason }], usage: usage(result) };
+      },
+    };
+  }
+  return {
+    async predict(input, params) {
+      const options = { ...defaults, ...params };
+      const results: string[] = [];
+      for (const text of prompts(input)) results.push((await generate(text, options)).text);
+      return results;
+    },
+    async *predictStream(input, params) {
+      const [text, ...rest] = prompts(input);
+      if (rest.length > 0) throw invalid('Streaming takes one prompt at a time.');
+      yield* streamed((onText) => generate(text!, { ...defaults, ...params }, onText));
+    },
+  };
+}

@@ -129,6 +129,24 @@ try {
   await load(post, 0.5);
   const serving = await load(post);
 
+  // The HTTP floor: a bare node:http server with the same client and bodies.
+  const bare = fork(new URL('./bare-http.mjs', import.meta.url), [], { stdio: 'inherit' });
+  const bareUrl = (await new Promise((resolve) => bare.once('message', resolve))).url;
+  const postBare = async (c, i) => {
+    const res = await fetch(`${bareUrl}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bodies[c * 64 + (i % 64)],
+    });
+    await res.text();
+  };
+  await load(postBare, 0.5);
+  const bareHttp = await load(postBare);
+  await new Promise((resolve) => {
+    bare.once('exit', resolve);
+    bare.kill('SIGTERM');
+  });
+
   const ratio = serving.rps / inProcess.rps;
   const line = (name, r) =>
     `  ${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   (${r.n} requests)`;
@@ -141,6 +159,10 @@ try {
       WORKERS === undefined ? 'HTTP /invocations, 1 process' : `HTTP /invocations, ${WORKERS} workers`,
       serving,
     ),
+  );
+  console.log(line('bare node:http, fixed answer', bareHttp));
+  console.log(
+    `  serving / bare HTTP rate: ${((serving.rps / bareHttp.rps) * 100).toFixed(1)}% (what the scoring server and model add to HTTP itself)`,
   );
   console.log(
     `  serving / in-process rate: ${(ratio * 100).toFixed(1)}% (target >= ${TARGET * 100}%): ${ratio >= TARGET ? 'PASS' : 'FAIL'}`,

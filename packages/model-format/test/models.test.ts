@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createArtifactRegistry } from '@flowline/artifact-store';
 import { SqlRegistryStore } from '@flowline/registry';
+import { createMlpModel, createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, logModel, parseMLmodel, saveModel } from '../src/index.js';
+import { loadModel, logModel, parseMLmodel, type SaveModelOptions, saveModel } from '../src/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 let dir: string;
@@ -147,5 +148,69 @@ describe('custom JS models', () => {
     const text = await readFile(join(path, 'MLmodel'), 'utf8');
     await writeFile(join(path, 'MLmodel'), text.replace('custom_js:', 'sklearn:'));
     await expect(loadModel(path)).rejects.toThrow(/flavors sklearn, and Flowline cannot run any of them/);
+  });
+});
+
+describe('every built-in flavor', () => {
+  /** Logs a model to a new run, then loads it by runs:/ in a fresh process that knows only the store. */
+  async function roundTrip(model: Omit<SaveModelOptions, 'path'>, input: unknown): Promise<unknown> {
+    const run = await tracking.createRun({});
+    const logged = await logModel({
+      ...model,
+      artifactPath: 'model',
+      runId: run.info.runId,
+      store: tracking,
+      artifacts: repositories.resolve(run.info.artifactUri),
+    });
+    const script = `import { loadModel } from '@flowline/model-format';
+      import { SqlTrackingStore } from '@flowline/tracking-store';
+      import { createArtifactRegistry } from '@flowline/artifact-store';
+      const [uri, modelUri, input] = process.argv.slice(1);
+      const store = await SqlTrackingStore.open(uri);
+      const repositories = createArtifactRegistry();
+      const m = await loadModel(modelUri, { store, openRepository: async (u) => repositories.resolve(u) });
+      console.log(JSON.stringify(await m.predict(JSON.parse(input))));
+      await store.close();`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        script,
+        `sqlite:///${join(dir, 'mlflow.db')}`,
+        logged.modelUri,
+        JSON.stringify(input),
+      ],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+      },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1)!);
+  }
+
+  it('onnx: save → log → load by runs:/ in a fresh process → predict', async () => {
+    const mlp = createMlpModel({ inputs: 3, hidden: 5, outputs: 2, seed: 9 });
+    const batch = [
+      [1, 2, 3],
+      [-1, 0.5, 0],
+    ];
+    const predicted = (await roundTrip({ onnx: { model: mlp.bytes } }, batch)) as number[][];
+    const expected = mlp.reference(batch);
+    for (const [i, row] of predicted.entries())
+      for (const [j, v] of row.entries()) expect(v).toBeCloseTo(expected[i]![j]!, 5);
+  });
+
+  it('transformers (llm/v1/chat): save → log → load by runs:/ in a fresh process → predict', async () => {
+    const source = await writeModelFiles(join(dir, 'tiny-lm'), createTinyDecoder({ seed: 5 }).files);
+    const model = {
+      transformers: { source, task: 'text-generation' as const, inferenceTask: 'llm/v1/chat' as const },
+    };
+    const request = { messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 };
+    const remote = (await roundTrip(model, request)) as { choices: unknown[]; usage: unknown };
+    await saveModel({ path: join(dir, 'local-lm'), ...model });
+    const local = (await (await loadModel(join(dir, 'local-lm'))).predict(request)) as typeof remote;
+    expect(remote.choices).toEqual(local.choices);
+    expect(remote.usage).toEqual(local.usage);
   });
 });

@@ -1,8 +1,10 @@
 // Linear regression by gradient descent on a generated data set (y = 3x + 2 + noise), tracked with the
 // Flowline client. Run it with `flowline run examples/train-linear -P epochs=60`: the run, its params,
 // per-epoch metrics and the fitted model are recorded in the run that `flowline run` created.
+
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { logDict, logMetrics, logParams, logText, withRun } from '@flowline/client';
+import { logMetrics, logModel, logParams, logText, withRun } from '@flowline/client';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +47,11 @@ await withRun(async () => {
     b -= (learningRate * gb) / samples;
     await logMetrics({ loss: loss / samples, w, b }, { step: epoch });
   }
-  await logDict({ kind: 'linear', w, b }, 'model/model.json');
+  await logModel(
+    { code: fileURLToPath(new URL('./linear-model.mjs', import.meta.url)), modelConfig: { w, b } },
+    'model',
+    { inputExample: [{ x: 0.5 }] },
+  );
   await logText(`w = ${w.toFixed(4)}, b = ${b.toFixed(4)} after ${epochs} epochs\n`, 'summary.txt');
   console.log(`fitted w=${w.toFixed(4)} b=${b.toFixed(4)}`);
 });

@@ -104,10 +104,11 @@ describe('flowline run', () => {
       'project_output.log',
       'summary.txt',
     ]);
-    const model = await (
-      await fetch(`${url}/get-artifact?run_id=${result.run_id}&path=model/model.json`)
-    ).json();
-    expect((model as { w: number }).w).toBeGreaterThan(2.5);
+    const mlmodel = await (
+      await fetch(`${url}/get-artifact?run_id=${result.run_id}&path=model/MLmodel`)
+    ).text();
+    expect(mlmodel).toContain('custom_js:');
+    expect(Number(/\bw: ([\d.]+)/.exec(mlmodel)?.[1])).toBeGreaterThan(2.5);
     const log = await (
       await fetch(`${url}/get-artifact?run_id=${result.run_id}&path=project_output.log`)
     ).text();

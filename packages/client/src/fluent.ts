@@ -104,7 +104,7 @@ export const registerModel = (
 ): Promise<import('@flowline/core').ModelVersion> => shared.registerModel(modelUri, name, options);
 /** Logs a custom JS model into the active run (and registers it with `registeredModelName`). */
 export const logModel = (
-  model: import('@flowline/model-format').CustomModelSpec,
+  model: import('@flowline/model-format').CustomModelSpec | import('./tracker.js').ModelToLog,
   artifactPath: string,
   options?: Parameters<Tracker['logModel']>[2],
 ): Promise<import('@flowline/model-format').LoggedModel> => shared.logModel(model, artifactPath, options);

@@ -33,6 +33,6 @@ export type { MetricBufferOptions } from './metric-buffer.js';
 export { MetricBuffer } from './metric-buffer.js';
 export { DEFAULT_TRACKING_URI, isHttpUri, openRegistry, openStore } from './open-store.js';
 export { RegistryClient } from './registry-client.js';
-export type { LogMetricOptions, StartRunOptions, TrackerOptions } from './tracker.js';
+export type { LogMetricOptions, ModelToLog, StartRunOptions, TrackerOptions } from './tracker.js';
 export { Tracker } from './tracker.js';
 export { TrackingClient } from './tracking-client.js';

@@ -26,6 +26,10 @@ import { type HttpOptions, httpOptionsFromEnv } from './http.js';
 import { MetricBuffer, type MetricBufferOptions } from './metric-buffer.js';
 import { DEFAULT_TRACKING_URI, openStore } from './open-store.js';
 
+/** A model of a built-in flavor other than custom JS, for `logModel`. */
+export type ModelToLog =
+  | { onnx: import('@flowline/model-format').OnnxModelSpec }
+  | { transformers: import('@flowline/model-format').TransformersModelSpec };
 /** Options of `startRun`, after MLflow's `mlflow.start_run`. */
 export interface StartRunOptions {
   /** Resume this existing run instead of creating one. */
@@ -440,10 +444,11 @@ export class Tracker {
 
   /**
    * Logs a model into the active run's artifacts (MLflow's `log_model`) and, with `registeredModelName`,
-   * registers it. Uses `@flowline/model-format` (an optional peer, loaded on first use).
+   * registers it. `model` is a custom JS model spec, or `{ onnx }` / `{ transformers }` for the other
+   * built-in flavors. Uses `@flowline/model-format` (an optional peer, loaded on first use).
    */
   async logModel(
-    model: import('@flowline/model-format').CustomModelSpec,
+    model: import('@flowline/model-format').CustomModelSpec | ModelToLog,
     artifactPath: string,
     options: {
       registeredModelName?: string;
@@ -464,8 +469,9 @@ export class Tracker {
     }
     const runId = await this.#runId(options.runId);
     const store = await this.store();
+    const flavor = 'onnx' in model || 'transformers' in model ? model : { custom: model };
     return formats.logModel({
-      custom: model,
+      ...flavor,
       artifactPath,
       runId,
       store,

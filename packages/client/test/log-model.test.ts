@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createArtifactRegistry } from '@flowline/artifact-store';
 import { loadModel } from '@flowline/model-format';
+import { createMlpModel } from '@flowline/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Tracker } from '../src/index.js';
 
@@ -45,6 +46,25 @@ describe('Tracker.logModel', () => {
       openRepository: async (uri) => repositories.resolve(uri),
     });
     expect(await model.predict([{ v: 2 }])).toEqual([6]);
+    await tracker.close();
+  });
+
+  it('logs an ONNX model the same way', async () => {
+    const tracker = new Tracker({ trackingUri: `sqlite:///${join(dir, 'mlflow.db')}`, env: {} });
+    const store = await tracker.store();
+    const expId = await store.createExperiment({ name: 'onnx', artifactLocation: join(dir, 'artifacts') });
+    const mlp = createMlpModel({ inputs: 2, hidden: 3, outputs: 1, seed: 4 });
+    await tracker.startRun({ experimentId: expId });
+    const logged = await tracker.logModel({ onnx: { model: mlp.bytes } }, 'net');
+    await tracker.endRun();
+    const repositories = createArtifactRegistry();
+    const model = await loadModel(logged.modelUri, {
+      store,
+      openRepository: async (uri) => repositories.resolve(uri),
+    });
+    expect(model.metadata.flavors.onnx).toBeDefined();
+    const [[value]] = (await model.predict([[0.5, -1]])) as number[][];
+    expect(value).toBeCloseTo(mlp.reference([[0.5, -1]])[0]![0]!, 5);
     await tracker.close();
   });
 });

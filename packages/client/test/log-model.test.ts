@@ -63,8 +63,8 @@ describe('Tracker.logModel', () => {
       openRepository: async (uri) => repositories.resolve(uri),
     });
     expect(model.metadata.flavors.onnx).toBeDefined();
-    const [[value]] = (await model.predict([[0.5, -1]])) as number[][];
-    expect(value).toBeCloseTo(mlp.reference([[0.5, -1]])[0]![0]!, 5);
+    const predicted = (await model.predict([[0.5, -1]])) as number[][];
+    expect(predicted[0]![0]).toBeCloseTo(mlp.reference([[0.5, -1]])[0]![0]!, 5);
     await tracker.close();
   });
 });

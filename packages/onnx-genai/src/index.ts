@@ -1,0 +1,2 @@
+export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';
+export { Tokenizer, TokenizerStream } from './tokenizer.js';

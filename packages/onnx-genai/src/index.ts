@@ -1,2 +1,11 @@
+export type { DecoderConfig, GenaiConfig, SearchOptions, SessionOptions } from './config.js';
+export {
+  DECODER_ONLY_TYPES,
+  GenaiConfigError,
+  parseGenaiConfig,
+  readGenaiConfig,
+  SEARCH_DEFAULTS,
+  validateSearch,
+} from './config.js';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';
 export { Tokenizer, TokenizerStream } from './tokenizer.js';

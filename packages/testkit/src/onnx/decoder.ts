@@ -14,7 +14,7 @@ import {
 
 /** A tiny decoder-only language model with KV cache, as the files of a transformers.js model folder. */
 export interface TinyDecoder {
-  /** Relative path → contents: config.json, generation_config.json, tokenizer files, onnx/model.onnx. */
+  /** Relative path → contents: genai_config.json, config.json, generation_config.json, tokenizer files, onnx/model.onnx. */
   files: Record<string, string | Uint8Array>;
   vocab: Record<string, number>;
   /** The id generation stops at (`<|end|>`). */
@@ -204,7 +204,41 @@ export function createTinyDecoder(options: { seed?: number; maxPositions?: numbe
     padding_side: 'left',
     chat_template: CHAT_TEMPLATE,
   };
+  // ONNX Runtime GenAI's config, in the layout of its Phi-3 export (templated KV names, eos as a list).
+  const genaiConfig = {
+    model: {
+      type: 'llama',
+      context_length: maxPositions,
+      vocab_size: size,
+      bos_token_id: vocab['[PAD]'],
+      eos_token_id: [eosTokenId],
+      pad_token_id: vocab['[PAD]'],
+      decoder: {
+        filename: 'onnx/model.onnx',
+        session_options: { log_id: 'flowline-testkit', provider_options: [] },
+        head_size: headSize,
+        hidden_size: hidden,
+        num_attention_heads: heads,
+        num_key_value_heads: heads,
+        num_hidden_layers: 1,
+        inputs: {
+          input_ids: 'input_ids',
+          attention_mask: 'attention_mask',
+          position_ids: 'position_ids',
+          past_key_names: 'past_key_values.%d.key',
+          past_value_names: 'past_key_values.%d.value',
+        },
+        outputs: {
+          logits: 'logits',
+          present_key_names: 'present.%d.key',
+          present_value_names: 'present.%d.value',
+        },
+      },
+    },
+    search: { max_length: maxPositions, do_sample: false, top_k: 1, past_present_share_buffer: false },
+  };
   const files = {
+    'genai_config.json': JSON.stringify(genaiConfig, null, 2),
     'config.json': JSON.stringify(config, null, 2),
     'generation_config.json': JSON.stringify({ eos_token_id: eosTokenId, pad_token_id: vocab['[PAD]'] }),
     'tokenizer.json': JSON.stringify(wordPieceTokenizer(vocab, SPECIALS, false), null, 2),

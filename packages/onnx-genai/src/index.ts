@@ -7,5 +7,6 @@ export {
   SEARCH_DEFAULTS,
   validateSearch,
 } from './config.js';
+export { Generator, GeneratorParams, generate, Model } from './generator.js';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';
 export { Tokenizer, TokenizerStream } from './tokenizer.js';

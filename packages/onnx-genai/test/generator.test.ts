@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Generator, GeneratorParams, generate, Model, Tokenizer } from '../src/index.js';
+
+const decoder = createTinyDecoder({ seed: 5 });
+let dir: string;
+let model: Model;
+let tokenizer: Tokenizer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-genai-generator-'));
+  const folder = await writeModelFiles(join(dir, 'lm'), decoder.files);
+  model = await Model.load(folder);
+  tokenizer = await Tokenizer.fromFolder(folder);
+});
+afterAll(async () => {
+  await model.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const promptIds = (text: string) =>
+  tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: text }]));
+
+describe('Generator (greedy, growing KV cache)', () => {
+  it('equals a reference loop that recomputes the whole sequence at every step, token for token', async () => {
+    for (const text of ['hello cat', 'the mat is a world', 'xyz']) {
+      const prompt = promptIds(text);
+      const params = new GeneratorParams(model);
+      params.setSearchOptions({ max_length: prompt.length + 12 });
+      const sequence = await generate(model, params, prompt);
+      expect(sequence.slice(0, prompt.length)).toEqual(prompt);
+      expect(sequence.slice(prompt.length)).toEqual(decoder.greedy(prompt, 12));
+    }
+  });
+
+  it('steps with appendTokens / generateNextToken / getNextTokens, and rewindTo then regenerate equals a fresh run', async () => {
+    const prompt = promptIds('hello world');
+    const params = new GeneratorParams(model);
+    params.setSearchOptions({ max_length: prompt.length + 8 });
+    const generator = new Generator(model, params);
+    generator.appendTokens(prompt);
+    const steps: number[] = [];
+    while (!generator.isDone()) {
+      await generator.generateNextToken();
+      steps.push(generator.getNextTokens()[0]!);
+    }
+    expect(steps).toEqual(decoder.greedy(prompt, 8));
+    expect(generator.getSequence()).toEqual([...prompt, ...steps]);
+    await expect(generator.generateNextToken()).rejects.toThrow(/done/);
+
+    generator.rewindTo(prompt.length + 3);
+    while (!generator.isDone()) await generator.generateNextToken();
+    expect(generator.getSequence()).toEqual([...prompt, ...steps]);
+
+    // Rewind into the prompt, force other tokens, and continue: as if that had been the prompt.
+    generator.rewindTo(2);
+    const forced = [decoder.vocab.the!, decoder.vocab.cat!];
+    generator.appendTokens(forced);
+    for (let i = 0; i < 3; i++) await generator.generateNextToken();
+    const base = [...prompt.slice(0, 2), ...forced];
+    expect(generator.getSequence()).toEqual([...base, ...decoder.greedy(base, 3)]);
+    expect(() => generator.rewindTo(999)).toThrow(/rewindTo needs a length/);
+  });
+
+  it('honours eos lists, min_length and max_length', async () => {
+    const prompt = promptIds('hello cat');
+    const free = decoder.greedy(prompt, 6);
+    // Make the fourth generated token an eos: generation stops right after it.
+    const eos = free[3]!;
+    const custom = await Model.load(model.dir);
+    (custom.config.model as { eos_token_id: number[] }).eos_token_id = [12345, eos];
+    const params = new GeneratorParams(custom);
+    params.setSearchOptions({ max_length: prompt.length + 6 });
+    const stopped = await generate(custom, params, prompt);
+    expect(stopped.slice(prompt.length)).toEqual(free.slice(0, free.indexOf(eos) + 1));
+    // With min_length past that point, eos is masked and a different token comes instead.
+    params.setSearchOptions({ min_length: prompt.length + 6 });
+    const longer = await generate(custom, params, prompt);
+    expect(longer.length).toBe(prompt.length + 6);
+    expect(longer.slice(prompt.length)).not.toContain(eos);
+    await custom.close();
+    expect(() => params.setSearchOptions({ max_length: 100000 })).toThrow(/context length/);
+    expect(() => params.setSearchOptions({ beams: 2 } as never)).toThrow(/Unknown search option 'beams'/);
+  });
+
+  it('refuses an unknown execution provider and explains a provider it cannot start', async () => {
+    await expect(Model.load(model.dir, { providers: ['quantum'] })).rejects.toThrow(
+      /Unknown execution provider 'quantum'/,
+    );
+    await expect(Model.load(model.dir, { providers: ['dml'] })).rejects.toThrow(
+      /Could not start the model .* \[dml\]/,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type GenaiConfig, readGenaiConfig, type SearchOptions, validateSearch } from './config.js';
+import { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
 
 /** onnxruntime-node's names for the execution providers a genai_config may ask for. */
 const PROVIDERS: Record<string, string> = {
@@ -105,7 +106,8 @@ const template = (pattern: string, layer: number) => pattern.replace('%d', Strin
  * `generateNextToken`, `isDone`, `getNextTokens`, `getSequence`, `rewindTo`. The KV cache grows with
  * each step (presents become the next pasts); attention mask and position ids follow the sequence.
  * Logits are processed in ONNX Runtime GenAI's order: repetition penalty, then min_length (eos masked),
- * then greedy choice.
+ * then the greedy choice, or with `do_sample` temperature, top-k, top-p and a draw from a generator
+ * seeded by `random_seed` (so a seed reproduces a run).
  */
 export class Generator {
   readonly #model: Model;
@@ -116,14 +118,16 @@ export class Generator {
   #cached = 0;
   #past = new Map<string, ort.Tensor>();
   #done = false;
+  readonly #random: () => number;
 
   constructor(model: Model, params: GeneratorParams) {
     this.#model = model;
     this.#search = { ...params.search };
-    if (this.#search.num_beams > 1 || this.#search.do_sample || this.#search.batch_size > 1)
+    if (this.#search.num_beams > 1 || this.#search.batch_size > 1)
       throw new Error(
-        'This Generator runs greedy search on one sequence so far; beam search, sampling and batches are not built yet.',
+        'This Generator runs greedy search or sampling on one sequence so far; beam search and batches are not built yet.',
       );
+    this.#random = seededRandom(this.#search.random_seed);
     this.#eos = new Set(model.config.model.eos_token_id);
     const inputs = model.config.model.decoder.inputs;
     this.#hasPositions = model.session.inputNames.includes(inputs.position_ids);
@@ -226,6 +230,13 @@ export class Generator {
       for (const id of this.#eos) logits[id] = Number.NEGATIVE_INFINITY;
     // Only ids the config's vocabulary covers (Phi-3 pads its logits past the tokenizer's last id).
     const limit = Math.min(logits.length, this.#model.config.model.vocab_size);
+    const { do_sample, top_k, top_p, temperature } = this.#search;
+    // top_k 1 is greedy even when sampling (Phi-3's config ships it), as in ONNX Runtime GenAI.
+    if (do_sample && top_k !== 1)
+      return drawCandidate(
+        filterCandidates(logits.subarray(0, limit), { topK: top_k, topP: top_p, temperature }),
+        this.#random,
+      );
     let best = 0;
     for (let i = 1; i < limit; i++) if (logits[i]! > logits[best]!) best = i;
     return best;

@@ -8,5 +8,7 @@ export {
   validateSearch,
 } from './config.js';
 export { Generator, GeneratorParams, generate, Model } from './generator.js';
+export type { Candidates } from './sampling.js';
+export { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';
 export { Tokenizer, TokenizerStream } from './tokenizer.js';

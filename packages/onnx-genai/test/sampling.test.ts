@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  drawCandidate,
+  filterCandidates,
+  GeneratorParams,
+  generate,
+  Model,
+  seededRandom,
+} from '../src/index.js';
+
+const softmax = (xs: number[]) => {
+  const e = xs.map((x) => Math.exp(x));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+};
+
+describe('sampling filters on known logits', () => {
+  const logits = Float32Array.from([1, 3, 2, 0]);
+
+  it('keeps the top k, most likely first', () => {
+    const { ids, probs } = filterCandidates(logits, { topK: 2, topP: 0, temperature: 1 });
+    expect(ids).toEqual([1, 2]);
+    for (const [i, p] of softmax([3, 2]).entries()) expect(probs[i]).toBeCloseTo(p, 6);
+  });
+
+  it('applies temperature before the softmax', () => {
+    const { probs } = filterCandidates(logits, { topK: 2, topP: 0, temperature: 2 });
+    for (const [i, p] of softmax([1.5, 1]).entries()) expect(probs[i]).toBeCloseTo(p, 6);
+  });
+
+  it('keeps the smallest prefix reaching top p, renormalised', () => {
+    const all = softmax([3, 2, 1, 0]); // 0.644, 0.237, 0.087, 0.032
+    const { ids, probs } = filterCandidates(logits, { topK: 0, topP: 0.9, temperature: 1 });
+    expect(ids).toEqual([1, 2, 0]);
+    const kept = all.slice(0, 3);
+    const sum = kept.reduce((a, b) => a + b, 0);
+    for (const [i, p] of kept.entries()) expect(probs[i]).toBeCloseTo(p / sum, 6);
+    expect(filterCandidates(logits, { topK: 0, topP: 0.5, temperature: 1 }).ids).toEqual([1]);
+    // top_p 1 (or 0) leaves the set alone; masked ids (-inf) never appear.
+    expect(filterCandidates(logits, { topK: 0, topP: 1, temperature: 1 }).ids).toHaveLength(4);
+    const masked = Float32Array.from([1, Number.NEGATIVE_INFINITY, 2]);
+    expect(filterCandidates(masked, { topK: 0, topP: 0, temperature: 1 }).ids).toEqual([2, 0]);
+  });
+
+  it('draws by cumulative probability, and a seed repeats its draws', () => {
+    const candidates = { ids: [7, 8, 9], probs: [0.5, 0.3, 0.2] };
+    expect(drawCandidate(candidates, () => 0.1)).toBe(7);
+    expect(drawCandidate(candidates, () => 0.6)).toBe(8);
+    expect(drawCandidate(candidates, () => 0.95)).toBe(9);
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const draws = Array.from({ length: 5 }, () => a());
+    expect(Array.from({ length: 5 }, () => b())).toEqual(draws);
+    expect(draws.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('sampled generation', () => {
+  const decoder = createTinyDecoder({ seed: 5 });
+  let dir: string;
+  let model: Model;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flowline-genai-sampling-'));
+    model = await Model.load(await writeModelFiles(join(dir, 'lm'), decoder.files));
+  });
+  afterAll(async () => {
+    await model.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const prompt = [decoder.vocab['<|user|>']!, decoder.vocab.hello!, decoder.vocab['<|assistant|>']!];
+  const run = async (options: Record<string, unknown>) => {
+    const params = new GeneratorParams(model);
+    params.setSearchOptions({
+      max_length: prompt.length + 10,
+      do_sample: true,
+      top_k: 0,
+      temperature: 1.5,
+      ...options,
+    });
+    return (await generate(model, params, prompt)).slice(prompt.length);
+  };
+
+  it('is reproducible with a seed, and varies across seeds', async () => {
+    const first = await run({ random_seed: 7 });
+    expect(await run({ random_seed: 7 })).toEqual(first);
+    const others = await Promise.all([1, 2, 3, 4].map((seed) => run({ random_seed: seed })));
+    expect(others.some((o) => JSON.stringify(o) !== JSON.stringify(first))).toBe(true);
+  });
+
+  it('is greedy with top_k 1 even when sampling (as Phi-3’s config ships)', async () => {
+    expect(await run({ top_k: 1, random_seed: 3 })).toEqual(decoder.greedy(prompt, 10));
+  });
+});

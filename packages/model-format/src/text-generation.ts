@@ -59,7 +59,8 @@ function messages(request: Json): Message[] {
   });
 }
 
-function prompts(input: unknown): string[] {
+/** Texts for a pipeline: a string, a list of strings, or rows whose first column is the text. */
+export function textList(input: unknown, noun: 'text' | 'prompts'): string[] {
   const values =
     typeof input === 'string'
       ? [input]
@@ -69,7 +70,7 @@ function prompts(input: unknown): string[] {
           )
         : null;
   if (!values || values.length === 0 || !values.every((v) => typeof v === 'string'))
-    throw invalid('This model takes prompts: a string, a list of strings, or rows with one text column.');
+    throw invalid(`This model takes ${noun}: a string, a list of strings, or rows with one text column.`);
   return values as string[];
 }
 
@@ -229,11 +230,11 @@ export function textGenerationPredictor(
     async predict(input, params) {
       const options = { ...defaults, ...params };
       const results: string[] = [];
-      for (const text of prompts(input)) results.push((await generate(text, options)).text);
+      for (const text of textList(input, 'prompts')) results.push((await generate(text, options)).text);
       return results;
     },
     async *predictStream(input, params) {
-      const [text, ...rest] = prompts(input);
+      const [text, ...rest] = textList(input, 'prompts');
       if (rest.length > 0) throw invalid('Streaming takes one prompt at a time.');
       yield* streamed((onText) => generate(text!, { ...defaults, ...params }, onText));
     },

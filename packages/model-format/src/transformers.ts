@@ -8,6 +8,7 @@ import {
   type GenerationPipeline,
   type StreamerClass,
   textGenerationPredictor,
+  textList,
 } from './text-generation.js';
 
 /** The flavor name of transformers.js pipelines (MLflow's `transformers` flavor, for Node). */
@@ -119,22 +120,6 @@ type Pipeline = ((texts: string[], options: Record<string, unknown>) => Promise<
   ) => { attention_mask: { tolist(): number[][] } };
 };
 
-function texts(input: unknown): string[] {
-  const values =
-    typeof input === 'string'
-      ? [input]
-      : Array.isArray(input)
-        ? input.map((row) =>
-            row && typeof row === 'object' && !Array.isArray(row) ? Object.values(row)[0] : row,
-          )
-        : null;
-  if (!values || values.length === 0 || !values.every((v) => typeof v === 'string'))
-    throw MlflowError.invalidParameterValue(
-      'This model takes text: a string, a list of strings, or rows with one text column.',
-    );
-  return values as string[];
-}
-
 /**
  * Loads transformers.js pipelines from the model folder, offline (remote models are switched off), with
  * onnxruntime-node on CPU. `text-generation` is described at `textGenerationPredictor`. `feature-extraction` returns one vector per text (mean-pooled and normalized
@@ -168,11 +153,11 @@ export const transformersFlavor: Flavor = {
     const embed = async (values: string[], params?: Record<string, unknown>) =>
       (await pipe(values, { ...defaults, ...params })).tolist();
     if (config.inference_task !== 'llm/v1/embeddings')
-      return { predict: (input, params) => embed(texts(input), params) };
+      return { predict: (input, params) => embed(textList(input, 'text'), params) };
     return {
       async predict(input, params) {
         const request = (input ?? {}) as { input?: unknown };
-        const values = texts(request.input);
+        const values = textList(request.input, 'text');
         const vectors = await embed(values, params);
         const tokens = pipe
           .tokenizer(values, { padding: true })

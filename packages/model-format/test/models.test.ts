@@ -1,15 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createArtifactRegistry } from '@flowline/artifact-store';
 import { SqlRegistryStore } from '@flowline/registry';
 import { createMlpModel, createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, logModel, parseMLmodel, type SaveModelOptions, saveModel } from '../src/index.js';
+import { expectCloseRows, runFresh } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 let dir: string;
@@ -114,12 +113,7 @@ describe('custom JS models', () => {
     const script = `import { loadModel } from '@flowline/model-format';
       const m = await loadModel(process.argv[1]);
       console.log(JSON.stringify(await m.predict([{ age: 10, income: 10 }])));`;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '-e', script, model.path],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)) },
-    );
-    expect(JSON.parse(stdout)).toEqual([7]);
+    expect(await runFresh(script, [model.path])).toEqual([7]);
 
     await registry.setRegisteredModelAlias('scorer', 'champion', '1');
     const byAlias = await loadModel('models:/scorer@champion', context);
@@ -171,22 +165,7 @@ describe('every built-in flavor', () => {
       const m = await loadModel(modelUri, { store, openRepository: async (u) => repositories.resolve(u) });
       console.log(JSON.stringify(await m.predict(JSON.parse(input))));
       await store.close();`;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        script,
-        `sqlite:///${join(dir, 'mlflow.db')}`,
-        logged.modelUri,
-        JSON.stringify(input),
-      ],
-      {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
-      },
-    );
-    return JSON.parse(stdout.trim().split('\n').at(-1)!);
+    return runFresh(script, [`sqlite:///${join(dir, 'mlflow.db')}`, logged.modelUri, JSON.stringify(input)]);
   }
 
   it('onnx: save → log → load by runs:/ in a fresh process → predict', async () => {
@@ -195,10 +174,7 @@ describe('every built-in flavor', () => {
       [1, 2, 3],
       [-1, 0.5, 0],
     ];
-    const predicted = (await roundTrip({ onnx: { model: mlp.bytes } }, batch)) as number[][];
-    const expected = mlp.reference(batch);
-    for (const [i, row] of predicted.entries())
-      for (const [j, v] of row.entries()) expect(v).toBeCloseTo(expected[i]![j]!, 5);
+    expectCloseRows(await roundTrip({ onnx: { model: mlp.bytes } }, batch), mlp.reference(batch));
   });
 
   it('transformers (llm/v1/chat): save → log → load by runs:/ in a fresh process → predict', async () => {

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createMlpModel } from '@flowline/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, saveModel } from '../src/index.js';
+import { expectCloseRows, runFresh } from './helpers.js';
 
 const mlp = createMlpModel({ inputs: 4, hidden: 8, outputs: 3, seed: 7 });
 const batch = [
@@ -20,14 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function close(actual: unknown, expected: number[][]): void {
-  const a = actual as number[][];
-  expect(a).toHaveLength(expected.length);
-  for (const [i, row] of a.entries()) {
-    for (const [j, v] of row.entries()) expect(v).toBeCloseTo(expected[i]![j]!, 5);
-  }
-}
 
 describe('the onnx flavor', () => {
   it('saves a generated MLP with a tensor signature and predicts what the network computes', async () => {
@@ -43,10 +33,13 @@ describe('the onnx flavor', () => {
     expect(saved.flavors.onnx).toMatchObject({ data: 'model.onnx', providers: ['CPUExecutionProvider'] });
     expect(saved.flavors.python_function).toEqual({ loader_module: 'mlflow.onnx', data: 'model.onnx' });
     const model = await loadModel(path);
-    close(await model.predict(batch), mlp.reference(batch));
-    close(await model.predict({ input: batch }), mlp.reference(batch));
-    close(await model.predict({ data: Float32Array.from(batch.flat()), dims: [2, 4] }), mlp.reference(batch));
-    close(await model.predict([{ a: 0.1, b: 0.2, c: 0.3, d: 0.4 }]), mlp.reference([batch[0]!]));
+    expectCloseRows(await model.predict(batch), mlp.reference(batch));
+    expectCloseRows(await model.predict({ input: batch }), mlp.reference(batch));
+    expectCloseRows(
+      await model.predict({ data: Float32Array.from(batch.flat()), dims: [2, 4] }),
+      mlp.reference(batch),
+    );
+    expectCloseRows(await model.predict([{ a: 0.1, b: 0.2, c: 0.3, d: 0.4 }]), mlp.reference([batch[0]!]));
     await expect(model.predict([[1, 2], [3]])).rejects.toThrow(/rectangular list of numbers/);
     await expect(model.predict([[1, 2, 3]])).rejects.toThrow(/ONNX model refused the input/);
     await expect(model.predict({ other: batch })).rejects.toThrow(/Missing input tensor 'input'/);
@@ -58,15 +51,7 @@ describe('the onnx flavor', () => {
     const script = `import { loadModel } from '@flowline/model-format';
       const m = await loadModel(process.argv[1]);
       console.log(JSON.stringify(await m.predict(${JSON.stringify(batch)})));`;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '-e', script, path],
-      {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
-      },
-    );
-    close(JSON.parse(stdout), mlp.reference(batch));
+    expectCloseRows(await runFresh(script, [path]), mlp.reference(batch));
   });
 
   it("reads a model folder written by MLflow's Python onnx flavor unchanged", async () => {
@@ -104,6 +89,6 @@ utc_time_created: '2024-10-01 08:00:00.000000'
     );
     const model = await loadModel(path);
     expect(model.metadata.mlflowVersion).toBe('2.17.0');
-    close(await model.predict({ input: batch }), mlp.reference(batch));
+    expectCloseRows(await model.predict({ input: batch }), mlp.reference(batch));
   });
 });

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createTinyDecoder, createTinyEncoder, writeModelFiles } from '@flowline/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, readMLmodel, saveModel } from '../src/index.js';
+import { expectCloseRows, runFresh } from './helpers.js';
 
 const encoder = createTinyEncoder({ hidden: 8, seed: 11 });
 const decoder = createTinyDecoder({ seed: 5 });
@@ -45,15 +43,6 @@ function expected(tokens: string[], normalize = true): number[] {
   return mean.map((v) => v / norm);
 }
 
-function close(actual: unknown, rows: number[][]): void {
-  const a = actual as number[][];
-  expect(a).toHaveLength(rows.length);
-  for (const [i, row] of a.entries()) {
-    expect(row).toHaveLength(rows[i]!.length);
-    for (const [j, v] of row.entries()) expect(v).toBeCloseTo(rows[i]![j]!, 5);
-  }
-}
-
 describe('the transformers flavor (transformers.js pipelines)', () => {
   it('saves a feature-extraction pipeline with its files and embeds text as the network computes', async () => {
     const path = join(dir, 'embedder');
@@ -70,11 +59,14 @@ describe('the transformers flavor (transformers.js pipelines)', () => {
       'WordPiece',
     );
     const model = await loadModel(path);
-    close(await model.predict(['Hello cat', 'sat']), [expected(['hello', 'cat']), expected(['sat'])]);
+    expectCloseRows(await model.predict(['Hello cat', 'sat']), [
+      expected(['hello', 'cat']),
+      expected(['sat']),
+    ]);
     // Unknown words split into word pieces; rows with one text column work too.
-    close(await model.predict([{ text: 'dog' }]), [expected(['d', '##o', '##g'])]);
+    expectCloseRows(await model.predict([{ text: 'dog' }]), [expected(['d', '##o', '##g'])]);
     // Params override the saved pipeline options.
-    close(await model.predict('the', { normalize: false }), [expected(['the'], false)]);
+    expectCloseRows(await model.predict('the', { normalize: false }), [expected(['the'], false)]);
     await expect(model.predict([1, 2])).rejects.toThrow(/takes text/);
   });
 
@@ -93,18 +85,14 @@ describe('the transformers flavor (transformers.js pipelines)', () => {
     const script = `import { loadModel } from '@flowline/model-format';
       const m = await loadModel(process.argv[1]);
       console.log(JSON.stringify(await m.predict({ input: ['hello world', 'cat'] })));`;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '-e', script, path],
-      {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
-      },
-    );
-    const response = JSON.parse(stdout);
+    const response = (await runFresh(script, [path])) as {
+      object: string;
+      data: Array<{ index: number; embedding: number[] }>;
+      usage: unknown;
+    };
     expect(response.object).toBe('list');
     expect(response.data.map((d: { index: number }) => d.index)).toEqual([0, 1]);
-    close(
+    expectCloseRows(
       response.data.map((d: { embedding: number[] }) => d.embedding),
       [expected(['hello', 'world'], false), expected(['cat'], false)],
     );

@@ -77,22 +77,52 @@ function encodeEmbedding(vector: number[], format: unknown): number[] | string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
-interface StreamShape {
+/** A text-generating endpoint: chat completions or completions, which differ only in these parts. */
+interface GenerationEndpoint {
+  path: string;
+  /** The `id` prefix (`chatcmpl`, `cmpl`). */
+  prefix: string;
+  /** The `object` of a whole answer. */
   object: string;
+  /** The `object` of a streamed chunk. */
+  chunkObject: string;
+  /** Checks the request before the model sees it. */
+  validate(body: Json): void;
   /** The choice of a chunk carrying `text` (chat: a delta; completions: text). */
   choice(text: string): Json;
   finish(reason: string): Json;
+  /** The text of a whole answer's first choice. */
+  answerText(answer: Json): string;
 }
 
-const CHAT_STREAM: StreamShape = {
-  object: 'chat.completion.chunk',
-  choice: (text) => ({ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }),
-  finish: (reason) => ({ index: 0, delta: {}, finish_reason: reason }),
-};
-const COMPLETION_STREAM: StreamShape = {
-  object: 'text_completion',
-  choice: (text) => ({ index: 0, text, finish_reason: null }),
-  finish: (reason) => ({ index: 0, text: '', finish_reason: reason }),
+const firstChoice = (answer: Json) => (answer.choices as Json[] | undefined)?.[0];
+
+const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
+  'llm/v1/chat': {
+    path: '/v1/chat/completions',
+    prefix: 'chatcmpl',
+    object: 'chat.completion',
+    chunkObject: 'chat.completion.chunk',
+    validate: validateChat,
+    choice: (text) => ({ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }),
+    finish: (reason) => ({ index: 0, delta: {}, finish_reason: reason }),
+    answerText: (answer) => String((firstChoice(answer)?.message as Json | undefined)?.content ?? ''),
+  },
+  'llm/v1/completions': {
+    path: '/v1/completions',
+    prefix: 'cmpl',
+    object: 'text_completion',
+    chunkObject: 'text_completion',
+    validate(body) {
+      if (typeof body.prompt !== 'string' && !Array.isArray(body.prompt))
+        throw badRequest("'prompt' must be a string or a list of strings.");
+      checkNumber(body, 'max_tokens', 1);
+      checkNumber(body, 'temperature', 0, 2);
+    },
+    choice: (text) => ({ index: 0, text, finish_reason: null }),
+    finish: (reason) => ({ index: 0, text: '', finish_reason: reason }),
+    answerText: (answer) => String(firstChoice(answer)?.text ?? ''),
+  },
 };
 
 /**
@@ -102,11 +132,10 @@ const COMPLETION_STREAM: StreamShape = {
 async function sendStream(
   reply: FastifyReply,
   pieces: AsyncIterable<unknown>,
-  shape: StreamShape,
+  endpoint: GenerationEndpoint,
   modelName: string,
-  prefix: string,
 ): Promise<void> {
-  const id = `${prefix}-${randomUUID()}`;
+  const id = `${endpoint.prefix}-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const iterator = pieces[Symbol.asyncIterator]();
   // Pull the first piece before committing to a 200, so a failing model still gets an error status.
@@ -120,13 +149,13 @@ async function sendStream(
   });
   const send = (data: Json) =>
     raw.write(
-      `data: ${JSON.stringify({ id, object: shape.object, created, model: modelName, ...data })}\n\n`,
+      `data: ${JSON.stringify({ id, object: endpoint.chunkObject, created, model: modelName, ...data })}\n\n`,
     );
   let finished = false;
   try {
     while (!next.done) {
       const piece = next.value;
-      if (typeof piece === 'string') send({ choices: [shape.choice(piece)] });
+      if (typeof piece === 'string') send({ choices: [endpoint.choice(piece)] });
       else if (piece && typeof piece === 'object') {
         const chunk = piece as Json;
         const choices = chunk.choices as Json[] | undefined;
@@ -135,7 +164,7 @@ async function sendStream(
       }
       next = await iterator.next();
     }
-    if (!finished) send({ choices: [shape.finish('stop')] });
+    if (!finished) send({ choices: [endpoint.finish('stop')] });
   } catch (error) {
     // Headers are gone; report the failure in the stream the way OpenAI does.
     raw.write(
@@ -146,17 +175,12 @@ async function sendStream(
 }
 
 /** Pieces of a model without a stream: its whole answer as one piece. */
-async function* wholeAnswer(
-  answer: Promise<Json>,
-  shape: StreamShape,
-  text: (a: Json) => string,
-): AsyncGenerator<unknown> {
+async function* wholeAnswer(answer: Promise<Json>, endpoint: GenerationEndpoint): AsyncGenerator<unknown> {
   const value = await answer;
-  yield text(value);
+  yield endpoint.answerText(value);
   const usage = value.usage;
-  const choices = value.choices as Json[] | undefined;
-  const reason = (choices?.[0]?.finish_reason as string | undefined) ?? 'stop';
-  yield { choices: [shape.finish(reason)], ...(usage ? { usage } : {}) };
+  const reason = (firstChoice(value)?.finish_reason as string | undefined) ?? 'stop';
+  yield { choices: [endpoint.finish(reason)], ...(usage ? { usage } : {}) };
 }
 
 /**
@@ -193,51 +217,21 @@ export async function registerOpenAiRoutes(
       data: [{ id: modelName, object: 'model', created: 0, owned_by: 'flowline', task }],
     }));
 
-    if (task === 'llm/v1/chat') {
-      scope.post('/v1/chat/completions', async (request, reply) => {
+    const endpoint = ENDPOINTS[task];
+    if (endpoint) {
+      scope.post(endpoint.path, async (request, reply) => {
         const body = parseBody(request.body);
-        validateChat(body);
+        endpoint.validate(body);
         const input = modelInput(body);
         if (body.stream === true) {
           const pieces =
-            model.predictStream?.(input) ??
-            wholeAnswer(model.predict(input).then(single), CHAT_STREAM, (a) => {
-              const message = (a.choices as Json[] | undefined)?.[0]?.message as Json | undefined;
-              return String(message?.content ?? '');
-            });
-          return sendStream(reply, pieces, CHAT_STREAM, modelName, 'chatcmpl');
+            model.predictStream?.(input) ?? wholeAnswer(model.predict(input).then(single), endpoint);
+          return sendStream(reply, pieces, endpoint, modelName);
         }
         const answer = single(await model.predict(input));
         return {
-          id: `chatcmpl-${randomUUID()}`,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: modelName,
-          ...answer,
-        };
-      });
-    }
-
-    if (task === 'llm/v1/completions') {
-      scope.post('/v1/completions', async (request, reply) => {
-        const body = parseBody(request.body);
-        if (typeof body.prompt !== 'string' && !Array.isArray(body.prompt))
-          throw badRequest("'prompt' must be a string or a list of strings.");
-        checkNumber(body, 'max_tokens', 1);
-        checkNumber(body, 'temperature', 0, 2);
-        const input = modelInput(body);
-        if (body.stream === true) {
-          const pieces =
-            model.predictStream?.(input) ??
-            wholeAnswer(model.predict(input).then(single), COMPLETION_STREAM, (a) =>
-              String((a.choices as Json[] | undefined)?.[0]?.text ?? ''),
-            );
-          return sendStream(reply, pieces, COMPLETION_STREAM, modelName, 'cmpl');
-        }
-        const answer = single(await model.predict(input));
-        return {
-          id: `cmpl-${randomUUID()}`,
-          object: 'text_completion',
+          id: `${endpoint.prefix}-${randomUUID()}`,
+          object: endpoint.object,
           created: Math.floor(Date.now() / 1000),
           model: modelName,
           ...answer,

@@ -177,52 +177,48 @@ export function textGenerationPredictor(
     ...openAiOptions(request),
   });
 
-  if (inferenceTask === 'llm/v1/chat') {
-    const chat = (g: Generated) => ({
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      choices: [{ index: 0, message: { role: 'assistant', content: g.text }, finish_reason: g.finishReason }],
-      usage: usage(g),
-    });
+  // The two OpenAI-style tasks differ only in what they read and in the shape of their choices.
+  const openAi =
+    inferenceTask === 'llm/v1/chat'
+      ? {
+          object: 'chat.completion',
+          read: (request: Json): string | Message[] => messages(request),
+          choice: (g: Generated) => ({ message: { role: 'assistant', content: g.text } }),
+          lastChunk: { delta: {} },
+        }
+      : inferenceTask === 'llm/v1/completions'
+        ? {
+            object: 'text_completion',
+            read: (request: Json): string | Message[] => {
+              if (typeof request.prompt !== 'string')
+                throw invalid("A completions request needs a string 'prompt'.");
+              return request.prompt;
+            },
+            choice: (g: Generated) => ({ text: g.text }),
+            lastChunk: { text: '' },
+          }
+        : undefined;
+  if (openAi) {
     return {
       async predict(input, params) {
         const request = (input ?? {}) as Json;
-        return chat(await generate(messages(request), optionsFor(request, params)));
-      },
-      async *predictStream(input, params) {
-        const request = (input ?? {}) as Json;
-        const list = messages(request);
-        const options = optionsFor(request, params);
-        const result = yield* streamed((onText) => generate(list, options, onText));
-        yield {
-          choices: [{ index: 0, delta: {}, finish_reason: result.finishReason }],
-          usage: usage(result),
-        };
-      },
-    };
-  }
-  if (inferenceTask === 'llm/v1/completions') {
-    const prompt = (request: Json) => {
-      if (typeof request.prompt !== 'string') throw invalid("A completions request needs a string 'prompt'.");
-      return request.prompt;
-    };
-    return {
-      async predict(input, params) {
-        const request = (input ?? {}) as Json;
-        const g = await generate(prompt(request), optionsFor(request, params));
+        const g = await generate(openAi.read(request), optionsFor(request, params));
         return {
-          object: 'text_completion',
+          object: openAi.object,
           created: Math.floor(Date.now() / 1000),
-          choices: [{ index: 0, text: g.text, finish_reason: g.finishReason }],
+          choices: [{ index: 0, ...openAi.choice(g), finish_reason: g.finishReason }],
           usage: usage(g),
         };
       },
       async *predictStream(input, params) {
         const request = (input ?? {}) as Json;
-        const text = prompt(request);
+        const prompt = openAi.read(request);
         const options = optionsFor(request, params);
-        const result = yield* streamed((onText) => generate(text, options, onText));
-        yield { choices: [{ index: 0, text: '', finish_reason: result.finishReason }], usage: usage(result) };
+        const result = yield* streamed((onText) => generate(prompt, options, onText));
+        yield {
+          choices: [{ index: 0, ...openAi.lastChunk, finish_reason: result.finishReason }],
+          usage: usage(result),
+        };
       },
     };
   }

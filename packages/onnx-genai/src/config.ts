@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GenaiConfigError } from './errors.js';
 
 /** Search options, as `genai_config.json`'s `search` object names them (ONNX Runtime GenAI's defaults). */
 export interface SearchOptions {
@@ -107,11 +108,6 @@ export const DECODER_ONLY_TYPES = [
   'smollm3',
   'gpt2',
 ] as const;
-
-/** Raised for a `genai_config.json` that ONNX Runtime GenAI would refuse; the message names the key. */
-export class GenaiConfigError extends Error {
-  override name = 'GenaiConfigError';
-}
 
 export const SEARCH_DEFAULTS: SearchOptions = {
   max_length: 0,

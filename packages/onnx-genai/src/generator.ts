@@ -1,81 +1,10 @@
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { type GenaiConfig, readGenaiConfig, type SearchOptions, validateSearch } from './config.js';
+import { BeamSearch, logSoftmax } from './beam-search.js';
+import { type SearchOptions, validateSearch } from './config.js';
+import { GenaiError } from './errors.js';
+import { KvCache } from './kv-cache.js';
+import type { Model } from './model.js';
 import { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
-
-/** onnxruntime-node's names for the execution providers a genai_config may ask for. */
-const PROVIDERS: Record<string, string> = {
-  cpu: 'cpu',
-  cuda: 'cuda',
-  tensorrt: 'tensorrt',
-  dml: 'dml',
-  coreml: 'coreml',
-  webgpu: 'webgpu',
-};
-
-/** A decoder-only model folder exported for ONNX Runtime GenAI, with one onnxruntime session. */
-export class Model {
-  readonly config: GenaiConfig;
-  readonly session: ort.InferenceSession;
-  readonly dir: string;
-
-  private constructor(dir: string, config: GenaiConfig, session: ort.InferenceSession) {
-    this.dir = dir;
-    this.config = config;
-    this.session = session;
-  }
-
-  /**
-   * Loads `genai_config.json` and its decoder file. Execution providers come from the config's
-   * `provider_options` (CPU when empty) or `options.providers`; one onnxruntime-node cannot start gives
-   * an error naming it.
-   */
-  static async load(dir: string, options: { providers?: string[] } = {}): Promise<Model> {
-    const config = await readGenaiConfig(dir);
-    const decoder = config.model.decoder;
-    const requested =
-      options.providers ?? decoder.session_options.provider_options.map((entry) => Object.keys(entry)[0]!);
-    const providers = requested.map((name) => {
-      const key = name.toLowerCase().replace(/executionprovider$/, '');
-      const mapped = PROVIDERS[key];
-      if (!mapped)
-        throw new Error(
-          `Unknown execution provider '${name}'; use one of ${Object.keys(PROVIDERS).join(', ')}.`,
-        );
-      return mapped;
-    });
-    const session = await ort.InferenceSession.create(join(dir, decoder.filename), {
-      executionProviders: providers.length > 0 ? providers : ['cpu'],
-      ...(decoder.session_options.intra_op_num_threads
-        ? { intraOpNumThreads: decoder.session_options.intra_op_num_threads }
-        : {}),
-      ...(decoder.session_options.inter_op_num_threads
-        ? { interOpNumThreads: decoder.session_options.inter_op_num_threads }
-        : {}),
-      ...(decoder.session_options.graph_optimization_level
-        ? { graphOptimizationLevel: GRAPH_LEVELS[decoder.session_options.graph_optimization_level] }
-        : {}),
-    }).catch((cause: unknown) => {
-      throw new Error(
-        `Could not start the model in ${dir} with execution providers [${providers.join(', ') || 'cpu'}]: ${(cause as Error).message}. ` +
-          'onnxruntime-node here may lack that provider; use CPU (empty provider_options) or install a build that has it.',
-        { cause },
-      );
-    });
-    return new Model(dir, config, session);
-  }
-
-  async close(): Promise<void> {
-    await this.session.release();
-  }
-}
-
-const GRAPH_LEVELS = {
-  ORT_DISABLE_ALL: 'disabled',
-  ORT_ENABLE_BASIC: 'basic',
-  ORT_ENABLE_EXTENDED: 'extended',
-  ORT_ENABLE_ALL: 'all',
-} as const;
 
 /** Search options for one generation, starting from the model's `search` defaults. */
 export class GeneratorParams {
@@ -91,7 +20,8 @@ export class GeneratorParams {
   setSearchOptions(options: Partial<SearchOptions>): void {
     const next = { ...this.search };
     for (const [key, value] of Object.entries(options)) {
-      if (!(key in next) && key !== 'chunk_size') throw new Error(`Unknown search option '${key}'.`);
+      if (!(key in next) && key !== 'chunk_size')
+        throw new GenaiError('INVALID_ARGUMENT', `Unknown search option '${key}'.`);
       (next as Record<string, unknown>)[key] = value;
     }
     validateSearch(next, this.#contextLength);
@@ -99,69 +29,137 @@ export class GeneratorParams {
   }
 }
 
-const template = (pattern: string, layer: number) => pattern.replace('%d', String(layer));
+/** Prompt tokens: one flat list (split into `batch_size` equal rows, trailing pad ids ignored) or one list per row. */
+export type TokenInput = ArrayLike<number | bigint> | ArrayLike<number | bigint>[];
 
 /**
- * Token-by-token generation for one sequence, as ONNX Runtime GenAI's `Generator`: `appendTokens`,
- * `generateNextToken`, `isDone`, `getNextTokens`, `getSequence`, `rewindTo`. The KV cache grows with
- * each step (presents become the next pasts); attention mask and position ids follow the sequence.
- * Logits are processed in ONNX Runtime GenAI's order: repetition penalty, then min_length (eos masked),
- * then the greedy choice, or with `do_sample` temperature, top-k, top-p and a draw from a generator
- * seeded by `random_seed` (so a seed reproduces a run).
+ * Token-by-token generation, as ONNX Runtime GenAI's `Generator`: `appendTokens`, `generateNextToken`,
+ * `isDone`, `getNextTokens`, `getSequence`, `rewindTo`, and `for await` over each step's new tokens.
+ *
+ * A batch of `batch_size` prompts is padded on the right (mask 0, as ONNX Runtime GenAI does); each row's
+ * positions count only its own tokens, so a row generates exactly what it would alone. Finished rows are
+ * fed `pad_token_id`. The final eos of a row is reported by `getNextTokens` but is not part of its
+ * sequence. Logits are processed in ONNX Runtime GenAI's order: min_length (eos masked), repetition
+ * penalty, then greedy choice, seeded sampling (temperature, top-k, top-p), or beam search.
  */
-export class Generator {
+export class Generator implements AsyncIterable<number[]> {
   readonly #model: Model;
   readonly #search: SearchOptions;
   readonly #eos: Set<number>;
-  readonly #hasPositions: boolean;
-  #sequence: number[] = [];
-  #cached = 0;
-  #past = new Map<string, ort.Tensor>();
-  #done = false;
+  readonly #pad: number;
   readonly #random: () => number;
+  readonly #cache: KvCache;
+  readonly #beam: BeamSearch | null;
+  readonly #batch: number;
+  /** Per row: every token fed to the model or waiting to be, pads included. */
+  #columns: number[][] = [];
+  /** Per row: 1 where the column is a real token, 0 for padding. */
+  #mask: number[][] = [];
+  /** Per row: its real tokens, prompt and generated (the final eos excluded). */
+  #sequences: number[][] = [];
+  #finished: boolean[] = [];
+  #next: number[] = [];
+  #done = false;
 
   constructor(model: Model, params: GeneratorParams) {
     this.#model = model;
     this.#search = { ...params.search };
-    if (this.#search.num_beams > 1 || this.#search.batch_size > 1)
-      throw new Error(
-        'This Generator runs greedy search or sampling on one sequence so far; beam search and batches are not built yet.',
+    const { num_beams, batch_size, do_sample, max_length, past_present_share_buffer } = this.#search;
+    if (num_beams > 1 && do_sample)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        'Beam search cannot sample: set do_sample false or num_beams 1.',
       );
+    this.#batch = batch_size;
     this.#random = seededRandom(this.#search.random_seed);
     this.#eos = new Set(model.config.model.eos_token_id);
-    const inputs = model.config.model.decoder.inputs;
-    this.#hasPositions = model.session.inputNames.includes(inputs.position_ids);
-    this.#resetCache();
+    this.#pad = model.config.model.pad_token_id;
+    // As in ONNX Runtime GenAI, the shared buffer is used only without beams (beams re-pick rows).
+    this.#cache = new KvCache(model, {
+      rows: batch_size,
+      shared: past_present_share_buffer && num_beams === 1,
+      maxLength: max_length,
+    });
+    this.#beam =
+      num_beams > 1
+        ? new BeamSearch({
+            batch: batch_size,
+            beams: num_beams,
+            lengthPenalty: this.#search.length_penalty,
+            earlyStopping: this.#search.early_stopping,
+            returnSequences: this.#search.num_return_sequences,
+            eos: this.#eos,
+            pad: this.#pad,
+          })
+        : null;
   }
 
-  /** Adds prompt (or forced) tokens; they are run through the model on the next step. */
-  appendTokens(ids: ArrayLike<number | bigint>): void {
-    const tokens = Array.from(ids, Number);
-    if (this.#sequence.length + tokens.length > this.#search.max_length)
-      throw new Error(`The sequence would pass max_length (${this.#search.max_length}).`);
-    this.#sequence.push(...tokens);
-    this.#done = this.#sequence.length >= this.#search.max_length;
+  /**
+   * Adds prompt (or forced) tokens, run through the model on the next step. A batch takes one call;
+   * a single sequence without beams may take more (continuous decoding across chat turns).
+   */
+  appendTokens(ids: TokenInput): void {
+    const rows = this.#splitRows(ids);
+    const started = this.#sequences.length > 0;
+    if (started && (this.#batch > 1 || this.#beam))
+      throw new GenaiError(
+        'INVALID_STATE',
+        'Tokens can be appended only once to a batch or a beam search; create a new Generator (or rewindTo(0)).',
+      );
+    const width = started
+      ? this.#sequences[0]!.length + rows[0]!.length
+      : Math.max(...rows.map((r) => r.length));
+    if (width > this.#search.max_length)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `The sequence would be ${width} tokens, past max_length (${this.#search.max_length}); raise max_length or shorten the prompt.`,
+      );
+    if (started) {
+      this.#sequences[0]!.push(...rows[0]!);
+      this.#resyncSingle();
+    } else {
+      this.#sequences = rows;
+      this.#columns = rows.map((row) => [...row, ...Array<number>(width - row.length).fill(this.#pad)]);
+      this.#mask = rows.map((row) => [
+        ...Array<number>(row.length).fill(1),
+        ...Array<number>(width - row.length).fill(0),
+      ]);
+      this.#finished = rows.map(() => false);
+    }
+    this.#done = width >= this.#search.max_length;
   }
 
-  /** True once an eos token was generated or the sequence reached max_length. */
+  /** True once every row generated an eos (or beam search settled), or the sequence reached max_length. */
   isDone(): boolean {
     return this.#done;
   }
 
-  /** Runs the model on the tokens not yet in the cache and appends the next token. */
+  /** Runs the model on the tokens not yet in the cache and chooses the next token of every row. */
   async generateNextToken(): Promise<void> {
-    if (this.#done) throw new Error('Generation is done; rewindTo an earlier length to continue.');
-    if (this.#sequence.length === this.#cached) throw new Error('Append prompt tokens before generating.');
-    const logits = await this.#forward();
-    const next = this.#choose(logits);
-    this.#sequence.push(next);
-    if (this.#eos.has(next) || this.#sequence.length >= this.#search.max_length) this.#done = true;
+    if (this.#done)
+      throw new GenaiError('INVALID_STATE', 'Generation is done; rewindTo an earlier length to continue.');
+    if (this.#columns.length === 0 || this.#cache.length === this.#columns[0]!.length)
+      throw new GenaiError('INVALID_STATE', 'Append prompt tokens before generating.');
+    let logits = await this.#forward();
+    if (this.#beam && this.#columns.length === this.#batch) logits = this.#expandToBeams(logits);
+    for (const [row, rowLogits] of logits.entries()) this.#process(row, rowLogits);
+    const tokens = this.#beam
+      ? this.#beamStep(this.#beam, logits)
+      : logits.map((l, row) => this.#choose(row, l));
+    for (const [row, token] of tokens.entries()) {
+      this.#columns[row]!.push(token);
+      this.#mask[row]!.push(1);
+      if (this.#finished[row]) continue;
+      if (!this.#beam && this.#eos.has(token)) this.#finished[row] = true;
+      else this.#sequences[row]!.push(token);
+    }
+    this.#next = tokens;
+    const full = this.#columns[0]!.length >= this.#search.max_length;
+    this.#done = full || (this.#beam ? this.#beam.done : this.#finished.every(Boolean));
+    if (this.#done) this.#beam?.finish(this.#sequences);
   }
 
-  /**
-   * Streams generation: each iteration runs one step and yields the new token of every row
-   * (one entry per sequence), until `isDone()`.
-   */
+  /** Streams generation: each iteration runs one step and yields the new token of every row, until done. */
   async *[Symbol.asyncIterator](): AsyncGenerator<number[], void, undefined> {
     while (!this.isDone()) {
       await this.generateNextToken();
@@ -169,121 +167,237 @@ export class Generator {
     }
   }
 
-  /** The token generated by the last step. */
+  /** The token each row got from the last step (eos for a row that just finished, then pad). */
   getNextTokens(): number[] {
-    return this.#sequence.length > 0 ? [this.#sequence.at(-1)!] : [];
+    return [...this.#next];
   }
 
-  /** Every token so far: prompt and generated. */
-  getSequence(): number[] {
-    return [...this.#sequence];
+  /**
+   * The tokens of sequence `index`, prompt included. After a beam search: the best
+   * `num_return_sequences` per batch row, best first (index `row * num_return_sequences + rank`).
+   */
+  getSequence(index = 0): number[] {
+    const sequences = this.getSequences();
+    if (!Number.isInteger(index) || index < 0 || index >= sequences.length)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `getSequence needs an index from 0 to ${sequences.length - 1}; got ${index}.`,
+      );
+    return sequences[index]!;
   }
 
-  /** Goes back to the first `length` tokens, keeping the cache for them, so generation can resume. */
+  /** Every sequence `getSequence` can return. */
+  getSequences(): number[][] {
+    return (this.#beam?.results ?? this.#sequences).map((sequence) => [...sequence]);
+  }
+
+  /**
+   * Goes back to the first `length` tokens, keeping the cache for them, so generation can resume. As in
+   * ONNX Runtime GenAI: not with beams, and a batch can only go back to 0.
+   */
   rewindTo(length: number): void {
-    if (!Number.isInteger(length) || length < 0 || length > this.#sequence.length)
-      throw new Error(`rewindTo needs a length from 0 to ${this.#sequence.length}; got ${length}.`);
-    this.#sequence.length = length;
+    if (this.#beam) throw new GenaiError('INVALID_STATE', 'rewindTo is not available with beam search.');
+    const current = this.#sequences[0]?.length ?? 0;
+    if (this.#batch > 1 && length !== 0)
+      throw new GenaiError('INVALID_STATE', `A batch can only be rewound to 0; got ${length}.`);
+    if (!Number.isInteger(length) || length < 0 || length > current)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `rewindTo needs a length from 0 to ${current}; got ${length}.`,
+      );
     this.#done = false;
-    // The cache may keep at most length - 1 tokens, so the last kept token is fed again for its logits.
-    const keep = Math.max(0, Math.min(this.#cached, length - 1));
-    if (keep === 0) this.#resetCache();
-    else if (keep < this.#cached) {
-      for (const [name, tensor] of this.#past) this.#past.set(name, sliceSequence(tensor, keep));
-      this.#cached = keep;
+    this.#next = [];
+    if (length === 0) {
+      this.#sequences = [];
+      this.#columns = [];
+      this.#mask = [];
+      this.#cache.truncate(0);
+      return;
     }
+    this.#sequences[0]!.length = length;
+    this.#resyncSingle();
   }
 
-  async #forward(): Promise<Float32Array> {
-    const { decoder } = this.#model.config.model;
-    const fresh = this.#sequence.slice(this.#cached);
-    const total = this.#sequence.length;
-    const feeds: Record<string, ort.Tensor> = {
-      [decoder.inputs.input_ids]: new ort.Tensor('int64', BigInt64Array.from(fresh, BigInt), [
-        1,
-        fresh.length,
-      ]),
-      [decoder.inputs.attention_mask]: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-    };
-    if (this.#hasPositions)
-      feeds[decoder.inputs.position_ids] = new ort.Tensor(
-        'int64',
-        BigInt64Array.from(fresh, (_, i) => BigInt(this.#cached + i)),
-        [1, fresh.length],
-      );
-    for (const [name, tensor] of this.#past) feeds[name] = tensor;
-    const outputs = await this.#model.session.run(feeds);
-    for (let layer = 0; layer < decoder.num_hidden_layers; layer++) {
-      this.#past.set(
-        template(decoder.inputs.past_key_names, layer),
-        outputs[template(decoder.outputs.present_key_names, layer)]!,
-      );
-      this.#past.set(
-        template(decoder.inputs.past_value_names, layer),
-        outputs[template(decoder.outputs.present_value_names, layer)]!,
-      );
+  /** One sequence: its columns are its tokens; the cache keeps at most all but the last (refed for logits). */
+  #resyncSingle(): void {
+    const sequence = this.#sequences[0]!;
+    this.#columns = [[...sequence]];
+    this.#mask = [Array<number>(sequence.length).fill(1)];
+    this.#finished = [false];
+    this.#cache.truncate(Math.min(this.#cache.length, sequence.length - 1));
+  }
+
+  #splitRows(ids: TokenInput): number[][] {
+    const nested = ids.length > 0 && typeof ids[0] === 'object';
+    let rows: number[][];
+    if (nested) rows = Array.from(ids as ArrayLike<number | bigint>[], (row) => Array.from(row, Number));
+    else {
+      const flat = Array.from(ids as ArrayLike<number | bigint>, Number);
+      if (flat.length % this.#batch !== 0)
+        throw new GenaiError(
+          'INVALID_ARGUMENT',
+          `${flat.length} tokens do not split into batch_size (${this.#batch}) equal rows; pass one list per row.`,
+        );
+      const width = flat.length / this.#batch;
+      rows = Array.from({ length: this.#batch }, (_, r) => {
+        const row = flat.slice(r * width, (r + 1) * width);
+        if (this.#batch > 1) while (row.length > 1 && row.at(-1) === this.#pad) row.pop();
+        return row;
+      });
     }
-    this.#cached = total;
+    if (rows.length !== this.#batch)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `Got ${rows.length} token rows for batch_size ${this.#batch}.`,
+      );
+    const vocab = this.#model.config.model.vocab_size;
+    for (const row of rows) {
+      if (row.length === 0)
+        throw new GenaiError('INVALID_ARGUMENT', 'appendTokens needs at least one token per row.');
+      const bad = row.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+      if (bad !== undefined)
+        throw new GenaiError(
+          'INVALID_ARGUMENT',
+          `Token id ${bad} is outside the vocabulary (0 to ${vocab - 1}).`,
+        );
+    }
+    return rows;
+  }
+
+  /** Runs the decoder on the columns the cache lacks; returns each row's logits at its last real column. */
+  async #forward(): Promise<Float32Array[]> {
+    const { decoder } = this.#model.config.model;
+    const io = this.#model.io;
+    const rows = this.#columns.length;
+    const width = this.#columns[0]!.length;
+    const start = this.#cache.length;
+    const fresh = width - start;
+    const ids: number[] = [];
+    const positions: number[] = [];
+    const mask: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      const rowMask = this.#mask[r]!;
+      let position = 0;
+      for (let c = 0; c < start; c++) position += rowMask[c]!;
+      for (let c = start; c < width; c++) {
+        ids.push(this.#columns[r]![c]!);
+        positions.push(rowMask[c] ? position++ : 0);
+      }
+      mask.push(...rowMask);
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      [decoder.inputs.input_ids]: intTensor(io.inputIds, ids, [rows, fresh]),
+      [decoder.inputs.attention_mask]: intTensor(io.attentionMask, mask, [rows, width]),
+      ...this.#cache.feeds(),
+    };
+    if (io.positionIds)
+      feeds[decoder.inputs.position_ids] = intTensor(io.positionIds, positions, [rows, fresh]);
+    const fetches = this.#cache.fetches(decoder.outputs.logits);
+    const outputs = fetches
+      ? await this.#model.session.run(feeds, fetches)
+      : await this.#model.session.run(feeds);
+    this.#cache.update(outputs, width);
     const logits = outputs[decoder.outputs.logits]!;
     const vocab = logits.dims.at(-1)!;
     const data = logits.data as Float32Array;
-    return data.slice(data.length - vocab);
+    return Array.from({ length: rows }, (_, r) => {
+      let last = width - 1;
+      while (last > start && !this.#mask[r]![last]) last--;
+      const offset = (r * fresh + (last - start)) * vocab;
+      return data.slice(offset, offset + vocab);
+    });
   }
 
-  #choose(logits: Float32Array): number {
+  /** min_length then repetition penalty, in place, on one row's logits. */
+  #process(row: number, logits: Float32Array): void {
+    const sequence = this.#sequences[row]!;
+    if (sequence.length < this.#search.min_length)
+      for (const id of this.#eos) logits[id] = Number.NEGATIVE_INFINITY;
     const penalty = this.#search.repetition_penalty;
     if (penalty !== 1)
-      for (const id of new Set(this.#sequence)) {
+      for (const id of new Set(sequence)) {
         const v = logits[id]!;
         logits[id] = v < 0 ? v * penalty : v / penalty;
       }
-    if (this.#sequence.length < this.#search.min_length)
-      for (const id of this.#eos) logits[id] = Number.NEGATIVE_INFINITY;
-    // Only ids the config's vocabulary covers (Phi-3 pads its logits past the tokenizer's last id).
-    const limit = Math.min(logits.length, this.#model.config.model.vocab_size);
+  }
+
+  /** Only ids the config's vocabulary covers (Phi-3 pads its logits past the tokenizer's last id). */
+  #vocab(logits: Float32Array): Float32Array {
+    return logits.subarray(0, Math.min(logits.length, this.#model.config.model.vocab_size));
+  }
+
+  #choose(row: number, logits: Float32Array): number {
+    if (this.#finished[row]) return this.#pad;
+    const scores = this.#vocab(logits);
     const { do_sample, top_k, top_p, temperature } = this.#search;
     // top_k 1 is greedy even when sampling (Phi-3's config ships it), as in ONNX Runtime GenAI.
     if (do_sample && top_k !== 1)
-      return drawCandidate(
-        filterCandidates(logits.subarray(0, limit), { topK: top_k, topP: top_p, temperature }),
-        this.#random,
-      );
+      return drawCandidate(filterCandidates(scores, { topK: top_k, topP: top_p, temperature }), this.#random);
     let best = 0;
-    for (let i = 1; i < limit; i++) if (logits[i]! > logits[best]!) best = i;
+    for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
     return best;
   }
 
-  #resetCache(): void {
-    const { decoder } = this.#model.config.model;
-    const empty = () =>
-      new ort.Tensor('float32', new Float32Array(0), [1, decoder.num_key_value_heads, 0, decoder.head_size]);
-    this.#past.clear();
-    for (let layer = 0; layer < decoder.num_hidden_layers; layer++) {
-      this.#past.set(template(decoder.inputs.past_key_names, layer), empty());
-      this.#past.set(template(decoder.inputs.past_value_names, layer), empty());
-    }
-    this.#cached = 0;
+  /** After the prompt: every batch row becomes `num_beams` identical rows. */
+  #expandToBeams(logits: Float32Array[]): Float32Array[] {
+    const beams = this.#search.num_beams;
+    const sources = Array.from({ length: this.#batch * beams }, (_, i) => Math.floor(i / beams));
+    this.#reorder(sources);
+    return sources.map((source) => logits[source]!.slice());
+  }
+
+  #beamStep(beam: BeamSearch, logits: Float32Array[]): number[] {
+    const step = beam.step(
+      logits.map((l) => logSoftmax(this.#vocab(l))),
+      this.#sequences,
+    );
+    this.#reorder(step.sources);
+    const beams = this.#search.num_beams;
+    step.tokens.forEach((_, row) => {
+      // Rows of a settled batch entry only carry pads from now on.
+      if (beam.entryDone(Math.floor(row / beams))) this.#finished[row] = true;
+    });
+    return step.tokens;
+  }
+
+  #reorder(sources: number[]): void {
+    this.#cache.gather(sources);
+    this.#columns = sources.map((s) => [...this.#columns[s]!]);
+    this.#mask = sources.map((s) => [...this.#mask[s]!]);
+    this.#sequences = sources.map((s) => [...this.#sequences[s]!]);
+    this.#finished = sources.map((s) => this.#finished[s]!);
   }
 }
 
-/** The first `length` positions of a `[batch, heads, seq, head_size]` cache tensor. */
-function sliceSequence(tensor: ort.Tensor, length: number): ort.Tensor {
-  const [batch, heads, seq, size] = tensor.dims as [number, number, number, number];
-  const data = tensor.data as Float32Array;
-  const out = new Float32Array(batch * heads * length * size);
-  for (let bh = 0; bh < batch * heads; bh++)
-    out.set(data.subarray(bh * seq * size, bh * seq * size + length * size), bh * length * size);
-  return new ort.Tensor('float32', out, [batch, heads, length, size]);
+function intTensor(type: 'int32' | 'int64', values: number[], dims: number[]): ort.Tensor {
+  return type === 'int32'
+    ? new ort.Tensor('int32', Int32Array.from(values), dims)
+    : new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
 }
 
-/** Greedy generation from prompt ids to the whole sequence (prompt included), ONNX Runtime GenAI's `generate()`. */
+/**
+ * Whole-sequence generation, ONNX Runtime GenAI's `generate()`: greedy, sampling or beam search as the
+ * params say. One prompt gives one sequence (prompt included); a batch (one list per row) gives
+ * `getSequences()` of the finished generator.
+ */
 export async function generate(
   model: Model,
   params: GeneratorParams,
   prompt: ArrayLike<number>,
-): Promise<number[]> {
+): Promise<number[]>;
+export async function generate(
+  model: Model,
+  params: GeneratorParams,
+  prompt: ArrayLike<number>[],
+): Promise<number[][]>;
+export async function generate(
+  model: Model,
+  params: GeneratorParams,
+  prompt: TokenInput,
+): Promise<number[] | number[][]> {
   const generator = new Generator(model, params);
   generator.appendTokens(prompt);
   while (!generator.isDone()) await generator.generateNextToken();
-  return generator.getSequence();
+  const nested = prompt.length > 0 && typeof prompt[0] === 'object';
+  return nested ? generator.getSequences() : generator.getSequence(0);
 }

@@ -1,13 +1,19 @@
+export type { BeamOptions, BeamStep } from './beam-search.js';
+export { BeamSearch, logSoftmax } from './beam-search.js';
 export type { DecoderConfig, GenaiConfig, SearchOptions, SessionOptions } from './config.js';
 export {
   DECODER_ONLY_TYPES,
-  GenaiConfigError,
   parseGenaiConfig,
   readGenaiConfig,
   SEARCH_DEFAULTS,
   validateSearch,
 } from './config.js';
-export { Generator, GeneratorParams, generate, Model } from './generator.js';
+export type { GenaiErrorCode } from './errors.js';
+export { GenaiConfigError, GenaiError } from './errors.js';
+export type { TokenInput } from './generator.js';
+export { Generator, GeneratorParams, generate } from './generator.js';
+export type { ModelIoTypes, ModelLoadOptions } from './model.js';
+export { Model } from './model.js';
 export type { Candidates } from './sampling.js';
 export { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';

@@ -74,8 +74,12 @@ describe('Generator (greedy, growing KV cache)', () => {
     (custom.config.model as { eos_token_id: number[] }).eos_token_id = [12345, eos];
     const params = new GeneratorParams(custom);
     params.setSearchOptions({ max_length: prompt.length + 6 });
-    const stopped = await generate(custom, params, prompt);
-    expect(stopped.slice(prompt.length)).toEqual(free.slice(0, free.indexOf(eos) + 1));
+    const generator = new Generator(custom, params);
+    generator.appendTokens(prompt);
+    while (!generator.isDone()) await generator.generateNextToken();
+    // As in ONNX Runtime GenAI, the final eos is the last step's token but not part of the sequence.
+    expect(generator.getNextTokens()).toEqual([eos]);
+    expect(generator.getSequence().slice(prompt.length)).toEqual(free.slice(0, free.indexOf(eos)));
     // With min_length past that point, eos is masked and a different token comes instead.
     params.setSearchOptions({ min_length: prompt.length + 6 });
     const longer = await generate(custom, params, prompt);

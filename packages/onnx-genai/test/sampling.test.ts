@@ -27,6 +27,22 @@ describe('sampling filters on known logits', () => {
     for (const [i, p] of softmax([3, 2]).entries()) expect(probs[i]).toBeCloseTo(p, 6);
   });
 
+  it('selects a small top k in one pass exactly as a full sort would, ties by lower id', () => {
+    const random = seededRandom(3);
+    // Rounded values force many ties; some ids are masked.
+    const big = Float32Array.from({ length: 5000 }, (_, i) =>
+      i % 97 === 0 ? Number.NEGATIVE_INFINITY : Math.round(random() * 200) / 10,
+    );
+    const sorted = [...big.keys()]
+      .filter((i) => big[i]! > Number.NEGATIVE_INFINITY)
+      .sort((a, b) => big[b]! - big[a]! || a - b);
+    for (const topK of [1, 2, 40, 64, 65, 300]) {
+      const { ids } = filterCandidates(big, { topK, topP: 0, temperature: 1 });
+      expect(ids).toEqual(sorted.slice(0, topK));
+    }
+    expect(filterCandidates(big, { topK: 0, topP: 0, temperature: 1 }).ids).toEqual(sorted);
+  });
+
   it('applies temperature before the softmax', () => {
     const { probs } = filterCandidates(logits, { topK: 2, topP: 0, temperature: 2 });
     for (const [i, p] of softmax([1.5, 1]).entries()) expect(probs[i]).toBeCloseTo(p, 6);

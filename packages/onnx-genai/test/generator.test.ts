@@ -97,5 +97,10 @@ describe('Generator (greedy, growing KV cache)', () => {
     await expect(Model.load(model.dir, { providers: ['dml'] })).rejects.toThrow(
       /Could not start the model .* \[dml\]/,
     );
+    // onnxruntime-node from npm ships without the CUDA provider's libraries (their download is skipped).
+    await expect(Model.load(model.dir, { providers: ['CUDAExecutionProvider'] })).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      message: expect.stringMatching(/\[cuda\].*use CPU/),
+    });
   });
 });

@@ -4,7 +4,7 @@ export type { ServerOptions } from './build-server.js';
 export { API_PREFIXES, ARTIFACT_PREFIXES, buildServer } from './build-server.js';
 export type { LlmTask } from './openai-routes.js';
 export { LLM_TASKS, llmTask } from './openai-routes.js';
-export type { ScoringServerOptions } from './scoring-server.js';
+export type { Invocation, ScoringServerOptions } from './scoring-server.js';
 export { buildScoringServer, parseCsvInput, parseInvocation } from './scoring-server.js';
 export type { RunningServer, StartServerOptions } from './start-server.js';
 export { startServer } from './start-server.js';

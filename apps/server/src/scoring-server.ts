@@ -21,8 +21,29 @@ function badInput(message: string): MlflowError {
   return new MlflowError(ErrorCode.BAD_REQUEST, message);
 }
 
-/** The model input and params of an `/invocations` JSON body, by MLflow's scoring protocol. */
-export function parseInvocation(body: unknown): { input: unknown; params?: Record<string, unknown> } {
+/** Top-level keys of MLflow's unwrapped LLM requests (chat, completions, embeddings). */
+const LLM_KEYS = ['messages', 'prompt', 'input'] as const;
+
+/** An `/invocations` body read: the model input, its params, and whether it was an unwrapped LLM request. */
+export interface Invocation {
+  input: unknown;
+  params?: Record<string, unknown>;
+  /** MLflow's unified LLM form (`{"messages": …}`): answered with the bare prediction, not `{"predictions": …}`. */
+  unwrapped?: boolean;
+}
+
+/**
+ * The model input and params of an `/invocations` JSON body, by MLflow's scoring protocol. A body with a
+ * top-level `messages`, `prompt` or `input` is MLflow's unified LLM form: the whole body is the input,
+ * except keys the model's params schema names (`paramNames`), which become params.
+ */
+export function parseInvocation(body: unknown, paramNames: readonly string[] = []): Invocation {
+  if (body && typeof body === 'object' && !Array.isArray(body) && LLM_KEYS.some((k) => k in body)) {
+    const input: Record<string, unknown> = {};
+    const params: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(body)) (paramNames.includes(key) ? params : input)[key] = value;
+    return { input, params: Object.keys(params).length > 0 ? params : undefined, unwrapped: true };
+  }
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw badInput(
       `Invalid input. The input must be a JSON dictionary with exactly one of the input fields ${JSON.stringify(INPUT_KEYS)}.`,
@@ -137,6 +158,7 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('\n'));
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('\n'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(SERVER_VERSION));
+  const paramNames = (options.model.metadata.signature?.params ?? []).map((param) => param.name);
   app.post('/invocations', async (request, reply) => {
     const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
     const [type, ...parameters] = contentType.split(';').map((s) => s.trim());
@@ -150,10 +172,9 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
         );
     }
     const text = String(request.body ?? '');
-    let input: unknown;
-    let params: Record<string, unknown> | undefined;
+    let invocation: Invocation;
     if (type === 'text/csv') {
-      input = parseCsvInput(text);
+      invocation = { input: parseCsvInput(text) };
     } else {
       let body: unknown;
       try {
@@ -161,10 +182,10 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
       } catch (cause) {
         throw badInput(`Invalid input. Ensure the input is valid JSON: ${(cause as Error).message}`);
       }
-      ({ input, params } = parseInvocation(body));
+      invocation = parseInvocation(body, paramNames);
     }
-    const predictions = await options.model.predict(input, params);
-    return { predictions: jsonable(predictions) };
+    const predictions = jsonable(await options.model.predict(invocation.input, invocation.params));
+    return invocation.unwrapped ? predictions : { predictions };
   });
   const task = llmTask(options.model);
   if (task) await registerOpenAiRoutes(app, options.model, task, options.modelName ?? 'model');

@@ -78,6 +78,41 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe("MLflow's unwrapped LLM requests on /invocations", () => {
+  it('take the whole body as the input, params-schema keys as params, and answer without "predictions"', async () => {
+    await writeFile(
+      join(dir, 'inspect.mjs'),
+      'export default class { predict(_ctx, input, params) { return { input, params: params ?? null }; } }',
+    );
+    await saveModel({
+      path: join(dir, 'inspect'),
+      custom: { code: join(dir, 'inspect.mjs') },
+      metadata: { task: 'llm/v1/chat' },
+      signature: { params: [{ name: 'temperature', type: 'double', default: 1, shape: null }] },
+    });
+    const client = await listen('inspect');
+    const invocations = new URL('../invocations', client.baseURL).href;
+    const post = (body: unknown) =>
+      fetch(invocations, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const messages = [{ role: 'user', content: 'hi' }];
+    const unwrapped = await post({ messages, temperature: 0.5, max_tokens: 7 });
+    expect(unwrapped.status).toBe(200);
+    expect(await unwrapped.json()).toEqual({
+      input: { messages, max_tokens: 7 },
+      params: { temperature: 0.5 },
+    });
+    // The wrapped form still answers {"predictions": …}.
+    const wrapped = await post({ inputs: { messages }, params: { temperature: 0.25 } });
+    expect(await wrapped.json()).toEqual({
+      predictions: { input: { messages }, params: { temperature: 0.25 } },
+    });
+  });
+});
+
 describe('OpenAI-compatible endpoints, through the official openai client', () => {
   it('lists the served model', async () => {
     const models = await chat.models.list();

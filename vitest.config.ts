@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// One vitest run covers every package; each package's tests live in its own test/ folder.
+// One vitest run covers every package and example; each keeps its tests in its own test/ folder.
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     globalSetup: ['packages/testkit/src/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -18,7 +18,11 @@ const ALLOWED = {
   testkit: ['*'],
 };
 // Optional peers: allowed only through a lazy `import()`, so installing the package never pulls them in.
-const LAZY = { client: ['tracking-store', 'artifact-store', 'registry', 'model-format'], cli: [] };
+const LAZY = {
+  client: ['tracking-store', 'artifact-store', 'registry', 'model-format'],
+  'model-format': ['onnx-genai'],
+  cli: [],
+};
 const problems = [];
 
 function* sourceFiles(dir) {

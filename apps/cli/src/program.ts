@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerDb } from './commands/db.js';
 import { registerExperiments } from './commands/experiments.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerModels } from './commands/models.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerRun } from './commands/run.js';
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerRun(program);
   registerRegistry(program);
   registerModels(program);
+  registerGenerate(program);
   registerDb(program);
   return program;
 }

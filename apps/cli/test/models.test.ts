@@ -1,68 +1,19 @@
-import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createArtifactRegistry } from '@flowline/artifact-store';
 import { logModel } from '@flowline/model-format';
 import { SqlRegistryStore } from '@flowline/registry';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, serveModel } from './helpers.js';
 
-const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let dir: string;
 let env: Record<string, string>;
 let registry: SqlRegistryStore;
 
-function flowline(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...process.env, ...env }, cwd: dir },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function serve(
-  uri: string,
-  extra: string[] = [],
-): Promise<{ url: string; logs(): string; stop(): Promise<number | null> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'models', 'serve', '-m', uri, '-p', String(port), ...extra], {
-    env: { ...process.env, ...env },
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  child.stdout.on('data', (d) => (logs += d));
-  child.stderr.on('data', (d) => (logs += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 100 && !logs.includes('scoring server listening'); i++)
-    await new Promise((r) => setTimeout(r, 100));
-  if (!logs.includes('scoring server listening')) throw new Error(`serve did not start: ${logs}`);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    logs: () => logs,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+const flowline = (args: string[], input?: string) => runCli(args, { env, cwd: dir }, input);
+const serve = (uri: string, extra: string[] = []) => serveModel(uri, { env, cwd: dir }, extra);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flowline-cli-models-'));

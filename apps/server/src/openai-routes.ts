@@ -34,6 +34,8 @@ function parseBody(body: unknown): Json {
 /** Fields of an OpenAI request the server handles itself rather than passing to the model. */
 function modelInput(body: Json): Json {
   const { model: _model, stream: _stream, stream_options: _options, ...rest } = body;
+  // OpenAI takes one stop string or a list; MLflow's chat schema takes the list.
+  if (typeof rest.stop === 'string') rest.stop = [rest.stop];
   return rest;
 }
 

@@ -135,6 +135,22 @@ describe('OpenAI-compatible endpoints, through the official openai client', () =
     expect(answer.usage).toEqual({ prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 });
   });
 
+  it('passes a single stop string to the model as MLflow’s list', async () => {
+    const client = await serve(
+      'stops',
+      `export default class { predict(_ctx, input) {
+        return { choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(input.stop) }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+      } }`,
+      'llm/v1/chat',
+    );
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const one = await client.chat.completions.create({ model: 'stops', messages, stop: '\n' });
+    expect(one.choices[0]?.message.content).toBe('["\\n"]');
+    const two = await client.chat.completions.create({ model: 'stops', messages, stop: ['a', 'b'] });
+    expect(two.choices[0]?.message.content).toBe('["a","b"]');
+  });
+
   it('streams a chat answer token by token as server-sent events', async () => {
     const stream = await chat.chat.completions.create({
       model: 'echo',

@@ -29,7 +29,8 @@ import { DEFAULT_TRACKING_URI, openStore } from './open-store.js';
 /** A model of a built-in flavor other than custom JS, for `logModel`. */
 export type ModelToLog =
   | { onnx: import('@flowline/model-format').OnnxModelSpec }
-  | { transformers: import('@flowline/model-format').TransformersModelSpec };
+  | { transformers: import('@flowline/model-format').TransformersModelSpec }
+  | { onnxGenai: import('@flowline/model-format').OnnxGenaiModelSpec };
 /** Options of `startRun`, after MLflow's `mlflow.start_run`. */
 export interface StartRunOptions {
   /** Resume this existing run instead of creating one. */
@@ -469,7 +470,8 @@ export class Tracker {
     }
     const runId = await this.#runId(options.runId);
     const store = await this.store();
-    const flavor = 'onnx' in model || 'transformers' in model ? model : { custom: model };
+    const flavor =
+      'onnx' in model || 'transformers' in model || 'onnxGenai' in model ? model : { custom: model };
     return formats.logModel({
       ...flavor,
       artifactPath,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createArtifactRegistry } from '@flowline/artifact-store';
 import { loadModel } from '@flowline/model-format';
-import { createMlpModel } from '@flowline/testkit';
+import { createMlpModel, createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Tracker } from '../src/index.js';
 
@@ -65,6 +65,36 @@ describe('Tracker.logModel', () => {
     expect(model.metadata.flavors.onnx).toBeDefined();
     const predicted = (await model.predict([[0.5, -1]])) as number[][];
     expect(predicted[0]![0]).toBeCloseTo(mlp.reference([[0.5, -1]])[0]![0]!, 5);
+    await tracker.close();
+  });
+
+  it('logs an ONNX Runtime GenAI folder as a chat model', async () => {
+    const tracker = new Tracker({ trackingUri: `sqlite:///${join(dir, 'mlflow.db')}`, env: {} });
+    const store = await tracker.store();
+    const expId = await store.createExperiment({ name: 'genai', artifactLocation: join(dir, 'artifacts') });
+    const folder = await writeModelFiles(join(dir, 'lm'), createTinyDecoder({ seed: 5 }).files);
+    await tracker.startRun({ experimentId: expId });
+    const logged = await tracker.logModel(
+      { onnxGenai: { source: folder, modelConfig: { max_length: 40 } } },
+      'chat',
+    );
+    await tracker.endRun();
+    const repositories = createArtifactRegistry();
+    const model = await loadModel(logged.modelUri, {
+      store,
+      openRepository: async (uri) => repositories.resolve(uri),
+    });
+    expect(model.metadata.flavors.onnx_genai).toBeDefined();
+    expect(model.metadata.metadata?.task).toBe('llm/v1/chat');
+    const answer = (await model.predict({
+      messages: [{ role: 'user', content: 'hello cat' }],
+      max_tokens: 4,
+    })) as {
+      choices: { message: { role: string; content: string } }[];
+      usage: { completion_tokens: number };
+    };
+    expect(answer.choices[0]!.message.role).toBe('assistant');
+    expect(answer.usage.completion_tokens).toBeLessThanOrEqual(4);
     await tracker.close();
   });
 });

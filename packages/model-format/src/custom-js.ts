@@ -1,6 +1,6 @@
-import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
-import { basename, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { cp, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlflowError } from '@flowline/core';
 import type { Flavor, Predictor } from './flavor.js';
 
@@ -67,12 +67,7 @@ export async function saveCustomModel(dir: string, spec: CustomModelSpec): Promi
       artifacts[name] = { path: `artifacts/${copied}`, uri: source };
     }
   }
-  const dependencies = Object.fromEntries(
-    (spec.dependencies ?? []).map((d) => {
-      const at = d.lastIndexOf('@');
-      return at > 0 ? [d.slice(0, at), d.slice(at + 1)] : [d, '*'];
-    }),
-  );
+  const dependencies = Object.fromEntries((spec.dependencies ?? []).map(splitDependency));
   await writeFile(
     join(dir, 'package.json'),
     `${JSON.stringify({ private: true, type: 'module', dependencies }, null, 2)}\n`,
@@ -86,6 +81,39 @@ export async function saveCustomModel(dir: string, spec: CustomModelSpec): Promi
   };
 }
 
+/** `name@version` (or a bare name) as `[name, version]`. */
+function splitDependency(dependency: string): [string, string] {
+  const at = dependency.lastIndexOf('@');
+  return at > 0 ? [dependency.slice(0, at), dependency.slice(at + 1)] : [dependency, '*'];
+}
+
+/** The folder of package `name` as Node finds it from `start`: the nearest `node_modules/<name>` above it. */
+async function findPackage(name: string, start: string): Promise<string | undefined> {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (await stat(join(candidate, 'package.json')).catch(() => null)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Makes the model's npm dependencies importable from its code, as MLflow's local environment manager
+ * uses the packages already installed: a dependency the code's folder cannot reach is linked into the
+ * model's `node_modules` from the running program's (the working directory's, else Flowline's own).
+ */
+async function linkDependencies(dir: string, names: string[]): Promise<void> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const name of names) {
+    if (await findPackage(name, join(dir, 'code'))) continue;
+    const installed = (await findPackage(name, process.cwd())) ?? (await findPackage(name, here));
+    if (!installed) continue;
+    const link = join(dir, 'node_modules', name);
+    await mkdir(dirname(link), { recursive: true });
+    // A read-only model folder stays as it is; the import then fails with Node's own message.
+    await symlink(installed, link, 'dir').catch(() => {});
+  }
+}
+
 /** Loads custom JS models: imports the packaged code, builds the class, calls `loadContext`. */
 export const customJsFlavor: Flavor = {
   name: CUSTOM_JS_FLAVOR,
@@ -93,6 +121,10 @@ export const customJsFlavor: Flavor = {
     const code = String(config.code ?? '');
     if (!code || code.includes('..'))
       throw MlflowError.invalidParameterValue('custom_js flavor config needs its code path.');
+    await linkDependencies(
+      dir,
+      ((config.npm_dependencies as string[] | undefined) ?? []).map((d) => splitDependency(d)[0]),
+    );
     const mod = (await import(pathToFileURL(join(dir, code)).href)) as Record<string, unknown>;
     const exported = mod[String(config.export ?? 'default')];
     if (typeof exported !== 'function') {

@@ -3,6 +3,17 @@ export { CUSTOM_JS_FLAVOR, customJsFlavor, saveCustomModel } from './custom-js.j
 export type { Flavor, Predictor } from './flavor.js';
 export { FlavorRegistry } from './flavor.js';
 export { saveInputExample } from './input-example.js';
+export type { ChatMessage, Generated, LlmTaskShape, PrepareGeneration } from './llm.js';
+export {
+  CHAT_ROLES,
+  CHAT_SIGNATURE,
+  chatMessages,
+  LLM_TEXT_TASKS,
+  llmPredictor,
+  llmRequest,
+  streamed,
+  usage,
+} from './llm.js';
 export type { MLModel, SavedInputExampleInfo } from './mlmodel.js';
 export {
   createMLModel,
@@ -19,9 +30,21 @@ export type {
   LogModelOptions,
   SaveModelOptions,
 } from './models.js';
-export { defaultFlavors, loadModel, logModel, saveModel, toRows } from './models.js';
+export { defaultFlavors, loadModel, localModelFolder, logModel, saveModel, toRows } from './models.js';
 export type { OnnxModelSpec } from './onnx.js';
 export { ONNX_FLAVOR, onnxFlavor, saveOnnxModel } from './onnx.js';
+export type { OnnxGenaiModelSpec, OnnxGenaiSession } from './onnx-genai.js';
+export {
+  GROWING_CACHE,
+  generateText,
+  importOnnxGenai,
+  loadOnnxGenai,
+  ONNX_GENAI_FLAVOR,
+  ONNX_GENAI_SEARCH_PARAMS,
+  onnxGenaiFlavor,
+  onnxGenaiFolder,
+  saveOnnxGenaiModel,
+} from './onnx-genai.js';
 export { pythonJson } from './python-json.js';
 export type { Row } from './signature/enforce.js';
 export { convertValue, enforceColumns, enforceParams } from './signature/enforce.js';

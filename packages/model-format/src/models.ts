@@ -16,6 +16,7 @@ import { FlavorRegistry, type Predictor } from './flavor.js';
 import { saveInputExample } from './input-example.js';
 import { createMLModel, type MLModel, readMLmodel, writeMLmodel } from './mlmodel.js';
 import { type OnnxModelSpec, onnxFlavor, saveOnnxModel } from './onnx.js';
+import { type OnnxGenaiModelSpec, onnxGenaiFlavor, saveOnnxGenaiModel } from './onnx-genai.js';
 import { enforceColumns, enforceParams, type Row } from './signature/enforce.js';
 import { inferSchema } from './signature/infer.js';
 import type { ModelSignature } from './signature/types.js';
@@ -23,7 +24,11 @@ import { saveTransformersModel, type TransformersModelSpec, transformersFlavor }
 
 /** The flavors Flowline loads out of the box; register more on your own registry. */
 export function defaultFlavors(): FlavorRegistry {
-  return new FlavorRegistry().register(customJsFlavor).register(onnxFlavor).register(transformersFlavor);
+  return new FlavorRegistry()
+    .register(customJsFlavor)
+    .register(onnxFlavor)
+    .register(transformersFlavor)
+    .register(onnxGenaiFlavor);
 }
 
 /** What `saveModel` writes. */
@@ -36,6 +41,8 @@ export interface SaveModelOptions {
   onnx?: OnnxModelSpec;
   /** A transformers.js pipeline folder and its task. */
   transformers?: TransformersModelSpec;
+  /** An ONNX Runtime GenAI model folder (a chat model, `llm/v1/chat`). */
+  onnxGenai?: OnnxGenaiModelSpec;
   signature?: ModelSignature;
   /** An example input, saved with the model; the input schema is inferred from it when no signature is given. */
   inputExample?: unknown;
@@ -55,9 +62,9 @@ async function folderSize(dir: string): Promise<number> {
 
 /** Writes a model folder: the flavor payload, input example, and an MLmodel MLflow can read. */
 export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
-  if ([options.custom, options.onnx, options.transformers].filter(Boolean).length !== 1)
+  if ([options.custom, options.onnx, options.transformers, options.onnxGenai].filter(Boolean).length !== 1)
     throw MlflowError.invalidParameterValue(
-      'saveModel needs exactly one model to save: custom: { code, … }, onnx: { model, … } or transformers: { source, task }.',
+      'saveModel needs exactly one model to save: custom: { code, … }, onnx: { model, … }, transformers: { source, task } or onnxGenai: { source }.',
     );
   const existing = await readdir(options.path).catch(() => null);
   if (existing && existing.length > 0) {
@@ -72,7 +79,9 @@ export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
   if (options.custom) flavors = { [CUSTOM_JS_FLAVOR]: await saveCustomModel(options.path, options.custom) };
   else if (options.onnx) flavors = await saveOnnxModel(options.path, options.onnx);
   else {
-    const saved = await saveTransformersModel(options.path, options.transformers as TransformersModelSpec);
+    const saved = options.onnxGenai
+      ? await saveOnnxGenaiModel(options.path, options.onnxGenai)
+      : await saveTransformersModel(options.path, options.transformers as TransformersModelSpec);
     flavors = saved.flavors;
     if (saved.metadata) metadata = { ...saved.metadata, ...options.metadata };
     flavorSignature = saved.signature;
@@ -242,6 +251,17 @@ async function localCopy(
 }
 
 /**
+ * A local folder holding the model at `uri` (a folder, `runs:/`, `models:/` or an artifact URI, as
+ * `loadModel` takes), downloaded when remote; `cleanup` removes a downloaded copy.
+ */
+export async function localModelFolder(
+  uri: string,
+  context: LoadModelContext = {},
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  return localCopy(uri, context);
+}
+
+/**
  * Loads a model from a folder or any model URI (`runs:/`, `models:/<name>/<version|stage|latest>`,
  * `models:/<name>@<alias>`, or an artifact URI) and returns `{ predict, metadata }`.
  */
@@ -254,7 +274,14 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
   const prepare = (input: unknown, params?: Record<string, unknown>) => {
     const checkedParams = enforceParams(params, metadata.signature?.params);
     if (inputs?.kind !== 'columns') return [input, checkedParams] as const;
-    const rows = toRows(input);
+    // An llm/v1 request ({messages: […], …}) is one row, even when all its values are lists.
+    const request =
+      typeof metadata.metadata?.task === 'string' &&
+      metadata.metadata.task.startsWith('llm/v1/') &&
+      input !== null &&
+      typeof input === 'object' &&
+      !Array.isArray(input);
+    const rows = request ? [input as Row] : toRows(input);
     if (!rows)
       throw MlflowError.invalidParameterValue(
         'This model takes a table: rows of records, columns of values, or {columns, data}.',

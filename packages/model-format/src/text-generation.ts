@@ -1,8 +1,14 @@
 import { MlflowError } from '@flowline/core';
 import type { Predictor } from './flavor.js';
+import {
+  type Generated,
+  LLM_TEXT_TASKS,
+  llmPredictor,
+  type ChatMessage as Message,
+  streamed,
+} from './llm.js';
 
 type Json = Record<string, unknown>;
-type Message = { role: string; content: string };
 
 /** The parts of a transformers.js text-generation pipeline this flavor uses. */
 export interface GenerationPipeline {
@@ -34,8 +40,6 @@ function invalid(message: string): MlflowError {
 /** OpenAI request fields as transformers.js generation options (temperature 0 means greedy). */
 function openAiOptions(request: Json): Json {
   const options: Json = {};
-  if (request.n !== undefined && request.n !== null && request.n !== 1)
-    throw invalid('This model generates one choice per request; send n = 1 or leave it out.');
   if (request.max_tokens !== undefined && request.max_tokens !== null)
     options.max_new_tokens = request.max_tokens;
   if (typeof request.temperature === 'number') {
@@ -45,18 +49,6 @@ function openAiOptions(request: Json): Json {
   if (typeof request.top_p === 'number') options.top_p = request.top_p;
   if (typeof request.top_k === 'number') options.top_k = request.top_k;
   return options;
-}
-
-function messages(request: Json): Message[] {
-  const list = request.messages;
-  if (!Array.isArray(list) || list.length === 0)
-    throw invalid("A chat request needs 'messages': a non-empty list of {role, content}.");
-  return list.map((m, i) => {
-    const message = m as Json | null;
-    if (!message || typeof message.role !== 'string' || typeof message.content !== 'string')
-      throw invalid(`messages[${i}] needs a string 'role' and a string 'content'.`);
-    return { role: message.role, content: message.content };
-  });
 }
 
 /** Texts for a pipeline: a string, a list of strings, or rows whose first column is the text. */
@@ -72,43 +64,6 @@ export function textList(input: unknown, noun: 'text' | 'prompts'): string[] {
   if (!values || values.length === 0 || !values.every((v) => typeof v === 'string'))
     throw invalid(`This model takes ${noun}: a string, a list of strings, or rows with one text column.`);
   return values as string[];
-}
-
-interface Generated {
-  text: string;
-  promptTokens: number;
-  completionTokens: number;
-  finishReason: 'stop' | 'length';
-}
-
-/** Pieces of text as generation produces them, then the whole result. */
-async function* streamed(
-  run: (onText: (text: string) => void) => Promise<Generated>,
-): AsyncGenerator<string, Generated> {
-  const queue: string[] = [];
-  let wake: (() => void) | undefined;
-  let settled = false;
-  const result = run((text) => {
-    if (text) queue.push(text);
-    wake?.();
-  }).finally(() => {
-    settled = true;
-    wake?.();
-  });
-  result.catch(() => {});
-  while (true) {
-    const next = queue.shift();
-    if (next !== undefined) {
-      yield next;
-      continue;
-    }
-    if (settled) break;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    wake = undefined;
-  }
-  return result;
 }
 
 /**
@@ -133,6 +88,7 @@ export function textGenerationPredictor(
     input: string | Message[],
     options: Json,
     onText?: (text: string) => void,
+    signal?: AbortSignal,
   ): Promise<Generated> => {
     const ids: number[] = [];
     const streamer = new Streamer(pipe.tokenizer, {
@@ -155,7 +111,14 @@ export function textGenerationPredictor(
             });
             return Array.isArray(encoded) ? encoded.length : encoded.input_ids.length;
           })();
-    const [output] = await pipe(input, { ...options, return_full_text: false, streamer });
+    // A stop sequence (llm.ts aborts the signal) ends generation after the current token.
+    const stoppingCriteria = [(inputIds: unknown[]) => inputIds.map(() => signal?.aborted ?? false)];
+    const [output] = await pipe(input, {
+      ...options,
+      return_full_text: false,
+      streamer,
+      stopping_criteria: stoppingCriteria,
+    });
     const generated = output?.generated_text;
     const text = Array.isArray(generated) ? (generated.at(-1)?.content ?? '') : (generated ?? '');
     const stopped = ids.length > 0 && eosIds.has(ids.at(-1)!);
@@ -166,62 +129,16 @@ export function textGenerationPredictor(
       finishReason: stopped || ids.length < Number(options.max_new_tokens) ? 'stop' : 'length',
     };
   };
-  const usage = (g: Generated) => ({
-    prompt_tokens: g.promptTokens,
-    completion_tokens: g.completionTokens,
-    total_tokens: g.promptTokens + g.completionTokens,
-  });
   const optionsFor = (request: Json, params?: Json) => ({
     ...defaults,
     ...params,
     ...openAiOptions(request),
   });
-
-  // The two OpenAI-style tasks differ only in what they read and in the shape of their choices.
-  const openAi =
-    inferenceTask === 'llm/v1/chat'
-      ? {
-          object: 'chat.completion',
-          read: (request: Json): string | Message[] => messages(request),
-          choice: (g: Generated) => ({ message: { role: 'assistant', content: g.text } }),
-          lastChunk: { delta: {} },
-        }
-      : inferenceTask === 'llm/v1/completions'
-        ? {
-            object: 'text_completion',
-            read: (request: Json): string | Message[] => {
-              if (typeof request.prompt !== 'string')
-                throw invalid("A completions request needs a string 'prompt'.");
-              return request.prompt;
-            },
-            choice: (g: Generated) => ({ text: g.text }),
-            lastChunk: { text: '' },
-          }
-        : undefined;
-  if (openAi) {
-    return {
-      async predict(input, params) {
-        const request = (input ?? {}) as Json;
-        const g = await generate(openAi.read(request), optionsFor(request, params));
-        return {
-          object: openAi.object,
-          created: Math.floor(Date.now() / 1000),
-          choices: [{ index: 0, ...openAi.choice(g), finish_reason: g.finishReason }],
-          usage: usage(g),
-        };
-      },
-      async *predictStream(input, params) {
-        const request = (input ?? {}) as Json;
-        const prompt = openAi.read(request);
-        const options = optionsFor(request, params);
-        const result = yield* streamed((onText) => generate(prompt, options, onText));
-        yield {
-          choices: [{ index: 0, ...openAi.lastChunk, finish_reason: result.finishReason }],
-          usage: usage(result),
-        };
-      },
-    };
-  }
+  if (inferenceTask === 'llm/v1/chat' || inferenceTask === 'llm/v1/completions')
+    return llmPredictor(LLM_TEXT_TASKS[inferenceTask], (prompt, request, params) => {
+      const options = optionsFor(request, params);
+      return (onText, signal) => generate(prompt, options, onText, signal);
+    });
   return {
     async predict(input, params) {
       const options = { ...defaults, ...params };

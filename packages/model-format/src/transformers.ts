@@ -2,6 +2,7 @@ import { cp, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MlflowError } from '@flowline/core';
 import type { Flavor, Predictor } from './flavor.js';
+import { CHAT_SIGNATURE } from './llm.js';
 import type { ModelSignature } from './signature/types.js';
 import {
   GENERATION_PARAMS,
@@ -90,8 +91,10 @@ export async function saveTransformersModel(
       },
     },
     ...(spec.inferenceTask ? { metadata: { task: spec.inferenceTask } } : {}),
-    // The pipeline options a request may override, with the saved defaults (as MLflow infers them).
+    // The pipeline options a request may override, with the saved defaults (as MLflow infers them);
+    // chat models also get MLflow's chat request and response schema.
     signature: {
+      ...(spec.inferenceTask === 'llm/v1/chat' ? CHAT_SIGNATURE : {}),
       params:
         spec.task === 'feature-extraction'
           ? [

@@ -168,6 +168,19 @@ describe('the transformers flavor (transformers.js pipelines)', () => {
     expect(answer.choices[0]!.text).toBe(continuation(['the', 'mat'], 5).text);
     expect(answer.usage.prompt_tokens).toBe(2);
     await expect(model.predict({ prompt: 42 })).rejects.toThrow(/string 'prompt'/);
+
+    // A stop sequence cuts the text before it and ends generation there (a stopping criterion).
+    const long = continuation(['the', 'mat'], 12);
+    const words = long.text.split(' ');
+    expect(words.length).toBeGreaterThan(4);
+    const stop = ` ${words[1]}`;
+    const stopped = (await model.predict({ prompt: 'the mat', max_tokens: 12, stop })) as {
+      choices: Array<{ text: string; finish_reason: string }>;
+      usage: { completion_tokens: number };
+    };
+    expect(stopped.choices[0]!.text).toBe(long.text.slice(0, long.text.indexOf(stop)));
+    expect(stopped.choices[0]!.finish_reason).toBe('stop');
+    expect(stopped.usage.completion_tokens).toBeLessThan(12);
   });
 
   it('refuses a folder that is not a transformers.js model, and tasks it cannot run', async () => {

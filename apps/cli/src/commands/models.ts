@@ -1,42 +1,21 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFile, writeFile } from 'node:fs/promises';
-import { openArtifactRepository, openRegistry, openStore } from '@flowline/client';
-import { authHeadersFromEnv, MlflowError } from '@flowline/core';
+import { MlflowError } from '@flowline/core';
 import { type LoadedModel, loadModel } from '@flowline/model-format';
-import { buildScoringServer, parseCsvInput, parseInvocation } from '@flowline/server';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { buildScoringServer, type Invocation, parseCsvInput, parseInvocation } from '@flowline/server';
+import { type Command, Option } from 'commander';
 import { pino } from 'pino';
-import { trackingUri } from '../tracking.js';
+import { wholeNumber } from '../arguments.js';
+import { openModelContext } from '../model-context.js';
 import type { GlobalOptions } from './globals.js';
 
 /** Loads a model by URI with the tracking store, registry and artifact repositories of the tracking URI. */
 async function load(uri: string, g: GlobalOptions): Promise<{ model: LoadedModel; close(): Promise<void> }> {
-  const tracking = trackingUri(g.trackingUri);
-  const needsStores = /^(runs|models):/.test(uri);
-  const store = needsStores ? await openStore(tracking) : undefined;
-  const registry = needsStores && store ? await openRegistry(tracking, { trackingStore: store }) : undefined;
+  const { context, close } = await openModelContext(uri, g);
   try {
-    const model = await loadModel(uri, {
-      store,
-      registry,
-      openRepository: (artifactUri) =>
-        openArtifactRepository(artifactUri, {
-          store: store ?? (undefined as never),
-          trackingUri: tracking,
-          headers: authHeadersFromEnv(),
-          registry,
-        }),
-    });
-    return {
-      model,
-      async close() {
-        await registry?.close();
-        await store?.close();
-      },
-    };
+    return { model: await loadModel(uri, context), close };
   } catch (error) {
-    await registry?.close();
-    await store?.close();
+    await close();
     throw error;
   }
 }
@@ -62,7 +41,7 @@ export function registerModels(program: Command): void {
     .addOption(
       new Option('-w, --workers <n>', 'worker processes serving the model on the same port')
         .default(1)
-        .argParser(positiveInt('workers')),
+        .argParser(wholeNumber('workers')),
     )
     .action(async (opts: { modelUri: string; host: string; port: string; workers: number }, cmd: Command) => {
       const logger = pino({ level: 'info' });
@@ -103,23 +82,26 @@ export function registerModels(program: Command): void {
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const text = opts.inputPath ? await readFile(opts.inputPath, 'utf8') : await readStdin();
-        let parsed: { input: unknown; params?: Record<string, unknown> };
-        if (opts.contentType === 'csv') parsed = { input: parseCsvInput(text) };
-        else {
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch (cause) {
-            throw MlflowError.invalidParameterValue(
-              `The input is not valid JSON: ${(cause as Error).message}`,
-              { cause },
-            );
-          }
-          parsed = parseInvocation(body);
-        }
         const { model, close } = await load(opts.modelUri, g);
         try {
-          const output = `${JSON.stringify({ predictions: await model.predict(parsed.input, parsed.params) })}\n`;
+          let parsed: Invocation;
+          if (opts.contentType === 'csv') parsed = { input: parseCsvInput(text) };
+          else {
+            let body: unknown;
+            try {
+              body = JSON.parse(text);
+            } catch (cause) {
+              throw MlflowError.invalidParameterValue(
+                `The input is not valid JSON: ${(cause as Error).message}`,
+                { cause },
+              );
+            }
+            const paramNames = (model.metadata.signature?.params ?? []).map((param) => param.name);
+            parsed = parseInvocation(body, paramNames);
+          }
+          const predictions = await model.predict(parsed.input, parsed.params);
+          // MLflow answers its unwrapped LLM form ({"messages": …}) with the bare prediction.
+          const output = `${JSON.stringify(parsed.unwrapped ? predictions : { predictions })}\n`;
           if (opts.outputPath) await writeFile(opts.outputPath, output);
           else process.stdout.write(output);
         } finally {
@@ -127,16 +109,6 @@ export function registerModels(program: Command): void {
         }
       },
     );
-}
-
-/** A commander parser for a whole number of at least 1. */
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value.trim());
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${name} must be a positive whole number (1 or more), got '${value}'.`);
-    return n;
-  };
 }
 
 /**

@@ -1,0 +1,26 @@
+import { InvalidArgumentError } from 'commander';
+
+/** A commander parser for a whole number of at least `min` (1 unless told). */
+export function wholeNumber(name: string, min = 1) {
+  return (value: string): number => {
+    const text = value.trim();
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(
+        min === 1
+          ? `${name} must be a positive whole number (1 or more), got '${value}'.`
+          : `${name} must be a whole number of at least ${min}, got '${value}'.`,
+      );
+    return n;
+  };
+}
+
+/** A commander parser for a number from `min` to `max`. */
+export function numberBetween(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}, got '${value}'.`);
+    return n;
+  };
+}

@@ -1,0 +1,246 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { MlflowError } from '@flowline/core';
+import {
+  type ChatMessage,
+  GROWING_CACHE,
+  generateText,
+  importOnnxGenai,
+  loadOnnxGenai,
+  localModelFolder,
+  ONNX_GENAI_FLAVOR,
+  type OnnxGenaiSession,
+  onnxGenaiFolder,
+  readMLmodel,
+} from '@flowline/model-format';
+import type { Command } from 'commander';
+import { numberBetween, wholeNumber } from '../arguments.js';
+import { openModelContext } from '../model-context.js';
+import type { GlobalOptions } from './globals.js';
+
+/** The generation options `generate` and `chat` share. */
+interface GenerationOptions {
+  model: string;
+  maxLength?: number;
+  maxNewTokens?: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  doSample?: boolean;
+  seed?: number;
+  system?: string;
+  chatTemplate: boolean;
+}
+
+/** A loaded model with the search defaults of the Flowline model it came from (its `model_config`). */
+interface Loaded {
+  session: OnnxGenaiSession;
+  defaults: Record<string, unknown>;
+}
+
+/**
+ * Loads an ONNX Runtime GenAI folder, a Flowline model folder with the onnx_genai flavor, or such a
+ * model by URI (`runs:/`, `models:/`, an artifact URI; downloaded first).
+ */
+async function loadGenerator(uri: string, g: GlobalOptions): Promise<Loaded> {
+  const isUri = /^[a-z][a-z0-9+.-]*:/i.test(uri) && !uri.startsWith('file:');
+  let dir = uri.startsWith('file:') ? new URL(uri).pathname : uri;
+  let cleanup = async () => {};
+  if (isUri) {
+    const { context, close } = await openModelContext(uri, g);
+    try {
+      ({ dir, cleanup } = await localModelFolder(uri, context));
+    } finally {
+      await close();
+    }
+  } else if (!(await stat(dir).catch(() => null))?.isDirectory()) {
+    throw MlflowError.resourceDoesNotExist(
+      `No model folder at '${uri}'; point -m at an ONNX Runtime GenAI folder or a Flowline model URI.`,
+    );
+  }
+  try {
+    const folder = await onnxGenaiFolder(dir);
+    if (!(await stat(join(folder, 'genai_config.json')).catch(() => null)))
+      throw MlflowError.invalidParameterValue(
+        `${folder} has no genai_config.json; point -m at a folder exported for ONNX Runtime GenAI ` +
+          `(genai_config.json, the .onnx file, the tokenizer) or at a model with the ${ONNX_GENAI_FLAVOR} flavor.`,
+      );
+    const flavor = folder === dir ? undefined : (await readMLmodel(dir)).flavors[ONNX_GENAI_FLAVOR];
+    const session = await loadOnnxGenai(folder, flavor?.providers as string[] | undefined);
+    return { session, defaults: { ...(flavor?.model_config as Record<string, unknown> | undefined) } };
+  } finally {
+    await cleanup();
+  }
+}
+
+/** The prompt's token ids: the conversation through the chat template, or the raw text. */
+function promptIds(session: OnnxGenaiSession, messages: ChatMessage[], chatTemplate: boolean): number[] {
+  const { tokenizer } = session;
+  if (!chatTemplate) return tokenizer.encode(messages.map((m) => m.content).join('\n'));
+  try {
+    return tokenizer.encode(tokenizer.applyChatTemplate(messages));
+  } catch (error) {
+    throw MlflowError.invalidParameterValue(
+      `The chat template failed: ${(error as Error).message} (use --no-chat-template for raw text).`,
+      { cause: error },
+    );
+  }
+}
+
+/** One generation printed as it streams; returns what the --json summary reports. */
+async function run(
+  loaded: Loaded,
+  options: GenerationOptions,
+  messages: ChatMessage[],
+  onText: (text: string) => void,
+) {
+  const { session } = loaded;
+  const ids = promptIds(session, messages, options.chatTemplate);
+  const context = session.model.config.model.context_length;
+  const search: Record<string, unknown> = { ...GROWING_CACHE, ...loaded.defaults };
+  if (options.temperature !== undefined) search.temperature = options.temperature;
+  if (options.topK !== undefined) search.top_k = options.topK;
+  if (options.topP !== undefined) search.top_p = options.topP;
+  if (options.doSample) search.do_sample = true;
+  if (options.seed !== undefined) search.random_seed = options.seed;
+  let maxLength = options.maxLength ?? Number(search.max_length ?? session.model.config.search.max_length);
+  if (options.maxNewTokens !== undefined) maxLength = Math.min(maxLength, ids.length + options.maxNewTokens);
+  maxLength = Math.min(maxLength, context);
+  if (ids.length >= maxLength)
+    throw MlflowError.invalidParameterValue(
+      `The prompt is ${ids.length} tokens, which leaves no room under max_length ${maxLength} ` +
+        `(prompt plus answer, at most the context length ${context}); use --max-length or a shorter prompt.`,
+    );
+  const { GeneratorParams } = await importOnnxGenai();
+  const params = new GeneratorParams(session.model);
+  try {
+    params.setSearchOptions({ ...search, max_length: maxLength });
+  } catch (error) {
+    throw MlflowError.invalidParameterValue(`Invalid generation options: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const started = performance.now();
+  const result = await generateText(session, params, ids, onText);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    text: result.text,
+    tokens: result.completionTokens,
+    prompt_tokens: result.promptTokens,
+    finish_reason: result.finishReason,
+    seconds: Number(seconds.toFixed(3)),
+    tokens_per_second: seconds > 0 ? Number((result.completionTokens / seconds).toFixed(2)) : 0,
+  };
+}
+
+function stats(summary: { tokens: number; seconds: number; tokens_per_second: number }): string {
+  return `${summary.tokens} tokens in ${summary.seconds.toFixed(2)} s (${summary.tokens_per_second.toFixed(1)} tokens/s)\n`;
+}
+
+/** Adds the options `generate` and `chat` share. */
+function generationOptions(command: Command): Command {
+  return command
+    .requiredOption(
+      '-m, --model <folder|uri>',
+      'an ONNX Runtime GenAI folder (genai_config.json), or a Flowline model: a folder, runs:/…, models:/…',
+    )
+    .option(
+      '--max-length <n>',
+      'prompt plus answer, in tokens (default: the model’s search.max_length)',
+      wholeNumber('max-length'),
+    )
+    .option('--max-new-tokens <n>', 'answer tokens at most', wholeNumber('max-new-tokens'))
+    .option(
+      '--temperature <t>',
+      'sampling temperature (only with --do-sample)',
+      numberBetween('temperature', 0, 100),
+    )
+    .option('--top-k <k>', 'sample from the k most likely tokens (0: all)', wholeNumber('top-k', 0))
+    .option(
+      '--top-p <p>',
+      'sample from the most likely tokens holding probability p',
+      numberBetween('top-p', 0, 1),
+    )
+    .option('--do-sample', 'sample instead of greedy decoding')
+    .option('--seed <n>', 'random seed for sampling (-1: from the OS)', wholeNumber('seed', -1))
+    .option('--system <text>', 'a system message before the conversation')
+    .option('--no-chat-template', 'send the prompt as raw text, without the tokenizer’s chat template');
+}
+
+function conversation(options: GenerationOptions): ChatMessage[] {
+  if (options.system !== undefined && !options.chatTemplate)
+    throw MlflowError.invalidParameterValue(
+      '--system needs the chat template; leave out --no-chat-template.',
+    );
+  return options.system === undefined ? [] : [{ role: 'system', content: options.system }];
+}
+
+/** `flowline generate` and `flowline chat`: text generation with an ONNX Runtime GenAI model. */
+export function registerGenerate(program: Command): void {
+  generationOptions(
+    program
+      .command('generate')
+      .description(
+        'Generate text with an ONNX Runtime GenAI model, streamed to stdout; the speed goes to stderr.',
+      ),
+  )
+    .requiredOption('-p, --prompt <text>', 'the prompt (a user message, unless --no-chat-template)')
+    .action(async (options: GenerationOptions & { prompt: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const messages = [...conversation(options), { role: 'user', content: options.prompt }];
+      const loaded = await loadGenerator(options.model, g);
+      try {
+        const summary = await run(loaded, options, messages, (text) => {
+          if (!g.json) process.stdout.write(text);
+        });
+        if (g.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else {
+          process.stdout.write('\n');
+          process.stderr.write(stats(summary));
+        }
+      } finally {
+        await loaded.session.model.close();
+      }
+    });
+
+  generationOptions(
+    program
+      .command('chat')
+      .description(
+        'Chat with an ONNX Runtime GenAI model: one user message per stdin line, answers streamed to stdout.',
+      ),
+  ).action(async (options: GenerationOptions, cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    const history = conversation(options);
+    const loaded = await loadGenerator(options.model, g);
+    const interactive = process.stdin.isTTY === true;
+    const lines = createInterface({ input: process.stdin, terminal: false });
+    const ask = () => {
+      if (interactive) process.stderr.write('> ');
+    };
+    try {
+      ask();
+      for await (const line of lines) {
+        const content = line.trim();
+        if (content) {
+          // The whole conversation goes through the chat template each turn, so the model sees its history.
+          history.push({ role: 'user', content });
+          const summary = await run(loaded, options, history, (text) => {
+            if (!g.json) process.stdout.write(text);
+          });
+          history.push({ role: 'assistant', content: summary.text });
+          if (g.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+          else {
+            process.stdout.write('\n');
+            process.stderr.write(stats(summary));
+          }
+        }
+        ask();
+      }
+    } finally {
+      lines.close();
+      await loaded.session.model.close();
+    }
+  });
+}

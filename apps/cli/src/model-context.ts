@@ -1,0 +1,36 @@
+import { openArtifactRepository, openRegistry, openStore } from '@flowline/client';
+import { authHeadersFromEnv } from '@flowline/core';
+import type { LoadModelContext } from '@flowline/model-format';
+import type { GlobalOptions } from './commands/globals.js';
+import { trackingUri } from './tracking.js';
+
+/**
+ * What `loadModel` needs to reach the model at `uri`: for `runs:/` and `models:/`, the tracking store and
+ * registry of the tracking URI; always, artifact repositories. `close` releases the stores.
+ */
+export async function openModelContext(
+  uri: string,
+  g: GlobalOptions,
+): Promise<{ context: LoadModelContext; close(): Promise<void> }> {
+  const tracking = trackingUri(g.trackingUri);
+  const needsStores = /^(runs|models):/.test(uri);
+  const store = needsStores ? await openStore(tracking) : undefined;
+  const registry = needsStores && store ? await openRegistry(tracking, { trackingStore: store }) : undefined;
+  return {
+    context: {
+      store,
+      registry,
+      openRepository: (artifactUri) =>
+        openArtifactRepository(artifactUri, {
+          store: store ?? (undefined as never),
+          trackingUri: tracking,
+          headers: authHeadersFromEnv(),
+          registry,
+        }),
+    },
+    async close() {
+      await registry?.close();
+      await store?.close();
+    },
+  };
+}

@@ -11,5 +11,13 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
   echo "installing pnpm $want" >&2
   npm install -g "pnpm@$want" >/dev/null
 fi
+# The web UI's end-to-end tests and bench/ui drive Debian's Chromium (playwright-core brings no browser).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+  echo "installing chromium" >&2
+  as_root=""
+  [ "$(id -u)" -ne 0 ] && as_root="sudo"
+  $as_root apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 ||
+    { $as_root apt-get update >/dev/null && $as_root apt-get install -y --no-install-recommends chromium >/dev/null; }
+fi
 pnpm install --frozen-lockfile
 pnpm exec turbo run build --output-logs=errors-only

@@ -12,6 +12,7 @@ import { registryRoutes } from './routes/registry.js';
 import { getArtifactRoute, runArtifactRoutes } from './routes/run-artifacts.js';
 import { runRoutes } from './routes/runs.js';
 import { SERVER_VERSION } from './version.js';
+import { registerWebUi } from './web-ui.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,6 +34,8 @@ export interface ServerOptions {
   artifacts?: ArtifactAccess;
   /** The model registry (registry endpoints answer INVALID_PARAMETER_VALUE without one). */
   registry?: RegistryStore;
+  /** The built web UI's folder (default: `$FLOWLINE_WEB_DIST` or the workspace's `apps/web/dist`); `null` for none. */
+  webRoot?: string | null;
 }
 
 /** The API prefixes MLflow serves: the public API and the one its web UI calls. */
@@ -91,6 +94,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const prefix of ARTIFACT_PREFIXES) {
     await app.register(artifactProxyRoutes, { prefix, destination: access.destination });
   }
+  await registerWebUi(app, options.webRoot);
   await app.ready();
   return app;
 }

@@ -1,0 +1,70 @@
+/** The HTTP layer: every call goes to the server's `/ajax-api/2.0/mlflow` API, as MLflow's own UI does. */
+
+/** The API prefix the UI talks to. */
+export const API_PREFIX = '/ajax-api/2.0/mlflow';
+
+/** An error answer from the server, carrying MLflow's `error_code` and the server's message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Query values: arrays repeat the key, as MLflow's GET endpoints expect. */
+export type Query = Record<string, string | number | boolean | string[] | undefined | null>;
+
+/** Builds `path?query` with repeated keys for arrays and without empty values. */
+export function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const v of value) params.append(key, v);
+    else params.append(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** Calls one endpoint: GET sends `input` as the query string, other verbs as a JSON body. */
+export async function call<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  input: Query | Record<string, unknown> = {},
+  signal?: AbortSignal,
+): Promise<T> {
+  const url = method === 'GET' ? withQuery(API_PREFIX + path, input as Query) : API_PREFIX + path;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      signal,
+      headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : JSON.stringify(input),
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'NETWORK_ERROR', `Cannot reach the server: ${(error as Error).message}`);
+  }
+  const text = await response.text();
+  let body: unknown = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { message: text };
+  }
+  if (!response.ok) {
+    const b = body as { error_code?: string; message?: string };
+    throw new ApiError(response.status, b.error_code ?? 'HTTP_ERROR', b.message ?? `HTTP ${response.status}`);
+  }
+  return body as T;
+}
+
+/** The URL that downloads one artifact of a run. */
+export function artifactUrl(runId: string, path: string): string {
+  return withQuery('/get-artifact', { run_id: runId, path });
+}

@@ -1,0 +1,97 @@
+import { type ReactNode, useEffect, useState } from 'react';
+import { searchExperiments } from './api/endpoints.js';
+import { Link } from './components/link.js';
+import { Empty } from './components/states.js';
+import { match, navigate, useLocation } from './lib/router.js';
+import { useAsync } from './lib/use-async.js';
+import { ComparePage } from './pages/compare-page.js';
+import { ExperimentsSidebar } from './pages/experiments-sidebar.js';
+import { ModelPage, ModelsPage, VersionPage } from './pages/registry-pages.js';
+import { RunPage } from './pages/run-page.js';
+import { RunsView } from './pages/runs-view.js';
+
+type Theme = 'light' | 'dark';
+
+function initialTheme(): Theme {
+  const saved = window.localStorage?.getItem('flowline.theme');
+  if (saved === 'light' || saved === 'dark') return saved;
+  return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+/** The whole UI: a header, the experiments sidebar, and the page the URL names. */
+export function App() {
+  const location = useLocation();
+  const [theme, setTheme] = useState<Theme>(initialTheme);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    window.localStorage?.setItem('flowline.theme', theme);
+  }, [theme]);
+  const experiments = useAsync(() => searchExperiments(), []);
+  const path = location.path;
+  const inRegistry = path.startsWith('/models');
+
+  const expMatch = match('/experiments/:ids', path);
+  const runMatch = match('/experiments/:id/runs/:runId', path) ?? match('/runs/:runId', path);
+  const selected = expMatch ? expMatch.ids!.split(',').filter(Boolean) : runMatch?.id ? [runMatch.id] : [];
+
+  // The start page opens the most recent experiment, as MLflow opens one.
+  const first = experiments.data?.[0]?.experiment_id;
+  useEffect(() => {
+    if (path === '/' && first !== undefined) navigate(`/experiments/${first}`, { replace: true });
+  }, [path, first]);
+
+  let page: ReactNode;
+  const model = match('/models/:name', path);
+  const version = match('/models/:name/versions/:version', path);
+  if (runMatch) page = <RunPage runId={runMatch.runId!} location={location} />;
+  else if (expMatch)
+    page = <RunsView experimentIds={selected} experiments={experiments.data ?? []} location={location} />;
+  else if (path === '/compare') page = <ComparePage location={location} />;
+  else if (path === '/models') page = <ModelsPage />;
+  else if (version) page = <VersionPage name={version.name!} version={version.version!} />;
+  else if (model) page = <ModelPage name={model.name!} />;
+  else if (path === '/')
+    page = experiments.data?.length === 0 ? <Empty>No experiments yet: create one.</Empty> : null;
+  else page = <Empty>Nothing here: {path}</Empty>;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link href="/" className="brand">
+          Flowline
+        </Link>
+        <nav aria-label="Sections">
+          <Link
+            href={selected.length ? `/experiments/${selected.join(',')}` : '/'}
+            className={inRegistry ? '' : 'active'}
+          >
+            Experiments
+          </Link>
+          <Link href="/models" className={inRegistry ? 'active' : ''}>
+            Models
+          </Link>
+        </nav>
+        <button
+          type="button"
+          className="theme-toggle"
+          aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+          onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
+        >
+          {theme === 'dark' ? '☀' : '☾'}
+        </button>
+      </header>
+      <div className="body">
+        {inRegistry ? null : (
+          <ExperimentsSidebar
+            experiments={experiments.data}
+            error={experiments.error}
+            loading={experiments.loading}
+            selected={selected}
+            reload={experiments.reload}
+          />
+        )}
+        <main className="main">{page}</main>
+      </div>
+    </div>
+  );
+}

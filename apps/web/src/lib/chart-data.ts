@@ -1,0 +1,88 @@
+import type { MetricWithRunId } from '../api/types.js';
+
+/** One line of a chart: points in x order. */
+export interface Series {
+  label: string;
+  xs: number[];
+  ys: (number | null)[];
+}
+
+/** What the x axis shows: the step, wall-clock time, or seconds since the series' first point. */
+export type XMode = 'step' | 'time' | 'relative';
+
+/** Splits a sampled history into one series per run, in the order of `runIds`, with x chosen by `mode`. */
+export function seriesFromHistory(
+  points: readonly MetricWithRunId[],
+  runIds: readonly string[],
+  labels: Readonly<Record<string, string>>,
+  mode: XMode,
+): Series[] {
+  const byRun = new Map<string, MetricWithRunId[]>();
+  for (const p of points) {
+    const list = byRun.get(p.run_id);
+    if (list) list.push(p);
+    else byRun.set(p.run_id, [p]);
+  }
+  return runIds.map((id) => {
+    const list = [...(byRun.get(id) ?? [])];
+    list.sort((a, b) =>
+      mode === 'step' ? a.step - b.step || a.timestamp - b.timestamp : a.timestamp - b.timestamp,
+    );
+    const t0 = list[0]?.timestamp ?? 0;
+    return {
+      label: labels[id] ?? id,
+      xs: list.map((p) =>
+        mode === 'step' ? p.step : mode === 'time' ? p.timestamp / 1000 : (p.timestamp - t0) / 1000,
+      ),
+      ys: list.map((p) => (typeof p.value === 'number' && Number.isFinite(p.value) ? p.value : null)),
+    };
+  });
+}
+
+/**
+ * Exponential moving average with TensorBoard's debiasing (so the start is not pulled to zero), as
+ * MLflow's smoothing slider does; `weight` 0 leaves values unchanged. Gaps stay gaps.
+ */
+export function smooth(values: readonly (number | null)[], weight: number): (number | null)[] {
+  if (weight <= 0) return [...values];
+  let last = 0;
+  let count = 0;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return null;
+    last = last * weight + (1 - weight) * v;
+    count++;
+    const debias = 1 - weight ** count;
+    return last / debias;
+  });
+}
+
+/** uPlot's aligned data: one shared, sorted x array and one y array per series (null where a series has no point). */
+export function alignSeries(series: readonly Series[]): [number[], ...(number | null)[][]] {
+  const xs = [...new Set(series.flatMap((s) => s.xs))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = series.map((s) => {
+    const out = new Array<number | null>(xs.length).fill(null);
+    s.xs.forEach((x, i) => {
+      out[index.get(x)!] = s.ys[i] ?? null;
+    });
+    return out;
+  });
+  return [xs, ...ys];
+}
+
+/** For a log axis: values that are not positive cannot be drawn, so they become gaps. */
+export function positiveOnly(values: readonly (number | null)[]): (number | null)[] {
+  return values.map((v) => (v !== null && v > 0 ? v : null));
+}
+
+/** The series colours, chosen to read on both themes. */
+export const PALETTE = [
+  '#3b82f6',
+  '#ef4444',
+  '#10b981',
+  '#f59e0b',
+  '#8b5cf6',
+  '#ec4899',
+  '#14b8a6',
+  '#84cc16',
+];

@@ -1,0 +1,295 @@
+import { useMemo, useState } from 'react';
+import { getRun, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
+import type { Run } from '../api/types.js';
+import { ArtifactBrowser } from '../components/artifact-browser.js';
+import { Link } from '../components/link.js';
+import { MetricGrid } from '../components/metric-panel.js';
+import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { StatusCell } from '../lib/columns.js';
+import { formatDuration, formatTime, formatValue } from '../lib/format.js';
+import { hrefWith, type Location, navigate } from '../lib/router.js';
+import { PARENT_TAG } from '../lib/run-tree.js';
+import { useAsync } from '../lib/use-async.js';
+
+const TABS = ['overview', 'params', 'metrics', 'artifacts', 'datasets', 'models'] as const;
+const NOTE = 'mlflow.note.content';
+
+/** One run: overview, params, metric charts, artifacts, datasets and models (tab in the URL). */
+export function RunPage({ runId, location }: { runId: string; location: Location }) {
+  const run = useAsync(() => getRun(runId), [runId]);
+  const tabParam = location.query.get('tab');
+  const tab = TABS.find((t) => t === tabParam) ?? 'overview';
+  if (run.error) return <ErrorBox error={run.error} />;
+  if (!run.data) return <Loading what="Loading run" />;
+  const r = run.data;
+  const name = r.info.run_name || r.info.run_id;
+  return (
+    <section className="run-page" aria-label={`Run ${name}`}>
+      <nav className="crumbs">
+        <Link href={`/experiments/${r.info.experiment_id}`}>Experiment {r.info.experiment_id}</Link> ›{' '}
+        <span>{name}</span>
+      </nav>
+      <header className="page-head">
+        <h1>{name}</h1>
+        <StatusCell status={r.info.status} />
+      </header>
+      <div className="tabs" role="tablist">
+        {TABS.map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={t === tab}
+            className={t === tab ? 'active' : ''}
+            onClick={() => navigate(hrefWith(location, { tab: t === 'overview' ? null : t, artifact: null }))}
+          >
+            {t[0]!.toUpperCase() + t.slice(1)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel">
+        {tab === 'overview' ? <Overview run={r} onSaved={run.reload} /> : null}
+        {tab === 'params' ? (
+          <KeyValueTable rows={(r.data.params ?? []).map((p) => [p.key, p.value])} empty="No parameters." />
+        ) : null}
+        {tab === 'metrics' ? <Metrics run={r} location={location} /> : null}
+        {tab === 'artifacts' ? (
+          <ArtifactBrowser
+            runId={r.info.run_id}
+            selected={location.query.get('artifact') ?? undefined}
+            onSelect={(path) => navigate(hrefWith(location, { artifact: path }), { replace: true })}
+          />
+        ) : null}
+        {tab === 'datasets' ? <Datasets run={r} /> : null}
+        {tab === 'models' ? <Models run={r} /> : null}
+      </div>
+    </section>
+  );
+}
+
+function Overview({ run, onSaved }: { run: Run; onSaved: () => void }) {
+  const tags = run.data.tags ?? [];
+  const parent = tagOf(tags, PARENT_TAG);
+  const userTags = tags.filter((t) => !t.key.startsWith('mlflow.'));
+  return (
+    <div className="overview">
+      <dl className="facts">
+        <dt>Run ID</dt>
+        <dd>
+          <code>{run.info.run_id}</code>
+        </dd>
+        <dt>Status</dt>
+        <dd>{run.info.status}</dd>
+        <dt>Started</dt>
+        <dd>{formatTime(run.info.start_time)}</dd>
+        <dt>Ended</dt>
+        <dd>{formatTime(run.info.end_time)}</dd>
+        <dt>Duration</dt>
+        <dd>{formatDuration(run.info.start_time, run.info.end_time)}</dd>
+        <dt>User</dt>
+        <dd>{run.info.user_id}</dd>
+        <dt>Source</dt>
+        <dd>
+          {tagOf(tags, 'mlflow.source.name') ?? ''}{' '}
+          {tagOf(tags, 'mlflow.source.git.commit')?.slice(0, 8) ?? ''}
+        </dd>
+        {parent ? (
+          <>
+            <dt>Parent run</dt>
+            <dd>
+              <Link href={`/experiments/${run.info.experiment_id}/runs/${parent}`}>{parent}</Link>
+            </dd>
+          </>
+        ) : null}
+        <dt>Artifact URI</dt>
+        <dd>
+          <code>{run.info.artifact_uri}</code>
+        </dd>
+      </dl>
+      <Description run={run} onSaved={onSaved} />
+      <h3>Tags</h3>
+      <KeyValueTable rows={userTags.map((t) => [t.key, t.value])} empty="No tags." />
+    </div>
+  );
+}
+
+function Description({ run, onSaved }: { run: Run; onSaved: () => void }) {
+  const current = tagOf(run.data.tags, NOTE) ?? '';
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(current);
+  const [error, setError] = useState<unknown>();
+  const save = async () => {
+    try {
+      await setRunTag(run.info.run_id, NOTE, draft);
+      setEditing(false);
+      onSaved();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <div className="description">
+      <h3>
+        Description{' '}
+        {editing ? null : (
+          <button
+            type="button"
+            onClick={() => {
+              setDraft(current);
+              setEditing(true);
+            }}
+          >
+            Edit
+          </button>
+        )}
+      </h3>
+      {editing ? (
+        <>
+          <textarea
+            aria-label="Description"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            rows={5}
+          />
+          <div>
+            <button type="button" onClick={() => void save()}>
+              Save
+            </button>
+            <button type="button" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+          {error ? <ErrorBox error={error} /> : null}
+        </>
+      ) : current ? (
+        <p className="note">{current}</p>
+      ) : (
+        <p className="muted">No description.</p>
+      )}
+    </div>
+  );
+}
+
+/** A two-column key/value table. */
+export function KeyValueTable({ rows, empty }: { rows: [string, string][]; empty: string }) {
+  if (rows.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <table className="data-table kv">
+      <thead>
+        <tr>
+          <th>Key</th>
+          <th>Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([k, v]) => (
+          <tr key={k}>
+            <td>{k}</td>
+            <td>{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Metrics({ run, location }: { run: Run; location: Location }) {
+  const metrics = run.data.metrics ?? [];
+  const runIds = useMemo(() => [run.info.run_id], [run.info.run_id]);
+  const labels = useMemo(() => ({ [run.info.run_id]: run.info.run_name ?? run.info.run_id }), [run.info]);
+  if (metrics.length === 0) return <Empty>No metrics logged.</Empty>;
+  const keys = metrics.map((m) => m.key).sort((a, b) => a.localeCompare(b));
+  return (
+    <div className="metrics">
+      <KeyValueTable
+        rows={[...metrics]
+          .sort((a, b) => a.key.localeCompare(b.key))
+          .map((m) => [m.key, `${formatValue(m.value)} (step ${m.step})`])}
+        empty="No metrics."
+      />
+      <MetricGrid keys={keys} runIds={runIds} labels={labels} location={location} />
+    </div>
+  );
+}
+
+function Datasets({ run }: { run: Run }) {
+  const inputs = run.inputs?.dataset_inputs ?? [];
+  if (inputs.length === 0) return <Empty>No datasets logged.</Empty>;
+  return (
+    <table className="data-table">
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>Digest</th>
+          <th>Context</th>
+          <th>Source type</th>
+          <th>Source</th>
+        </tr>
+      </thead>
+      <tbody>
+        {inputs.map((d) => (
+          <tr key={`${d.dataset.name}-${d.dataset.digest}`}>
+            <td>{d.dataset.name}</td>
+            <td>
+              <code>{d.dataset.digest}</code>
+            </td>
+            <td>{tagOf(d.tags, 'mlflow.data.context') ?? ''}</td>
+            <td>{d.dataset.source_type}</td>
+            <td>
+              <code>{d.dataset.source}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Models({ run }: { run: Run }) {
+  const history = useMemo(() => {
+    try {
+      const parsed = JSON.parse(tagOf(run.data.tags, 'mlflow.log-model.history') ?? '[]');
+      return Array.isArray(parsed)
+        ? (parsed as {
+            artifact_path?: string;
+            flavors?: Record<string, unknown>;
+            utc_time_created?: string;
+          }[])
+        : [];
+    } catch {
+      return [];
+    }
+  }, [run.data.tags]);
+  const versions = useAsync(() => searchVersions(`run_id='${run.info.run_id}'`), [run.info.run_id]);
+  return (
+    <div className="models">
+      <h3>Logged models</h3>
+      {history.length === 0 ? (
+        <Empty>No models logged by this run.</Empty>
+      ) : (
+        <ul>
+          {history.map((m) => (
+            <li key={`${m.artifact_path}-${m.utc_time_created}`}>
+              <Link href={`?tab=artifacts&artifact=${encodeURIComponent(`${m.artifact_path}/MLmodel`)}`}>
+                {m.artifact_path}
+              </Link>{' '}
+              <span className="muted">{Object.keys(m.flavors ?? {}).join(', ')}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Registered versions</h3>
+      {versions.error ? <ErrorBox error={versions.error} /> : null}
+      {versions.data?.length === 0 ? <Empty>No registered versions come from this run.</Empty> : null}
+      <ul>
+        {versions.data?.map((v) => (
+          <li key={`${v.name}-${v.version}`}>
+            <Link href={`/models/${encodeURIComponent(v.name)}/versions/${v.version}`}>
+              {v.name} version {v.version}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+import { useCallback, useMemo, useState } from 'react';
+import type { Experiment } from '../api/types.js';
+import { ColumnChooser } from '../components/column-chooser.js';
+import { FilterBox } from '../components/filter-box.js';
+import { Link } from '../components/link.js';
+import { type RunRow, RunsTable } from '../components/runs-table.js';
+import { Empty, ErrorBox } from '../components/states.js';
+import { allColumns, defaultColumnIds, discoverKeys, parseOrder } from '../lib/columns.js';
+import { hrefWith, type Location, navigate } from '../lib/router.js';
+import { buildRows } from '../lib/run-tree.js';
+import { useRunPages } from '../lib/use-run-pages.js';
+
+const DEFAULT_ORDER = 'attributes.start_time DESC';
+
+/** Props of the runs view. */
+export interface RunsViewProps {
+  experimentIds: string[];
+  experiments: Experiment[];
+  location: Location;
+}
+
+/**
+ * The runs of one or more experiments: filter, sort, columns, selection and expanded state of the table
+ * all live in the URL (`q`, `order`, `cols`, `sel`), so a link reproduces the view.
+ */
+export function RunsView({ experimentIds, experiments, location }: RunsViewProps) {
+  const filter = location.query.get('q') ?? '';
+  const order = location.query.get('order') ?? DEFAULT_ORDER;
+  const selected = useMemo(
+    () => new Set((location.query.get('sel') ?? '').split(',').filter(Boolean)),
+    [location.query],
+  );
+  const pages = useRunPages(experimentIds, filter, order);
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const [choosing, setChoosing] = useState(false);
+
+  const keys = useMemo(() => discoverKeys(pages.runs), [pages.runs]);
+  const columns = useMemo(() => allColumns(keys), [keys]);
+  const colsParam = location.query.get('cols');
+  const shownIds = useMemo(
+    () => (colsParam === null ? defaultColumnIds(columns) : colsParam.split(',').filter(Boolean)),
+    [colsParam, columns],
+  );
+  const shown = useMemo(() => {
+    const byId = new Map(columns.map((c) => [c.id, c]));
+    return shownIds.map((id) => byId.get(id)).filter((c) => c !== undefined);
+  }, [columns, shownIds]);
+  const rows = useMemo(() => buildRows(pages.runs, expanded), [pages.runs, expanded]);
+
+  const update = useCallback(
+    (changes: Record<string, string | null>, replace = false) =>
+      navigate(hrefWith(location, changes), { replace }),
+    [location],
+  );
+  const sort = parseOrder(order);
+  const onSort = (key: string) => {
+    const descending = sort.key === key ? !sort.descending : false;
+    update({ order: `${key} ${descending ? 'DESC' : 'ASC'}` });
+  };
+  const setSelected = (next: Set<string>) => update({ sel: [...next].join(',') || null }, true);
+  const toggleSelect = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+  const toggleAll = () =>
+    setSelected(
+      rows.every((r) => selected.has(r.run.info.run_id))
+        ? new Set()
+        : new Set(rows.map((r) => r.run.info.run_id)),
+    );
+  const toggleExpand = (id: string) =>
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const runHref = (row: RunRow) => `/experiments/${row.run.info.experiment_id}/runs/${row.run.info.run_id}`;
+  const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
+  const filterError =
+    pages.error instanceof Error ? pages.error.message : pages.error ? String(pages.error) : undefined;
+
+  return (
+    <section className="runs-view" aria-label="Runs">
+      <header className="page-head">
+        <h1>{names.join(', ')}</h1>
+        <span className="muted" data-testid="run-count">
+          {pages.runs.length}
+          {pages.hasMore ? '+' : ''} runs
+        </span>
+      </header>
+      <div className="toolbar">
+        <FilterBox value={filter} error={filterError} onSubmit={(q) => update({ q: q || null })} />
+        <button type="button" onClick={() => setChoosing((c) => !c)} aria-expanded={choosing}>
+          Columns ({shown.length}/{columns.length})
+        </button>
+        <button
+          type="button"
+          disabled={selected.size < 2}
+          onClick={() =>
+            navigate(`/compare?runs=${[...selected].join(',')}&experiments=${experimentIds.join(',')}`)
+          }
+        >
+          Compare ({selected.size})
+        </button>
+      </div>
+      {choosing ? (
+        <ColumnChooser
+          columns={columns}
+          shown={new Set(shownIds)}
+          onChange={(ids) => update({ cols: ids.join(',') }, true)}
+          onClose={() => setChoosing(false)}
+        />
+      ) : null}
+      {pages.error && filterError === undefined ? <ErrorBox error={pages.error} /> : null}
+      {!pages.loading && !pages.error && rows.length === 0 ? (
+        <Empty>{filter ? 'No runs match this filter.' : 'No runs in this experiment yet.'}</Empty>
+      ) : null}
+      {rows.length > 0 ? (
+        <RunsTable
+          rows={rows}
+          columns={shown}
+          sort={sort}
+          onSort={onSort}
+          selected={selected}
+          onToggleSelect={toggleSelect}
+          onToggleAll={toggleAll}
+          onOpen={(id) => {
+            const row = rows.find((r) => r.run.info.run_id === id);
+            if (row) navigate(runHref(row));
+          }}
+          onToggleExpand={toggleExpand}
+          onEndReached={pages.hasMore ? pages.loadMore : undefined}
+          renderName={(row) => (
+            <Link href={runHref(row)} className="run-link">
+              {row.run.info.run_name || row.run.info.run_id}
+            </Link>
+          )}
+        />
+      ) : null}
+      {pages.loading ? (
+        <div className="state loading" role="status">
+          Loading runs…
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -23,6 +23,10 @@ const LAZY = {
   'model-format': ['onnx-genai'],
   cli: [],
 };
+// The web UI is bundled for the browser: it may use other Flowline packages only through `import type` (erased at
+// build, so no server or store code reaches the bundle), e.g. its API types derived from @flowline/server's
+// route schemas. Its tests may import anything.
+const TYPE_ONLY = new Set(['web']);
 const problems = [];
 
 function* sourceFiles(dir) {
@@ -56,6 +60,18 @@ for (const group of ['packages', 'apps']) {
     }
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
+      if (group === 'apps' && TYPE_ONLY.has(pkg)) {
+        const statements =
+          /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](@flowline\/[^'"]+)['"]/g;
+        for (const m of text.matchAll(statements)) {
+          if (!m[2]) {
+            problems.push(`${relative(root, file)}: ${pkg} may import '${m[3]}' only with \`import type\``);
+          }
+        }
+        for (const m of text.matchAll(/import\s*\(\s*['"](@flowline\/[^'"]+)['"]/g)) {
+          problems.push(`${relative(root, file)}: ${pkg} may not load '${m[1]}' at run time`);
+        }
+      }
       for (const match of text.matchAll(/(from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)) {
         const lazy = match[1].startsWith('import');
         const spec = match[2];

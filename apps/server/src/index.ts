@@ -4,6 +4,8 @@ export type { ServerOptions } from './build-server.js';
 export { API_PREFIXES, ARTIFACT_PREFIXES, buildServer } from './build-server.js';
 export type { LlmTask } from './openai-routes.js';
 export { LLM_TASKS, llmTask } from './openai-routes.js';
+export type { RouteInput, RouteKey, RouteOutput } from './route-schemas.js';
+export { ROUTE_SCHEMAS } from './route-schemas.js';
 export type { Invocation, ScoringServerOptions } from './scoring-server.js';
 export { buildScoringServer, parseCsvInput, parseInvocation } from './scoring-server.js';
 export type { RunningServer, StartServerOptions } from './start-server.js';

@@ -4,6 +4,20 @@ import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastif
 /** How a route reads its input: GET from the query string, POST/DELETE/PATCH from the JSON body. */
 export type Verb = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
+/** The schemas an endpoint was registered with. */
+export interface RouteSchemas {
+  input: TSchema;
+  output: TSchema;
+}
+
+// Every endpoint's schemas by 'VERB /prefix/path', per server (encapsulated plugins share the root's `server`).
+const registered = new WeakMap<object, Map<string, RouteSchemas>>();
+
+/** The schemas of each endpoint registered on this server, by 'VERB /prefix/path' (for tests). */
+export function registeredSchemas(app: FastifyInstance): ReadonlyMap<string, RouteSchemas> {
+  return registered.get(app.server) ?? new Map();
+}
+
 /**
  * Registers one MLflow endpoint: its input schema is applied to the query string (GET) or the JSON body
  * (other verbs), its output schema to the 200 response, and the handler gets the validated input.
@@ -15,7 +29,10 @@ export function endpoint<I extends TSchema, O extends TSchema>(
   schemas: { input: I; output: O },
   handler: (input: Static<I>, request: FastifyRequest) => Promise<Static<O>>,
 ): void {
+  const routes = registered.get(app.server) ?? new Map<string, RouteSchemas>();
+  registered.set(app.server, routes);
   for (const verb of Array.isArray(verbs) ? verbs : [verbs]) {
+    routes.set(`${verb} ${app.prefix}${path}`, schemas);
     app.route({
       method: verb,
       url: path,

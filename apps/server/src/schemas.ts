@@ -193,3 +193,53 @@ export const Responses = {
   }),
   empty: Empty,
 };
+
+/** The response schema of endpoints that declare none (registry, artifact listing): serialised as returned. */
+export const Untyped = Type.Any();
+
+const OptStr = Opt(Str);
+const Version = Opt(Type.Union([Str, Type.Integer()]));
+const TagsIn = Opt(Type.Array(Type.Object({ key: OptStr, value: OptStr })));
+const RegistrySearch = Type.Object({
+  filter: OptStr,
+  max_results: Opt(Type.Union([Type.Integer(), Str])),
+  order_by: Opt(StringList),
+  page_token: OptStr,
+});
+
+/** Request schemas of the model-registry endpoints (`registered-models/*`, `model-versions/*`). */
+export const RegistryRequests = {
+  createModel: Type.Object({ name: OptStr, tags: TagsIn, description: OptStr }),
+  model: Type.Object({ name: OptStr }),
+  renameModel: Type.Object({ name: OptStr, new_name: OptStr }),
+  updateModel: Type.Object({ name: OptStr, description: OptStr }),
+  search: RegistrySearch,
+  latestVersions: Type.Object({ name: OptStr, stages: Opt(StringList) }),
+  setModelTag: Type.Object({ name: OptStr, key: OptStr, value: OptStr }),
+  deleteModelTag: Type.Object({ name: OptStr, key: OptStr }),
+  setAlias: Type.Object({ name: OptStr, alias: OptStr, version: Version }),
+  alias: Type.Object({ name: OptStr, alias: OptStr }),
+  createVersion: Type.Object({
+    name: OptStr,
+    source: OptStr,
+    run_id: OptStr,
+    tags: TagsIn,
+    run_link: OptStr,
+    description: OptStr,
+  }),
+  version: Type.Object({ name: OptStr, version: Version }),
+  updateVersion: Type.Object({ name: OptStr, version: Version, description: OptStr }),
+  transitionStage: Type.Object({
+    name: OptStr,
+    version: Version,
+    stage: OptStr,
+    archive_existing_versions: Opt(Type.Union([Type.Boolean(), Str])),
+  }),
+  setVersionTag: Type.Object({ name: OptStr, version: Version, key: OptStr, value: OptStr }),
+  deleteVersionTag: Type.Object({ name: OptStr, version: Version, key: OptStr }),
+};
+
+/** Request schemas of the run-artifact endpoints (`artifacts/list`, `get-artifact`). */
+export const ArtifactRequests = {
+  runPath: Type.Object({ run_id: OptStr, run_uuid: OptStr, path: OptStr, page_token: OptStr }),
+};

@@ -1,8 +1,15 @@
-import { buildServer } from '@flowline/server';
+import {
+  buildServer,
+  ROUTE_SCHEMAS,
+  type RouteInput,
+  type RouteKey,
+  type RouteOutput,
+} from '@flowline/server';
 import { SqlTrackingStore } from '@flowline/tracking-store';
-import { describe, expect, it } from 'vitest';
-import { API_PREFIX, withQuery } from '../src/api/client.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { API_PREFIX, api, withQuery } from '../src/api/client.js';
 import { ENDPOINTS } from '../src/api/endpoints.js';
+import type { Experiment, Run } from '../src/api/types.js';
 import { parseOrder } from '../src/lib/columns.js';
 import { parseCsv, previewKind, summarizeMlmodel } from '../src/lib/preview.js';
 import { diffRows } from '../src/pages/compare-page.js';
@@ -12,13 +19,40 @@ describe("the UI's API calls", () => {
     const store = await SqlTrackingStore.open('sqlite://', { defaultArtifactRoot: '/tmp/unused' });
     const app = await buildServer({ store, webRoot: null });
     try {
-      const missing = ENDPOINTS.filter(([method, path]) => !app.hasRoute({ method, url: API_PREFIX + path }));
+      const missing = ENDPOINTS.filter((route) => {
+        const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
+        return !app.hasRoute({ method, url: API_PREFIX + path });
+      });
       expect(missing).toEqual([]);
       expect(app.hasRoute({ method: 'GET', url: '/get-artifact' })).toBe(true);
     } finally {
       await app.close();
       await store.close();
     }
+  });
+
+  it("are typed from the server's route schemas: ENDPOINTS lists exactly ROUTE_SCHEMAS", () => {
+    expect([...ENDPOINTS].sort()).toEqual(Object.keys(ROUTE_SCHEMAS).sort());
+  });
+
+  it('types calls from the route schemas, so a drift fails tsc', () => {
+    type Defined<T> = Exclude<T, undefined>;
+    expectTypeOf<Defined<RouteOutput<'POST /runs/search'>['runs']>[number]>().toEqualTypeOf<Run>();
+    expectTypeOf<
+      Defined<RouteOutput<'POST /experiments/search'>['experiments']>[number]
+    >().toEqualTypeOf<Experiment>();
+    expectTypeOf(api).parameter(0).toEqualTypeOf<RouteKey>();
+    expectTypeOf<RouteInput<'POST /runs/search'>['max_results']>().toEqualTypeOf<
+      number | string | undefined
+    >();
+    expectTypeOf<RouteInput<'POST /model-versions/transition-stage'>>().toHaveProperty(
+      'archive_existing_versions',
+    );
+    // @ts-expect-error: a field the request schema does not have is refused at compile time.
+    const bad: RouteInput<'GET /runs/get'> = { run_id: 'x', no_such_field: 1 };
+    // @ts-expect-error: so is a path that is not a route.
+    const missing: RouteInput<'GET /runs/no-such-route'> = {};
+    expect([bad.run_id, missing]).toEqual(['x', {}]);
   });
 
   it('repeats array query keys, as MLflow GET endpoints expect', () => {
@@ -63,7 +97,7 @@ signature:
 describe('compare and sort helpers', () => {
   it('marks params and metrics that differ between runs', () => {
     const run = (lr: string, loss: number) => ({
-      info: { run_id: lr, experiment_id: '1', status: 'FINISHED' },
+      info: { run_id: lr, run_uuid: lr, experiment_id: '1', status: 'FINISHED', lifecycle_stage: 'active' },
       data: {
         params: [
           { key: 'lr', value: lr },
@@ -71,6 +105,7 @@ describe('compare and sort helpers', () => {
         ],
         metrics: [{ key: 'loss', value: loss, step: 0, timestamp: 0 }],
       },
+      inputs: {},
     });
     const rows = diffRows([run('0.1', 1), run('0.2', 1)]);
     expect(rows.map((r) => [r.kind, r.key, r.differs])).toEqual([

@@ -279,7 +279,16 @@ describe('web UI end to end', () => {
     await expect.poll(() => chart.getAttribute('data-drawn')).toBe('true');
     expect(await page.locator('.metric-chart[data-metric="loss"]').getAttribute('data-points')).toBe('400');
     expect(await page.locator('.scatter-plot circle').count()).toBe(2);
+    const lines = page.locator('.pc-plot path.pc-line');
+    await expect.poll(() => lines.count()).toBe(2);
+    expect(await lines.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-run-id')).sort())).toEqual(
+      [ids.alpha, ids.beta].sort(),
+    );
+    expect(await page.locator('.pc-plot .pc-axis').count()).toBeGreaterThanOrEqual(3);
+    await page.locator('.pc-plot path.pc-line[data-run-id="' + ids.beta + '"]').dispatchEvent('mouseover');
+    await expect.poll(() => page.locator('.pc-hover').textContent()).toMatch(/^beta: .*lr=0\.01/);
     await shot('compare');
+    await page.locator('.parallel-coords').screenshot({ path: join(SHOTS, 'compare-parallel.png') });
   });
 
   it('sets and removes a model alias', async () => {
@@ -297,6 +306,32 @@ describe('web UI end to end', () => {
     await page.goBack();
     await page.getByRole('button', { name: 'Remove alias champion' }).click();
     await expect.poll(() => page.locator('.aliases .badge').count()).toBe(0);
+  });
+
+  it('moves a model version to another stage and edits its tags', async () => {
+    await page.goto(`${server.url}/models/e2e-model/versions/1`);
+    const version = async () =>
+      (await server.api('GET', '/model-versions/get?name=e2e-model&version=1')).model_version;
+    await page.getByRole('combobox', { name: 'Stage' }).selectOption('Staging');
+    await expect.poll(async () => (await version()).current_stage).toBe('Staging');
+    await expect.poll(() => page.getByRole('combobox', { name: 'Stage' }).inputValue()).toBe('Staging');
+    await page.getByRole('textbox', { name: 'Tag key' }).fill('quality');
+    await page.getByRole('textbox', { name: 'Tag value' }).fill('good');
+    await page.getByRole('button', { name: 'Set tag' }).click();
+    await expect
+      .poll(() => page.locator('.version-page .tags li').allTextContents())
+      .toEqual([expect.stringContaining('quality = good')]);
+    expect((await version()).tags).toEqual([{ key: 'quality', value: 'good' }]);
+    await page.getByRole('textbox', { name: 'Tag key' }).fill('quality');
+    await page.getByRole('textbox', { name: 'Tag value' }).fill('better');
+    await page.getByRole('button', { name: 'Set tag' }).click();
+    await expect.poll(async () => (await version()).tags).toEqual([{ key: 'quality', value: 'better' }]);
+    await shot('model-version');
+    await page.getByRole('button', { name: 'Remove tag quality' }).click();
+    await expect.poll(() => page.locator('.version-page .tags li').allTextContents()).toEqual(['No tags.']);
+    expect((await version()).tags ?? []).toEqual([]);
+    await page.getByRole('combobox', { name: 'Stage' }).selectOption('Production');
+    await expect.poll(async () => (await version()).current_stage).toBe('Production');
   });
 
   it('creates, renames and deletes an experiment from the sidebar, in both themes', async () => {

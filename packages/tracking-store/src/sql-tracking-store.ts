@@ -28,6 +28,7 @@ import type { StoreContext } from './context.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
 import * as history from './metric-history.js';
+import { getMetricHistoryBulkInterval } from './metric-sampling.js';
 import * as runs from './runs.js';
 
 /** Options for opening a `SqlTrackingStore`. */
@@ -152,7 +153,7 @@ export class SqlTrackingStore extends BaseTrackingStore {
     return history.getMetricHistory(this.#ctx, runId, metricKey, options);
   }
   getMetricHistoryBulkInterval(options: MetricHistoryBulkIntervalOptions): Promise<MetricWithRunId[]> {
-    return history.getMetricHistoryBulkInterval(this.#ctx, options);
+    return getMetricHistoryBulkInterval(this.#ctx, options);
   }
   searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {
     return datasets.searchDatasets(this.#ctx, experimentIds);

@@ -5,23 +5,10 @@ import {
   toWireModelVersion,
   toWireRegisteredModel,
 } from '@flowline/core';
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { intOf, required } from '../inputs.js';
 import { endpoint } from '../route.js';
-
-const S = Type.Optional(Type.String());
-const Version = Type.Optional(Type.Union([Type.String(), Type.Integer()]));
-const Tags = Type.Optional(Type.Array(Type.Object({ key: S, value: S })));
-const Strings = Type.Optional(Type.Array(Type.String()));
-const Bool = Type.Optional(Type.Union([Type.Boolean(), Type.String()]));
-const Out = Type.Any();
-const Search = Type.Object({
-  filter: S,
-  max_results: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
-  order_by: Strings,
-  page_token: S,
-});
+import { RegistryRequests, Untyped } from '../schemas.js';
 
 const truthy = (v: unknown) => v === true || v === 'true';
 
@@ -45,7 +32,7 @@ export async function registryRoutes(
     app,
     'POST',
     '/registered-models/create',
-    { input: Type.Object({ name: S, tags: Tags, description: S }), output: Out },
+    { input: RegistryRequests.createModel, output: Untyped },
     async (input) => ({
       registered_model: toWireRegisteredModel(
         await registry().createRegisteredModel({
@@ -60,14 +47,14 @@ export async function registryRoutes(
     app,
     'GET',
     '/registered-models/get',
-    { input: Type.Object({ name: S }), output: Out },
+    { input: RegistryRequests.model, output: Untyped },
     async (input) => model(required(input.name, 'name')),
   );
   endpoint(
     app,
     'POST',
     '/registered-models/rename',
-    { input: Type.Object({ name: S, new_name: S }), output: Out },
+    { input: RegistryRequests.renameModel, output: Untyped },
     async (input) => ({
       registered_model: toWireRegisteredModel(
         await registry().renameRegisteredModel(
@@ -81,7 +68,7 @@ export async function registryRoutes(
     app,
     'PATCH',
     '/registered-models/update',
-    { input: Type.Object({ name: S, description: S }), output: Out },
+    { input: RegistryRequests.updateModel, output: Untyped },
     async (input) => ({
       registered_model: toWireRegisteredModel(
         await registry().updateRegisteredModel(required(input.name, 'name'), input.description ?? ''),
@@ -92,7 +79,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/registered-models/delete',
-    { input: Type.Object({ name: S }), output: Out },
+    { input: RegistryRequests.model, output: Untyped },
     async (input) => {
       await registry().deleteRegisteredModel(required(input.name, 'name'));
       return {};
@@ -102,7 +89,7 @@ export async function registryRoutes(
     app,
     ['GET', 'POST'],
     '/registered-models/search',
-    { input: Search, output: Out },
+    { input: RegistryRequests.search, output: Untyped },
     async (input) => {
       const page = await registry().searchRegisteredModels({
         filter: input.filter,
@@ -120,7 +107,7 @@ export async function registryRoutes(
     app,
     ['POST', 'GET'],
     '/registered-models/get-latest-versions',
-    { input: Type.Object({ name: S, stages: Strings }), output: Out },
+    { input: RegistryRequests.latestVersions, output: Untyped },
     async (input) => {
       const versions = await registry().getLatestVersions(required(input.name, 'name'), input.stages);
       return { model_versions: versions.length > 0 ? versions.map(toWireModelVersion) : undefined };
@@ -130,7 +117,7 @@ export async function registryRoutes(
     app,
     'POST',
     '/registered-models/set-tag',
-    { input: Type.Object({ name: S, key: S, value: S }), output: Out },
+    { input: RegistryRequests.setModelTag, output: Untyped },
     async (input) => {
       await registry().setRegisteredModelTag(required(input.name, 'name'), {
         key: required(input.key, 'key'),
@@ -143,7 +130,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/registered-models/delete-tag',
-    { input: Type.Object({ name: S, key: S }), output: Out },
+    { input: RegistryRequests.deleteModelTag, output: Untyped },
     async (input) => {
       await registry().deleteRegisteredModelTag(required(input.name, 'name'), required(input.key, 'key'));
       return {};
@@ -153,7 +140,7 @@ export async function registryRoutes(
     app,
     'POST',
     '/registered-models/alias',
-    { input: Type.Object({ name: S, alias: S, version: Version }), output: Out },
+    { input: RegistryRequests.setAlias, output: Untyped },
     async (input) => {
       await registry().setRegisteredModelAlias(
         required(input.name, 'name'),
@@ -167,7 +154,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/registered-models/alias',
-    { input: Type.Object({ name: S, alias: S }), output: Out },
+    { input: RegistryRequests.alias, output: Untyped },
     async (input) => {
       await registry().deleteRegisteredModelAlias(
         required(input.name, 'name'),
@@ -180,7 +167,7 @@ export async function registryRoutes(
     app,
     'GET',
     '/registered-models/alias',
-    { input: Type.Object({ name: S, alias: S }), output: Out },
+    { input: RegistryRequests.alias, output: Untyped },
     async (input) => ({
       model_version: toWireModelVersion(
         await registry().getModelVersionByAlias(required(input.name, 'name'), required(input.alias, 'alias')),
@@ -193,8 +180,8 @@ export async function registryRoutes(
     'POST',
     '/model-versions/create',
     {
-      input: Type.Object({ name: S, source: S, run_id: S, tags: Tags, run_link: S, description: S }),
-      output: Out,
+      input: RegistryRequests.createVersion,
+      output: Untyped,
     },
     async (input, request) => ({
       model_version: toWireModelVersion(
@@ -214,7 +201,7 @@ export async function registryRoutes(
     app,
     'GET',
     '/model-versions/get',
-    { input: Type.Object({ name: S, version: Version }), output: Out },
+    { input: RegistryRequests.version, output: Untyped },
     async (input) => ({
       model_version: toWireModelVersion(
         await registry().getModelVersion(required(input.name, 'name'), ver(input)),
@@ -225,7 +212,7 @@ export async function registryRoutes(
     app,
     'PATCH',
     '/model-versions/update',
-    { input: Type.Object({ name: S, version: Version, description: S }), output: Out },
+    { input: RegistryRequests.updateVersion, output: Untyped },
     async (input) => ({
       model_version: toWireModelVersion(
         await registry().updateModelVersion(
@@ -240,29 +227,35 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/model-versions/delete',
-    { input: Type.Object({ name: S, version: Version }), output: Out },
+    { input: RegistryRequests.version, output: Untyped },
     async (input) => {
       await registry().deleteModelVersion(required(input.name, 'name'), ver(input));
       return {};
     },
   );
-  endpoint(app, ['GET', 'POST'], '/model-versions/search', { input: Search, output: Out }, async (input) => {
-    const page = await registry().searchModelVersions({
-      filter: input.filter,
-      maxResults: intOf(input.max_results, 'max_results'),
-      orderBy: input.order_by,
-      pageToken: input.page_token || undefined,
-    });
-    return {
-      model_versions: page.items.length > 0 ? page.items.map(toWireModelVersion) : undefined,
-      next_page_token: page.nextPageToken,
-    };
-  });
+  endpoint(
+    app,
+    ['GET', 'POST'],
+    '/model-versions/search',
+    { input: RegistryRequests.search, output: Untyped },
+    async (input) => {
+      const page = await registry().searchModelVersions({
+        filter: input.filter,
+        maxResults: intOf(input.max_results, 'max_results'),
+        orderBy: input.order_by,
+        pageToken: input.page_token || undefined,
+      });
+      return {
+        model_versions: page.items.length > 0 ? page.items.map(toWireModelVersion) : undefined,
+        next_page_token: page.nextPageToken,
+      };
+    },
+  );
   endpoint(
     app,
     'GET',
     '/model-versions/get-download-uri',
-    { input: Type.Object({ name: S, version: Version }), output: Out },
+    { input: RegistryRequests.version, output: Untyped },
     async (input) => ({
       artifact_uri: await registry().getModelVersionDownloadUri(required(input.name, 'name'), ver(input)),
     }),
@@ -272,8 +265,8 @@ export async function registryRoutes(
     'POST',
     '/model-versions/transition-stage',
     {
-      input: Type.Object({ name: S, version: Version, stage: S, archive_existing_versions: Bool }),
-      output: Out,
+      input: RegistryRequests.transitionStage,
+      output: Untyped,
     },
     async (input) => ({
       model_version: toWireModelVersion(
@@ -290,7 +283,7 @@ export async function registryRoutes(
     app,
     'POST',
     '/model-versions/set-tag',
-    { input: Type.Object({ name: S, version: Version, key: S, value: S }), output: Out },
+    { input: RegistryRequests.setVersionTag, output: Untyped },
     async (input) => {
       await registry().setModelVersionTag(required(input.name, 'name'), ver(input), {
         key: required(input.key, 'key'),
@@ -303,7 +296,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/model-versions/delete-tag',
-    { input: Type.Object({ name: S, version: Version, key: S }), output: Out },
+    { input: RegistryRequests.deleteVersionTag, output: Untyped },
     async (input) => {
       await registry().deleteModelVersionTag(
         required(input.name, 'name'),

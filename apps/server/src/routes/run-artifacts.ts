@@ -1,41 +1,40 @@
 import { normalizeArtifactPath } from '@flowline/artifact-store';
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { type ArtifactAccess, repositoryFor } from '../artifact-access.js';
 import { runIdOf } from '../inputs.js';
 import { endpoint } from '../route.js';
+import { ArtifactRequests, Untyped } from '../schemas.js';
 import { sendArtifact } from './artifact-proxy.js';
-
-const RunPath = Type.Object({
-  run_id: Type.Optional(Type.String()),
-  run_uuid: Type.Optional(Type.String()),
-  path: Type.Optional(Type.String()),
-  page_token: Type.Optional(Type.String()),
-});
 
 /** `artifacts/list` on the tracking API: one level of a run's artifacts, paths relative to the run root. */
 export async function runArtifactRoutes(
   app: FastifyInstance,
   options: { access: ArtifactAccess },
 ): Promise<void> {
-  endpoint(app, 'GET', '/artifacts/list', { input: RunPath, output: Type.Any() }, async (input) => {
-    const run = await app.store.getRun(runIdOf(input));
-    const files = await repositoryFor(options.access, run.info.artifactUri).listArtifacts(
-      normalizeArtifactPath(input.path),
-    );
-    return {
-      root_uri: run.info.artifactUri,
-      ...(files.length > 0
-        ? {
-            files: files.map((f) => ({
-              path: f.path,
-              is_dir: f.isDir,
-              ...(f.isDir ? {} : { file_size: f.fileSize }),
-            })),
-          }
-        : {}),
-    };
-  });
+  endpoint(
+    app,
+    'GET',
+    '/artifacts/list',
+    { input: ArtifactRequests.runPath, output: Untyped },
+    async (input) => {
+      const run = await app.store.getRun(runIdOf(input));
+      const files = await repositoryFor(options.access, run.info.artifactUri).listArtifacts(
+        normalizeArtifactPath(input.path),
+      );
+      return {
+        root_uri: run.info.artifactUri,
+        ...(files.length > 0
+          ? {
+              files: files.map((f) => ({
+                path: f.path,
+                is_dir: f.isDir,
+                ...(f.isDir ? {} : { file_size: f.fileSize }),
+              })),
+            }
+          : {}),
+      };
+    },
+  );
 }
 
 /** `GET /get-artifact?run_id=&path=`: a run's file as a download (the route MLflow's UI uses). */
@@ -43,7 +42,7 @@ export async function getArtifactRoute(
   app: FastifyInstance,
   options: { access: ArtifactAccess },
 ): Promise<void> {
-  app.get('/get-artifact', { schema: { querystring: RunPath } }, async (request, reply) => {
+  app.get('/get-artifact', { schema: { querystring: ArtifactRequests.runPath } }, async (request, reply) => {
     const input = request.query as { run_id?: string; run_uuid?: string; path?: string };
     const run = await app.store.getRun(runIdOf(input));
     return sendArtifact(reply, repositoryFor(options.access, run.info.artifactUri), input.path ?? '');

@@ -1,5 +1,7 @@
 /** The HTTP layer: every call goes to the server's `/ajax-api/2.0/mlflow` API, as MLflow's own UI does. */
 
+import type { RouteInput, RouteKey, RouteOutput } from '@flowline/server';
+
 /** The API prefix the UI talks to. */
 export const API_PREFIX = '/ajax-api/2.0/mlflow';
 
@@ -62,6 +64,19 @@ export async function call<T>(
     throw new ApiError(response.status, b.error_code ?? 'HTTP_ERROR', b.message ?? `HTTP ${response.status}`);
   }
   return body as T;
+}
+
+/**
+ * Calls one endpoint by its 'VERB /path' key of the server's `ROUTE_SCHEMAS`: the input must match the
+ * route's request schema and the answer has its response schema's type (`unknown` where it declares none).
+ */
+export function api<K extends RouteKey>(
+  route: K,
+  input: RouteInput<K>,
+  signal?: AbortSignal,
+): Promise<RouteOutput<K>> {
+  const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
+  return call<RouteOutput<K>>(method, path, input as Record<string, unknown>, signal);
 }
 
 /** The URL that downloads one artifact of a run. */

@@ -1,4 +1,5 @@
-import { call } from './client.js';
+import type { RouteKey } from '@flowline/server';
+import { api } from './client.js';
 import type {
   Experiment,
   FileInfo,
@@ -9,32 +10,36 @@ import type {
   Run,
 } from './types.js';
 
-/** Every endpoint the UI calls (method, path under the API prefix); a test checks each exists on the server. */
+/**
+ * Every endpoint the UI calls, as 'VERB /path' under the API prefix. Each is a key of the server's
+ * `ROUTE_SCHEMAS`, so `api()` types its input and answer from the route's own schemas; tests check that each
+ * exists on the server and that the list matches `ROUTE_SCHEMAS`.
+ */
 export const ENDPOINTS = [
-  ['POST', '/experiments/search'],
-  ['POST', '/experiments/create'],
-  ['POST', '/experiments/update'],
-  ['POST', '/experiments/delete'],
-  ['GET', '/experiments/get'],
-  ['POST', '/runs/search'],
-  ['GET', '/runs/get'],
-  ['POST', '/runs/set-tag'],
-  ['GET', '/metrics/get-history-bulk-interval'],
-  ['GET', '/artifacts/list'],
-  ['GET', '/registered-models/search'],
-  ['GET', '/registered-models/get'],
-  ['PATCH', '/registered-models/update'],
-  ['POST', '/registered-models/alias'],
-  ['DELETE', '/registered-models/alias'],
-  ['POST', '/registered-models/set-tag'],
-  ['DELETE', '/registered-models/delete-tag'],
-  ['GET', '/model-versions/search'],
-  ['GET', '/model-versions/get'],
-  ['PATCH', '/model-versions/update'],
-  ['POST', '/model-versions/set-tag'],
-  ['DELETE', '/model-versions/delete-tag'],
-  ['POST', '/model-versions/transition-stage'],
-] as const;
+  'POST /experiments/search',
+  'POST /experiments/create',
+  'POST /experiments/update',
+  'POST /experiments/delete',
+  'GET /experiments/get',
+  'POST /runs/search',
+  'GET /runs/get',
+  'POST /runs/set-tag',
+  'GET /metrics/get-history-bulk-interval',
+  'GET /artifacts/list',
+  'GET /registered-models/search',
+  'GET /registered-models/get',
+  'PATCH /registered-models/update',
+  'POST /registered-models/alias',
+  'DELETE /registered-models/alias',
+  'POST /registered-models/set-tag',
+  'DELETE /registered-models/delete-tag',
+  'GET /model-versions/search',
+  'GET /model-versions/get',
+  'PATCH /model-versions/update',
+  'POST /model-versions/set-tag',
+  'DELETE /model-versions/delete-tag',
+  'POST /model-versions/transition-stage',
+] as const satisfies readonly RouteKey[];
 
 /** One page of a search. */
 export interface Paged<T> {
@@ -47,16 +52,12 @@ export async function searchExperiments(nameLike = ''): Promise<Experiment[]> {
   const out: Experiment[] = [];
   let token: string | undefined;
   do {
-    const page = await call<{ experiments?: Experiment[]; next_page_token?: string }>(
-      'POST',
-      '/experiments/search',
-      {
-        max_results: 1000,
-        order_by: ['creation_time DESC'],
-        filter: nameLike ? `name ILIKE '%${nameLike.replaceAll("'", "''")}%'` : undefined,
-        page_token: token,
-      },
-    );
+    const page = await api('POST /experiments/search', {
+      max_results: 1000,
+      order_by: ['creation_time DESC'],
+      filter: nameLike ? `name ILIKE '%${nameLike.replaceAll("'", "''")}%'` : undefined,
+      page_token: token,
+    });
     out.push(...(page.experiments ?? []));
     token = page.next_page_token || undefined;
   } while (token);
@@ -65,17 +66,17 @@ export async function searchExperiments(nameLike = ''): Promise<Experiment[]> {
 
 /** Creates an experiment and returns its id. */
 export async function createExperiment(name: string): Promise<string> {
-  return (await call<{ experiment_id: string }>('POST', '/experiments/create', { name })).experiment_id;
+  return (await api('POST /experiments/create', { name })).experiment_id;
 }
 
 /** Renames an experiment. */
 export async function renameExperiment(id: string, name: string): Promise<void> {
-  await call('POST', '/experiments/update', { experiment_id: id, new_name: name });
+  await api('POST /experiments/update', { experiment_id: id, new_name: name });
 }
 
 /** Deletes an experiment (MLflow's soft delete). */
 export async function deleteExperiment(id: string): Promise<void> {
-  await call('POST', '/experiments/delete', { experiment_id: id });
+  await api('POST /experiments/delete', { experiment_id: id });
 }
 
 /** What `searchRuns` needs. */
@@ -89,9 +90,8 @@ export interface RunQuery {
 
 /** One page of runs in MLflow's search grammar. */
 export async function searchRuns(query: RunQuery, signal?: AbortSignal): Promise<Paged<Run>> {
-  const page = await call<{ runs?: Run[]; next_page_token?: string }>(
-    'POST',
-    '/runs/search',
+  const page = await api(
+    'POST /runs/search',
     {
       experiment_ids: query.experimentIds,
       filter: query.filter ?? '',
@@ -106,12 +106,12 @@ export async function searchRuns(query: RunQuery, signal?: AbortSignal): Promise
 
 /** One run. */
 export async function getRun(runId: string): Promise<Run> {
-  return (await call<{ run: Run }>('GET', '/runs/get', { run_id: runId })).run;
+  return (await api('GET /runs/get', { run_id: runId })).run;
 }
 
 /** Sets a tag on a run (also how the description, `mlflow.note.content`, is saved). */
 export async function setRunTag(runId: string, key: string, value: string): Promise<void> {
-  await call('POST', '/runs/set-tag', { run_id: runId, key, value });
+  await api('POST /runs/set-tag', { run_id: runId, key, value });
 }
 
 /** A metric's history for some runs, sampled by the server to at most `maxResults` steps per run. */
@@ -121,89 +121,88 @@ export async function sampledHistory(
   maxResults = 320,
   signal?: AbortSignal,
 ): Promise<MetricWithRunId[]> {
-  const res = await call<{ metrics?: MetricWithRunId[] }>(
-    'GET',
-    '/metrics/get-history-bulk-interval',
+  const res = await api(
+    'GET /metrics/get-history-bulk-interval',
     { run_ids: runIds, metric_key: metricKey, max_results: maxResults },
     signal,
   );
   return res.metrics ?? [];
 }
 
+// The registry and artifact listing declare no response schema (`unknown`); their shapes are in types.ts.
+
 /** One folder level of a run's artifacts. */
 export async function listArtifacts(runId: string, path = ''): Promise<FileInfo[]> {
-  const res = await call<{ files?: FileInfo[] }>('GET', '/artifacts/list', {
-    run_id: runId,
-    path: path || undefined,
-  });
+  const res = (await api('GET /artifacts/list', { run_id: runId, path: path || undefined })) as {
+    files?: FileInfo[];
+  };
   return res.files ?? [];
 }
 
 /** Registered models, optionally by a name substring. */
 export async function searchModels(nameLike = ''): Promise<RegisteredModel[]> {
-  const res = await call<{ registered_models?: RegisteredModel[] }>('GET', '/registered-models/search', {
+  const res = (await api('GET /registered-models/search', {
     max_results: 1000,
     filter: nameLike ? `name ILIKE '%${nameLike.replaceAll("'", "''")}%'` : undefined,
-  });
+  })) as { registered_models?: RegisteredModel[] };
   return res.registered_models ?? [];
 }
 
 /** One registered model. */
 export async function getModel(name: string): Promise<RegisteredModel> {
-  return (await call<{ registered_model: RegisteredModel }>('GET', '/registered-models/get', { name }))
-    .registered_model;
+  const res = (await api('GET /registered-models/get', { name })) as { registered_model: RegisteredModel };
+  return res.registered_model;
 }
 
 /** Sets a registered model's description. */
 export async function updateModelDescription(name: string, description: string): Promise<void> {
-  await call('PATCH', '/registered-models/update', { name, description });
+  await api('PATCH /registered-models/update', { name, description });
 }
 
 /** Points an alias at a version. */
 export async function setAlias(name: string, alias: string, version: string): Promise<void> {
-  await call('POST', '/registered-models/alias', { name, alias, version });
+  await api('POST /registered-models/alias', { name, alias, version });
 }
 
 /** Removes an alias. */
 export async function deleteAlias(name: string, alias: string): Promise<void> {
-  await call('DELETE', '/registered-models/alias', { name, alias });
+  await api('DELETE /registered-models/alias', { name, alias });
 }
 
 /** Sets or removes a tag on a registered model (`value` null removes). */
 export async function setModelTag(name: string, tag: string, value: string | null): Promise<void> {
-  if (value === null) await call('DELETE', '/registered-models/delete-tag', { name, key: tag });
-  else await call('POST', '/registered-models/set-tag', { name, key: tag, value });
+  if (value === null) await api('DELETE /registered-models/delete-tag', { name, key: tag });
+  else await api('POST /registered-models/set-tag', { name, key: tag, value });
 }
 
 /** Model versions matching an MLflow filter (`name='m'`, `run_id='…'`). */
 export async function searchVersions(filter: string): Promise<ModelVersion[]> {
-  const res = await call<{ model_versions?: ModelVersion[] }>('GET', '/model-versions/search', {
-    filter,
-    max_results: 1000,
-  });
+  const res = (await api('GET /model-versions/search', { filter, max_results: 1000 })) as {
+    model_versions?: ModelVersion[];
+  };
   return res.model_versions ?? [];
 }
 
 /** One model version. */
 export async function getVersion(name: string, version: string): Promise<ModelVersion> {
-  return (await call<{ model_version: ModelVersion }>('GET', '/model-versions/get', { name, version }))
-    .model_version;
+  const res = (await api('GET /model-versions/get', { name, version })) as { model_version: ModelVersion };
+  return res.model_version;
 }
 
 /** Sets a version's description. */
 export async function updateVersionDescription(name: string, version: string, description: string) {
-  await call('PATCH', '/model-versions/update', { name, version, description });
+  await api('PATCH /model-versions/update', { name, version, description });
 }
 
 /** Sets or removes a tag on a model version (`value` null removes). */
 export async function setVersionTag(name: string, version: string, tag: string, value: string | null) {
-  if (value === null) await call('DELETE', '/model-versions/delete-tag', { name, version, key: tag });
-  else await call('POST', '/model-versions/set-tag', { name, version, key: tag, value });
+  if (value === null) await api('DELETE /model-versions/delete-tag', { name, version, key: tag });
+  else await api('POST /model-versions/set-tag', { name, version, key: tag, value });
 }
 
 /** Moves a version to another stage. */
 export async function transitionStage(name: string, version: string, stage: string): Promise<void> {
-  await call('POST', '/model-versions/transition-stage', {
+  await api('POST /model-versions/transition-stage', {
     name,
     version,
     stage,

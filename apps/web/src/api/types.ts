@@ -1,67 +1,33 @@
-/** MLflow's JSON shapes, as the tracking server sends them (snake_case on the wire). */
+/**
+ * MLflow's JSON shapes, as the tracking server sends them (snake_case on the wire). Where the server declares
+ * a response schema, the type is derived from it (type-only import: erased at build, so no server code
+ * reaches the bundle); a change on the server that breaks the UI fails `tsc`. The registry and artifact
+ * listing declare no response schema, so their shapes below are written out by hand.
+ */
+import type { RouteOutput } from '@flowline/server';
 
-/** A key/value pair: params, tags. */
-export interface KeyValue {
-  key: string;
-  value: string;
-}
-
-/** An experiment as `experiments/search` returns it. */
-export interface Experiment {
-  experiment_id: string;
-  name: string;
-  artifact_location?: string;
-  lifecycle_stage?: string;
-  creation_time?: number;
-  last_update_time?: number;
-  tags?: KeyValue[];
-}
-
-/** One metric value. */
-export interface Metric {
-  key: string;
-  value: number | string;
-  timestamp: number;
-  step: number;
-}
-
-/** One point of a sampled history, with the run it belongs to. */
-export interface MetricWithRunId extends Metric {
-  run_id: string;
-}
-
-/** A run's identity and lifecycle. */
-export interface RunInfo {
-  run_id: string;
-  run_name?: string;
-  experiment_id: string;
-  user_id?: string;
-  status: string;
-  start_time?: number;
-  end_time?: number;
-  artifact_uri?: string;
-  lifecycle_stage?: string;
-}
-
-/** A dataset a run used. */
-export interface DatasetInput {
-  tags?: KeyValue[];
-  dataset: {
-    name: string;
-    digest: string;
-    source_type?: string;
-    source?: string;
-    schema?: string;
-    profile?: string;
-  };
-}
+type Defined<T> = Exclude<T, undefined>;
 
 /** A run as `runs/get` and `runs/search` return it. */
-export interface Run {
-  info: RunInfo;
-  data: { metrics?: Metric[]; params?: KeyValue[]; tags?: KeyValue[] };
-  inputs?: { dataset_inputs?: DatasetInput[] };
-}
+export type Run = RouteOutput<'GET /runs/get'>['run'];
+
+/** A run's identity and lifecycle. */
+export type RunInfo = Run['info'];
+
+/** One metric value (also one point of a sampled history, with `run_id`). */
+export type Metric = Defined<RouteOutput<'GET /metrics/get-history-bulk-interval'>['metrics']>[number];
+
+/** One point of a sampled history, with the run it belongs to. */
+export type MetricWithRunId = Metric;
+
+/** A key/value pair: params, tags. */
+export type KeyValue = Defined<Run['data']['params']>[number];
+
+/** An experiment as `experiments/search` returns it. */
+export type Experiment = RouteOutput<'GET /experiments/get'>['experiment'];
+
+/** A dataset a run used. */
+export type DatasetInput = Defined<Run['inputs']['dataset_inputs']>[number];
 
 /** One entry of `artifacts/list`. */
 export interface FileInfo {

@@ -19,20 +19,23 @@ export function seriesFromHistory(
 ): Series[] {
   const byRun = new Map<string, MetricWithRunId[]>();
   for (const p of points) {
+    if (p.run_id === undefined) continue;
     const list = byRun.get(p.run_id);
     if (list) list.push(p);
     else byRun.set(p.run_id, [p]);
   }
+  // MLflow leaves out a step of 0 on the wire.
+  const step = (p: MetricWithRunId) => p.step ?? 0;
   return runIds.map((id) => {
     const list = [...(byRun.get(id) ?? [])];
     list.sort((a, b) =>
-      mode === 'step' ? a.step - b.step || a.timestamp - b.timestamp : a.timestamp - b.timestamp,
+      mode === 'step' ? step(a) - step(b) || a.timestamp - b.timestamp : a.timestamp - b.timestamp,
     );
     const t0 = list[0]?.timestamp ?? 0;
     return {
       label: labels[id] ?? id,
       xs: list.map((p) =>
-        mode === 'step' ? p.step : mode === 'time' ? p.timestamp / 1000 : (p.timestamp - t0) / 1000,
+        mode === 'step' ? step(p) : mode === 'time' ? p.timestamp / 1000 : (p.timestamp - t0) / 1000,
       ),
       ys: list.map((p) => (typeof p.value === 'number' && Number.isFinite(p.value) ? p.value : null)),
     };

@@ -3,6 +3,7 @@ import { getRun } from '../api/endpoints.js';
 import type { Run } from '../api/types.js';
 import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
+import { ParallelCoordinates } from '../components/parallel-coordinates.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { PALETTE } from '../lib/chart-data.js';
 import { formatValue } from '../lib/format.js';
@@ -33,7 +34,10 @@ export function diffRows(runs: readonly Run[]): DiffRow[] {
   return rows;
 }
 
-/** Compare runs: the diff table, overlaid metric charts and a scatter of a param or metric against a metric. */
+/**
+ * Compare runs: the diff table, overlaid metric charts, parallel coordinates of params and metrics, and a
+ * scatter of a param or metric against a metric.
+ */
 export function ComparePage({ location }: { location: Location }) {
   const ids = (location.query.get('runs') ?? '').split(',').filter(Boolean);
   const runs = useAsync(() => Promise.all(ids.map((id) => getRun(id))), [ids.join(',')]);
@@ -99,6 +103,8 @@ export function ComparePage({ location }: { location: Location }) {
       {metricKeys.length > 0 ? (
         <MetricGrid keys={metricKeys} runIds={runIds} labels={labels} location={location} />
       ) : null}
+      <h2>Parallel coordinates</h2>
+      <ParallelCoordinates runs={data} choices={rows.map((r) => `${r.kind}:${r.key}`)} labels={labels} />
       <h2>Scatter</h2>
       <Scatter runs={data} rows={rows} labels={labels} />
     </section>

@@ -50,7 +50,10 @@ export function RunPage({ runId, location }: { runId: string; location: Location
       <div role="tabpanel">
         {tab === 'overview' ? <Overview run={r} onSaved={run.reload} /> : null}
         {tab === 'params' ? (
-          <KeyValueTable rows={(r.data.params ?? []).map((p) => [p.key, p.value])} empty="No parameters." />
+          <KeyValueTable
+            rows={(r.data.params ?? []).map((p) => [p.key, p.value ?? ''])}
+            empty="No parameters."
+          />
         ) : null}
         {tab === 'metrics' ? <Metrics run={r} location={location} /> : null}
         {tab === 'artifacts' ? (
@@ -108,7 +111,7 @@ function Overview({ run, onSaved }: { run: Run; onSaved: () => void }) {
       </dl>
       <Description run={run} onSaved={onSaved} />
       <h3>Tags</h3>
-      <KeyValueTable rows={userTags.map((t) => [t.key, t.value])} empty="No tags." />
+      <KeyValueTable rows={userTags.map((t) => [t.key, t.value ?? ''])} empty="No tags." />
     </div>
   );
 }

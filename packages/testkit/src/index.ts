@@ -12,10 +12,13 @@ export {
   SHARED_TABLES,
   seedMlflowRows,
 } from './mlflow-database.js';
-export type { TinyDecoder } from './onnx/decoder.js';
+export type { DecoderShape, TinyDecoder, TinyDecoderOptions } from './onnx/decoder.js';
 export { createTinyDecoder } from './onnx/decoder.js';
+export { createPhi3Decoder, PHI3_MODEL_FILE } from './onnx/decoder-phi3.js';
 export type { TinyEncoder } from './onnx/encoder.js';
 export { createTinyEncoder, writeModelFiles } from './onnx/encoder.js';
+export type { Int4Weight } from './onnx/int4.js';
+export { quantizeInt4 } from './onnx/int4.js';
 export type { MlpModel } from './onnx/mlp.js';
 export { createMlpModel, seeded } from './onnx/mlp.js';
 export {

@@ -1,199 +1,115 @@
-import { wordPieceTokenizer } from './encoder.js';
-import { seeded } from './mlp.js';
+import { DecoderGraph, decoderIo, genaiTensorNames } from './decoder-graph.js';
 import {
-  ElemType,
-  intAttribute,
-  intsAttribute,
-  model,
-  msg,
-  node,
-  str,
-  tensor,
-  valueInfo,
-} from './protobuf.js';
+  decoderReference,
+  decoderTokens,
+  decoderWeights,
+  OPTIMUM_SPECIALS,
+  resolveDecoderShape,
+  type TinyDecoder,
+  type TinyDecoderOptions,
+} from './decoder-model.js';
+import { createPhi3Decoder } from './decoder-phi3.js';
+import { wordPieceTokenizer } from './encoder.js';
+import { intAttribute, intsAttribute } from './protobuf.js';
 
-/** A tiny decoder-only language model with KV cache, as the files of a transformers.js model folder. */
-export interface TinyDecoder {
-  /** Relative path → contents: genai_config.json, config.json, generation_config.json, tokenizer files, onnx/model.onnx. */
-  files: Record<string, string | Uint8Array>;
-  vocab: Record<string, number>;
-  /** The id generation stops at (`<|end|>`). */
-  eosTokenId: number;
-  /** Greedy decoding of `maxNewTokens` ids after `prompt`, computed in JS without a cache. */
-  greedy(prompt: number[], maxNewTokens: number): number[];
-}
+export type { DecoderShape, TinyDecoder, TinyDecoderOptions } from './decoder-model.js';
 
-const SPECIALS = ['[PAD]', '[UNK]', '<|system|>', '<|user|>', '<|assistant|>', '<|end|>'];
-const WORDS = ['hello', 'world', 'the', 'cat', 'sat', 'on', 'mat', 'a', 'is', 'you', 'said'];
 const CHAT_TEMPLATE =
   "{% for message in messages %}{{ '<|' + message['role'] + '|> ' + message['content'] + ' <|end|> ' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
 
 /**
- * Generates a one-layer, two-head attention LM (learned positions, no norm), deterministic from `seed`,
- * in the layout transformers.js expects of a causal LM: inputs `input_ids`, `attention_mask`,
- * `position_ids`, `past_key_values.0.key/value`; outputs `logits`, `present.0.key/value`. The causal
- * and padding mask is built in the graph (Range / LessOrEqual / Where), following the Optimum
- * convention, so prefill plus cached steps equal a full forward pass.
+ * Generates a small decoder-only LM, deterministic from `seed`. The default `optimum` layout is the
+ * transformers.js/Optimum export: inputs `input_ids`, `attention_mask`, `position_ids`,
+ * `past_key_values.%d.key/value`; outputs `logits`, `present.%d.key/value`; learned positions, the KV
+ * cache grown by Concat and the causal and padding mask built in the graph (Range / LessOrEqual / Where),
+ * so prefill plus cached steps equal a full forward pass. With no options it is one layer of two heads
+ * of 8, no MLP and no norm. `layout: 'phi3'` gives ONNX Runtime GenAI's Phi-3 int4 layout instead
+ * (see `createPhi3Decoder`).
  */
-export function createTinyDecoder(options: { seed?: number; maxPositions?: number } = {}): TinyDecoder {
-  const { seed = 5, maxPositions = 128 } = options;
-  const heads = 2;
-  const headSize = 8;
-  const hidden = heads * headSize;
-  const letters = [...'abcdefghijklmnopqrstuvwxyz'];
-  const tokens = [...SPECIALS, ...WORDS, ...letters, ...letters.map((l) => `##${l}`)];
+export function createTinyDecoder(options: TinyDecoderOptions = {}): TinyDecoder {
+  if (options.layout === 'phi3') return createPhi3Decoder(options);
+  const tokens = decoderTokens('optimum', options.vocabExtra ?? 0);
   const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
-  const size = tokens.length;
-  const random = seeded(seed);
-  const weights = (n: number, scale = 1) =>
-    Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
-  const W = {
-    tok: weights(size * hidden),
-    pos: weights(maxPositions * hidden, 0.5),
-    q: weights(hidden * hidden, 0.5),
-    k: weights(hidden * hidden, 0.5),
-    v: weights(hidden * hidden, 0.5),
-    o: weights(hidden * hidden, 0.5),
-    lm: weights(hidden * size, 2),
-  };
-  const i64 = (name: string, dims: number[], values: number[]) =>
-    msg(5, tensor(name, dims, BigInt64Array.from(values.map(BigInt)), ElemType.INT64));
-  const f32 = (name: string, dims: number[], values: Float32Array) =>
-    msg(5, tensor(name, dims, values, ElemType.FLOAT));
+  const shape = resolveDecoderShape(options, tokens.length);
+  const weights = decoderWeights(shape, options.seed ?? 5);
+  const { heads, headSize, hidden, vocabSize: size, maxPositions } = shape;
   const perm = (p: number[]) => [intsAttribute('perm', p)];
-  const heads4 = (x: string, out: string) => [
-    node('MatMul', ['x', `w_${x}`], [`${x}_flat`], `${x}_proj`),
-    node('Reshape', [`${x}_flat`, 'heads_shape'], [`${x}_split`], `${x}_reshape`),
-    node('Transpose', [`${x}_split`], [out], `${x}_transpose`, perm([0, 2, 1, 3])),
-  ];
-  const bytes = model([
-    node('Gather', ['tok_emb', 'input_ids'], ['tok'], 'tok_embed'),
-    node('Gather', ['pos_emb', 'position_ids'], ['pos'], 'pos_embed'),
-    node('Add', ['tok', 'pos'], ['x'], 'embed_add'),
-    ...heads4('q', 'qh'),
-    ...heads4('k', 'kh'),
-    ...heads4('v', 'vh'),
-    node('Concat', ['past_key_values.0.key', 'kh'], ['present.0.key'], 'k_cache', [intAttribute('axis', 2)]),
-    node('Concat', ['past_key_values.0.value', 'vh'], ['present.0.value'], 'v_cache', [
-      intAttribute('axis', 2),
-    ]),
-    node('Transpose', ['present.0.key'], ['kt'], 'k_t', perm([0, 1, 3, 2])),
-    node('MatMul', ['qh', 'kt'], ['scores_raw'], 'scores'),
-    node('Mul', ['scores_raw', 'scale'], ['scores_scaled'], 'scale_scores'),
-    // Mask: query i (absolute position T-S+i) may see key j when j <= T-S+i and the key is not padding.
-    node('Shape', ['attention_mask'], ['mask_shape'], 'mask_shape'),
-    node('Gather', ['mask_shape', 'one'], ['total'], 'total_len'),
-    node('Shape', ['input_ids'], ['ids_shape'], 'ids_shape'),
-    node('Gather', ['ids_shape', 'one'], ['current'], 'current_len'),
-    node('Sub', ['total', 'current'], ['past'], 'past_len'),
-    node('Range', ['past', 'total', 'one'], ['q_pos'], 'q_positions'),
-    node('Range', ['zero', 'total', 'one'], ['k_pos'], 'k_positions'),
-    node('Unsqueeze', ['k_pos', 'axis0'], ['k_row'], 'k_row'),
-    node('Unsqueeze', ['q_pos', 'axis1'], ['q_col'], 'q_col'),
-    node('LessOrEqual', ['k_row', 'q_col'], ['causal'], 'causal'),
-    node('Cast', ['attention_mask'], ['mask_bool'], 'mask_bool', [intAttribute('to', 9)]),
-    node('Unsqueeze', ['mask_bool', 'axes12'], ['mask_4d'], 'mask_4d'),
-    node('And', ['causal', 'mask_4d'], ['allowed'], 'allowed'),
-    node('Where', ['allowed', 'scores_scaled', 'masked'], ['scores_masked'], 'apply_mask'),
-    node('Softmax', ['scores_masked'], ['probs'], 'softmax', [intAttribute('axis', 3)]),
-    node('MatMul', ['probs', 'present.0.value'], ['attn_heads'], 'attend'),
-    node('Transpose', ['attn_heads'], ['attn_split'], 'attn_transpose', perm([0, 2, 1, 3])),
-    node('Reshape', ['attn_split', 'merge_shape'], ['attn'], 'attn_merge'),
-    node('MatMul', ['attn', 'w_o'], ['attn_out'], 'out_proj'),
-    node('Add', ['x', 'attn_out'], ['h'], 'residual'),
-    node('MatMul', ['h', 'w_lm'], ['logits'], 'lm_head'),
-    str(2, 'tiny_decoder'),
-    f32('tok_emb', [size, hidden], W.tok),
-    f32('pos_emb', [maxPositions, hidden], W.pos),
-    f32('w_q', [hidden, hidden], W.q),
-    f32('w_k', [hidden, hidden], W.k),
-    f32('w_v', [hidden, hidden], W.v),
-    f32('w_o', [hidden, hidden], W.o),
-    f32('w_lm', [hidden, size], W.lm),
-    f32('scale', [], Float32Array.of(1 / Math.sqrt(headSize))),
-    f32('masked', [], Float32Array.of(-1e9)),
-    i64('heads_shape', [4], [0, 0, heads, headSize]),
-    i64('merge_shape', [3], [0, 0, hidden]),
-    i64('zero', [], [0]),
-    i64('one', [], [1]),
-    i64('axis0', [1], [0]),
-    i64('axis1', [1], [1]),
-    i64('axes12', [2], [1, 2]),
-    valueInfo(11, 'input_ids', ElemType.INT64, ['batch_size', 'sequence_length']),
-    valueInfo(11, 'attention_mask', ElemType.INT64, ['batch_size', 'total_sequence_length']),
-    valueInfo(11, 'position_ids', ElemType.INT64, ['batch_size', 'sequence_length']),
-    ...['key', 'value'].map((kv) =>
-      valueInfo(11, `past_key_values.0.${kv}`, ElemType.FLOAT, [
-        'batch_size',
-        heads,
-        'past_sequence_length',
-        headSize,
-      ]),
-    ),
-    valueInfo(12, 'logits', ElemType.FLOAT, ['batch_size', 'sequence_length', size]),
-    ...['key', 'value'].map((kv) =>
-      valueInfo(12, `present.0.${kv}`, ElemType.FLOAT, [
-        'batch_size',
-        heads,
-        'total_sequence_length',
-        headSize,
-      ]),
-    ),
-  ]);
-
-  const matvec = (x: number[], w: Float32Array, cols: number) =>
-    Array.from({ length: cols }, (_, j) => x.reduce((s, xi, i) => s + xi * w[i * cols + j]!, 0));
-  /** Logits of the last position, by a full forward pass over `ids`. */
-  const lastLogits = (ids: number[]): number[] => {
-    const xs = ids.map((id, p) =>
-      Array.from({ length: hidden }, (_, j) => W.tok[id * hidden + j]! + W.pos[p * hidden + j]!),
-    );
-    const qs = xs.map((x) => matvec(x, W.q, hidden));
-    const ks = xs.map((x) => matvec(x, W.k, hidden));
-    const vs = xs.map((x) => matvec(x, W.v, hidden));
-    const last = ids.length - 1;
-    const attn: number[] = [];
-    for (let h = 0; h < heads; h++) {
-      const slice = (row: number[]) => row.slice(h * headSize, (h + 1) * headSize);
-      const q = slice(qs[last]!);
-      const scores = ks.map((k) => slice(k).reduce((s, kj, j) => s + kj * q[j]!, 0) / Math.sqrt(headSize));
-      const max = Math.max(...scores);
-      const exps = scores.map((s) => Math.exp(s - max));
-      const total = exps.reduce((a, b) => a + b, 0);
-      for (let d = 0; d < headSize; d++)
-        attn.push(exps.reduce((s, e, t) => s + (e / total) * slice(vs[t]!)[d]!, 0));
+  const g = new DecoderGraph();
+  g.add('Gather', ['tok_emb', 'input_ids'], ['tok'], 'tok_embed');
+  g.add('Gather', ['pos_emb', 'position_ids'], ['pos'], 'pos_embed');
+  g.add('Add', ['tok', 'pos'], ['x'], 'embed_add');
+  g.f32('tok_emb', [size, hidden], weights.tok);
+  g.f32('pos_emb', [maxPositions, hidden], weights.pos!);
+  const attention = (layer: number, input: string, p: string) => {
+    const w = weights.layers[layer]!;
+    for (const [x, m] of [
+      ['q', w.q],
+      ['k', w.k],
+      ['v', w.v],
+    ] as const) {
+      g.project(input, `${p}w_${x}`, m, hidden, hidden, `${p}${x}_flat`, `${p}${x}_proj`);
+      g.add('Reshape', [`${p}${x}_flat`, 'heads_shape'], [`${p}${x}_split`], `${p}${x}_reshape`);
+      g.add('Transpose', [`${p}${x}_split`], [`${p}${x}h`], `${p}${x}_transpose`, perm([0, 2, 1, 3]));
     }
-    const out = matvec(attn, W.o, hidden);
-    const h = xs[last]!.map((x, j) => x + out[j]!);
-    return matvec(h, W.lm, size);
+    const [presentKey, presentValue] = [`present.${layer}.key`, `present.${layer}.value`];
+    const axis2 = [intAttribute('axis', 2)];
+    g.add('Concat', [`past_key_values.${layer}.key`, `${p}kh`], [presentKey], `${p}k_cache`, axis2);
+    g.add('Concat', [`past_key_values.${layer}.value`, `${p}vh`], [presentValue], `${p}v_cache`, axis2);
+    g.add('Transpose', [presentKey], [`${p}kt`], `${p}k_t`, perm([0, 1, 3, 2]));
+    g.add('MatMul', [`${p}qh`, `${p}kt`], [`${p}scores_raw`], `${p}scores`);
+    g.add('Mul', [`${p}scores_raw`, 'scale'], [`${p}scores_scaled`], `${p}scale_scores`);
+    if (layer === 0) {
+      // Mask: query i (absolute position T-S+i) may see key j when j <= T-S+i and the key is not padding.
+      g.add('Shape', ['attention_mask'], ['mask_shape'], 'mask_shape');
+      g.add('Gather', ['mask_shape', 'one'], ['total'], 'total_len');
+      g.add('Shape', ['input_ids'], ['ids_shape'], 'ids_shape');
+      g.add('Gather', ['ids_shape', 'one'], ['current'], 'current_len');
+      g.add('Sub', ['total', 'current'], ['past'], 'past_len');
+      g.add('Range', ['past', 'total', 'one'], ['q_pos'], 'q_positions');
+      g.add('Range', ['zero', 'total', 'one'], ['k_pos'], 'k_positions');
+      g.add('Unsqueeze', ['k_pos', 'axis0'], ['k_row'], 'k_row');
+      g.add('Unsqueeze', ['q_pos', 'axis1'], ['q_col'], 'q_col');
+      g.add('LessOrEqual', ['k_row', 'q_col'], ['causal'], 'causal');
+      g.add('Cast', ['attention_mask'], ['mask_bool'], 'mask_bool', [intAttribute('to', 9)]);
+      g.add('Unsqueeze', ['mask_bool', 'axes12'], ['mask_4d'], 'mask_4d');
+      g.add('And', ['causal', 'mask_4d'], ['allowed'], 'allowed');
+    }
+    g.add('Where', ['allowed', `${p}scores_scaled`, 'masked'], [`${p}scores_masked`], `${p}apply_mask`);
+    g.add('Softmax', [`${p}scores_masked`], [`${p}probs`], `${p}softmax`, [intAttribute('axis', 3)]);
+    g.add('MatMul', [`${p}probs`, presentValue], [`${p}attn_heads`], `${p}attend`);
+    g.add('Transpose', [`${p}attn_heads`], [`${p}attn_split`], `${p}attn_transpose`, perm([0, 2, 1, 3]));
+    g.add('Reshape', [`${p}attn_split`, 'merge_shape'], [`${p}attn`], `${p}attn_merge`);
+    g.project(`${p}attn`, `${p}w_o`, w.o, hidden, hidden, `${p}attn_out`, `${p}out_proj`);
+    return `${p}attn_out`;
   };
+  const last = g.layers(shape, weights, 'x', (l) => (shape.layers === 1 ? '' : `l${l}_`), attention);
+  g.lmHead(shape, weights, last);
+  g.f32('scale', [], Float32Array.of(1 / Math.sqrt(headSize)));
+  g.f32('masked', [], Float32Array.of(-1e9));
+  g.i64('heads_shape', [4], [0, 0, heads, headSize]);
+  g.i64('merge_shape', [3], [0, 0, hidden]);
+  g.i64('zero', [], [0]);
+  g.i64('one', [], [1]);
+  g.i64('axis0', [1], [0]);
+  g.i64('axis1', [1], [1]);
+  g.i64('axes12', [2], [1, 2]);
+  const bytes = g.toModel('tiny_decoder', decoderIo(shape, true));
+
   const eosTokenId = vocab['<|end|>']!;
-  const greedy = (prompt: number[], maxNewTokens: number) => {
-    const ids = [...prompt];
-    const generated: number[] = [];
-    while (generated.length < maxNewTokens) {
-      const logits = lastLogits(ids);
-      const next = logits.indexOf(Math.max(...logits));
-      generated.push(next);
-      ids.push(next);
-      if (next === eosTokenId) break;
-    }
-    return generated;
-  };
-
+  const pad = vocab['[PAD]'];
   const config = {
     model_type: 'llama',
     architectures: ['LlamaForCausalLM'],
     hidden_size: hidden,
     num_attention_heads: heads,
     num_key_value_heads: heads,
-    num_hidden_layers: 1,
+    num_hidden_layers: shape.layers,
     vocab_size: size,
     max_position_embeddings: maxPositions,
     bos_token_id: null,
     eos_token_id: eosTokenId,
-    pad_token_id: vocab['[PAD]'],
+    pad_token_id: pad,
   };
   const tokenizerConfig = {
     tokenizer_class: 'PreTrainedTokenizer',
@@ -210,9 +126,9 @@ export function createTinyDecoder(options: { seed?: number; maxPositions?: numbe
       type: 'llama',
       context_length: maxPositions,
       vocab_size: size,
-      bos_token_id: vocab['[PAD]'],
+      bos_token_id: pad,
       eos_token_id: [eosTokenId],
-      pad_token_id: vocab['[PAD]'],
+      pad_token_id: pad,
       decoder: {
         filename: 'onnx/model.onnx',
         session_options: { log_id: 'flowline-testkit', provider_options: [] },
@@ -220,19 +136,8 @@ export function createTinyDecoder(options: { seed?: number; maxPositions?: numbe
         hidden_size: hidden,
         num_attention_heads: heads,
         num_key_value_heads: heads,
-        num_hidden_layers: 1,
-        inputs: {
-          input_ids: 'input_ids',
-          attention_mask: 'attention_mask',
-          position_ids: 'position_ids',
-          past_key_names: 'past_key_values.%d.key',
-          past_value_names: 'past_key_values.%d.value',
-        },
-        outputs: {
-          logits: 'logits',
-          present_key_names: 'present.%d.key',
-          present_value_names: 'present.%d.value',
-        },
+        num_hidden_layers: shape.layers,
+        ...genaiTensorNames(true),
       },
     },
     search: { max_length: maxPositions, do_sample: false, top_k: 1, past_present_share_buffer: false },
@@ -240,10 +145,16 @@ export function createTinyDecoder(options: { seed?: number; maxPositions?: numbe
   const files = {
     'genai_config.json': JSON.stringify(genaiConfig, null, 2),
     'config.json': JSON.stringify(config, null, 2),
-    'generation_config.json': JSON.stringify({ eos_token_id: eosTokenId, pad_token_id: vocab['[PAD]'] }),
-    'tokenizer.json': JSON.stringify(wordPieceTokenizer(vocab, SPECIALS, false), null, 2),
+    'generation_config.json': JSON.stringify({ eos_token_id: eosTokenId, pad_token_id: pad }),
+    'tokenizer.json': JSON.stringify(wordPieceTokenizer(vocab, OPTIMUM_SPECIALS, false), null, 2),
     'tokenizer_config.json': JSON.stringify(tokenizerConfig, null, 2),
     'onnx/model.onnx': bytes,
   };
-  return { files, vocab, eosTokenId, greedy };
+  return {
+    files,
+    modelFile: 'onnx/model.onnx',
+    vocab,
+    eosTokenId,
+    ...decoderReference(shape, weights, [eosTokenId]),
+  };
 }

@@ -62,6 +62,7 @@ export function wordPieceTokenizer(
   vocab: Record<string, number>,
   specials: string[],
   bert: boolean,
+  unk = '[UNK]',
 ): Record<string, unknown> {
   const special = (name: string) => ({ id: name, ids: [vocab[name]], tokens: [name] });
   return {
@@ -106,7 +107,7 @@ export function wordPieceTokenizer(
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: {
       type: 'WordPiece',
-      unk_token: '[UNK]',
+      unk_token: unk,
       continuing_subword_prefix: '##',
       max_input_chars_per_word: 100,
       vocab,

@@ -48,13 +48,13 @@ export const msg = (field: number, ...fields: Field[]): Field => bytes(field, co
 export const message = (...fields: Field[]): Uint8Array => concat(fields);
 
 /** ONNX element types used here. */
-export const ElemType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const ElemType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7 } as const;
 
 /** A tensor initializer (TensorProto: dims=1, data_type=2, name=8, raw_data=9). */
 export function tensor(
   name: string,
   dims: number[],
-  data: Float32Array | BigInt64Array | Int32Array,
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array,
   type: number,
 ): Field {
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -72,13 +72,14 @@ export function valueInfo(
   return msg(field, str(1, name), msg(2, msg(1, int(1, elemType), msg(2, ...shape))));
 }
 
-/** A node (NodeProto: input=1, output=2, name=3, op_type=4, attribute=5). */
+/** A node (NodeProto: input=1, output=2, name=3, op_type=4, attribute=5, domain=7; default domain unless given). */
 export function node(
   opType: string,
   inputs: string[],
   outputs: string[],
   name: string,
   attributes: Field[] = [],
+  domain?: string,
 ): Field {
   return msg(
     1,
@@ -87,6 +88,7 @@ export function node(
     str(3, name),
     str(4, opType),
     ...attributes,
+    ...(domain === undefined ? [] : [str(7, domain)]),
   );
 }
 
@@ -94,16 +96,24 @@ export function node(
 export const intAttribute = (name: string, value: number): Field =>
   msg(5, str(1, name), int(3, value), int(20, 2));
 
-/** A whole model (ModelProto: ir_version=1, producer_name=2, graph=7, opset_import=8). */
-export function model(graphFields: Field[], opset = 17): Uint8Array {
+/**
+ * A whole model (ModelProto: ir_version=1, producer_name=2, graph=7, opset_import=8); `domains` adds opset
+ * imports for other operator domains, e.g. `{ 'com.microsoft': 1 }` for ONNX Runtime's contrib ops.
+ */
+export function model(graphFields: Field[], opset = 17, domains: Record<string, number> = {}): Uint8Array {
   return message(
     int(1, 8),
     str(2, 'flowline-testkit'),
     msg(7, ...graphFields),
     msg(8, str(1, ''), int(2, opset)),
+    ...Object.entries(domains).map(([domain, version]) => msg(8, str(1, domain), int(2, version))),
   );
 }
 
 /** An ints attribute (AttributeProto: name=1, ints=8, type=20 INTS=7). */
 export const intsAttribute = (name: string, values: number[]): Field =>
   msg(5, str(1, name), ...values.map((v) => int(8, v)), int(20, 7));
+
+/** A float attribute (AttributeProto: name=1, f=2, type=20 FLOAT=1). */
+export const floatAttribute = (name: string, value: number): Field =>
+  msg(5, str(1, name), float32(2, value), int(20, 1));

@@ -194,9 +194,6 @@ export const Responses = {
   empty: Empty,
 };
 
-/** The response schema of endpoints that declare none (registry, artifact listing): serialised as returned. */
-export const Untyped = Type.Any();
-
 const OptStr = Opt(Str);
 const Version = Opt(Type.Union([Str, Type.Integer()]));
 const TagsIn = Opt(Type.Array(Type.Object({ key: OptStr, value: OptStr })));
@@ -242,4 +239,71 @@ export const RegistryRequests = {
 /** Request schemas of the run-artifact endpoints (`artifacts/list`, `get-artifact`). */
 export const ArtifactRequests = {
   runPath: Type.Object({ run_id: OptStr, run_uuid: OptStr, path: OptStr, page_token: OptStr }),
+};
+
+// Responses of the model registry, as MLflow's model_registry.proto. Every field the handlers send
+// (`toWireModelVersion` / `toWireRegisteredModel` in core) is listed: fastify's serializer drops any other.
+// Required are only the fields those mappers always set; the rest are omitted when unset, as MLflow.
+
+/** A `ModelVersionTag` / `RegisteredModelTag`. */
+const RegistryTagOut = Type.Object({ key: Str, value: Opt(Str) });
+
+/** MLflow's `ModelVersion`. */
+export const ModelVersionOut = Type.Object({
+  name: Str,
+  version: Str,
+  creation_timestamp: Opt(Type.Integer()),
+  last_updated_timestamp: Opt(Type.Integer()),
+  user_id: Opt(Str),
+  current_stage: Str,
+  description: Opt(Str),
+  source: Opt(Str),
+  run_id: Opt(Str),
+  status: Type.Union([
+    Type.Literal('PENDING_REGISTRATION'),
+    Type.Literal('FAILED_REGISTRATION'),
+    Type.Literal('READY'),
+  ]),
+  status_message: Opt(Str),
+  tags: Opt(Type.Array(RegistryTagOut)),
+  run_link: Opt(Str),
+  aliases: Opt(Type.Array(Str)),
+});
+
+/** MLflow's `RegisteredModel`. */
+export const RegisteredModelOut = Type.Object({
+  name: Str,
+  creation_timestamp: Opt(Type.Integer()),
+  last_updated_timestamp: Opt(Type.Integer()),
+  user_id: Opt(Str),
+  description: Opt(Str),
+  latest_versions: Opt(Type.Array(ModelVersionOut)),
+  tags: Opt(Type.Array(RegistryTagOut)),
+  aliases: Opt(Type.Array(Type.Object({ alias: Str, version: Str }))),
+});
+
+/** Response schemas of the model-registry endpoints. */
+export const RegistryResponses = {
+  model: Type.Object({ registered_model: RegisteredModelOut }),
+  models: Type.Object({
+    registered_models: Opt(Type.Array(RegisteredModelOut)),
+    next_page_token: Opt(Str),
+  }),
+  version: Type.Object({ model_version: ModelVersionOut }),
+  versions: Type.Object({ model_versions: Opt(Type.Array(ModelVersionOut)), next_page_token: Opt(Str) }),
+  latestVersions: Type.Object({ model_versions: Opt(Type.Array(ModelVersionOut)) }),
+  downloadUri: Type.Object({ artifact_uri: Str }),
+  empty: Empty,
+};
+
+/** MLflow's `FileInfo`: one entry of `artifacts/list` (no size for a directory). */
+export const FileInfoOut = Type.Object({ path: Str, is_dir: Type.Boolean(), file_size: Opt(Type.Integer()) });
+
+/** Response schemas of the run-artifact endpoints (MLflow's `ListArtifacts.Response`). */
+export const ArtifactResponses = {
+  list: Type.Object({
+    root_uri: Opt(Str),
+    files: Opt(Type.Array(FileInfoOut)),
+    next_page_token: Opt(Str),
+  }),
 };

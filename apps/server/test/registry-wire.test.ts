@@ -1,3 +1,4 @@
+import { toWireModelVersion, toWireRegisteredModel } from '@flowline/core';
 import { SqlRegistryStore } from '@flowline/registry';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import type { FastifyInstance } from 'fastify';
@@ -158,6 +159,81 @@ describe('model registry over the REST API', () => {
     ).toEqual({});
     const none = await call(app, 'GET', `${API}/registered-models/search`);
     expect(none.body).toEqual({});
+  });
+
+  it('loses no field through the response schemas: every field the store has reaches the client', async () => {
+    await call(app, 'POST', `${API}/registered-models/create`, {
+      name: 'full',
+      tags: [{ key: 'team', value: 'ml' }],
+      description: 'a model',
+    });
+    const created = await call(
+      app,
+      'POST',
+      `${API}/model-versions/create`,
+      {
+        name: 'full',
+        source: `runs:/${runId}/model`,
+        run_id: runId,
+        run_link: 'http://elsewhere/#/runs/1',
+        description: 'a version',
+        tags: [{ key: 'k', value: 'v' }],
+      },
+      { 'x-mlflow-user': 'ada' },
+    );
+    expect(created.status).toBe(200);
+    await call(app, 'POST', `${API}/registered-models/alias`, {
+      name: 'full',
+      alias: 'champion',
+      version: '1',
+    });
+    await call(app, 'POST', `${API}/model-versions/transition-stage`, {
+      name: 'full',
+      version: '1',
+      stage: 'Staging',
+    });
+    await call(app, 'POST', `${API}/model-versions/create`, { name: 'full', source: `runs:/${runId}/m2` });
+    await call(app, 'POST', `${API}/registered-models/create`, { name: 'full2' });
+    // What the handlers hand to the serializer, as plain JSON: the schema must keep all of it.
+    const json = (v: unknown) => JSON.parse(JSON.stringify(v));
+    const version = json(toWireModelVersion(await registry.getModelVersion('full', '1')));
+    const model = json(toWireRegisteredModel(await registry.getRegisteredModel('full')));
+    expect(Object.keys(version)).toEqual(
+      expect.arrayContaining(['user_id', 'run_link', 'description', 'tags', 'aliases', 'run_id', 'source']),
+    );
+    expect(Object.keys(model)).toEqual(
+      expect.arrayContaining(['description', 'tags', 'aliases', 'latest_versions']),
+    );
+    for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
+      expect((await call(app, 'GET', `${prefix}/model-versions/get?name=full&version=1`)).body).toEqual({
+        model_version: version,
+      });
+      expect((await call(app, 'GET', `${prefix}/registered-models/get?name=full`)).body).toEqual({
+        registered_model: model,
+      });
+      expect(
+        (await call(app, 'GET', `${prefix}/registered-models/alias?name=full&alias=champion`)).body,
+      ).toEqual({ model_version: version });
+      const search = await call(
+        app,
+        'GET',
+        `${prefix}/model-versions/search?max_results=1&filter=${encodeURIComponent("name = 'full'")}`,
+      );
+      expect(search.body).toEqual({
+        model_versions: [expect.anything()],
+        next_page_token: expect.any(String),
+      });
+      const first = await registry.getModelVersion('full', search.body.model_versions[0].version);
+      expect(search.body.model_versions).toEqual([json(toWireModelVersion(first))]);
+      const models = await call(
+        app,
+        'GET',
+        `${prefix}/registered-models/search?max_results=1&order_by=name&filter=${encodeURIComponent("name LIKE 'full%'")}`,
+      );
+      expect(models.body).toEqual({ registered_models: [model], next_page_token: expect.any(String) });
+    }
+    await call(app, 'DELETE', `${API}/registered-models/delete`, { name: 'full' });
+    await call(app, 'DELETE', `${API}/registered-models/delete`, { name: 'full2' });
   });
 
   it('refuses bad stages, aliases, versions and sources with 400', async () => {

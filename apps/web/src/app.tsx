@@ -32,10 +32,17 @@ export function App() {
 
   const expMatch = match('/experiments/:ids', path);
   const runMatch = match('/experiments/:id/runs/:runId', path) ?? match('/runs/:runId', path);
-  const selected = expMatch ? expMatch.ids!.split(',').filter(Boolean) : runMatch?.id ? [runMatch.id] : [];
+  // The compare page keeps the experiments it was opened from (`experiments=` in its URL) selected.
+  const comparing = path === '/compare' ? (location.query.get('experiments') ?? '') : '';
+  const selected = expMatch
+    ? expMatch.ids!.split(',').filter(Boolean)
+    : runMatch?.id
+      ? [runMatch.id]
+      : comparing.split(',').filter(Boolean);
 
   // The start page opens the most recent experiment, as MLflow opens one.
-  const first = experiments.data?.[0]?.experiment_id;
+  // Only from a fresh list: a stale one may still hold an experiment that was just deleted.
+  const first = experiments.loading ? undefined : experiments.data?.[0]?.experiment_id;
   useEffect(() => {
     if (path === '/' && first !== undefined) navigate(`/experiments/${first}`, { replace: true });
   }, [path, first]);
@@ -45,7 +52,14 @@ export function App() {
   const version = match('/models/:name/versions/:version', path);
   if (runMatch) page = <RunPage runId={runMatch.runId!} location={location} />;
   else if (expMatch)
-    page = <RunsView experimentIds={selected} experiments={experiments.data ?? []} location={location} />;
+    page = (
+      <RunsView
+        experimentIds={selected}
+        experiments={experiments.data ?? []}
+        experimentsFresh={!experiments.loading && experiments.data !== undefined}
+        location={location}
+      />
+    );
   else if (path === '/compare') page = <ComparePage location={location} />;
   else if (path === '/models') page = <ModelsPage />;
   else if (version) page = <VersionPage name={version.name!} version={version.version!} />;

@@ -9,7 +9,7 @@ import { SqlTrackingStore } from '@flowline/tracking-store';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { API_PREFIX, api, withQuery } from '../src/api/client.js';
 import { ENDPOINTS } from '../src/api/endpoints.js';
-import type { Experiment, Run } from '../src/api/types.js';
+import type { Experiment, FileInfo, ModelVersion, RegisteredModel, Run } from '../src/api/types.js';
 import { parseOrder } from '../src/lib/columns.js';
 import { parseCsv, previewKind, summarizeMlmodel } from '../src/lib/preview.js';
 import { diffRows } from '../src/pages/compare-page.js';
@@ -42,6 +42,32 @@ describe("the UI's API calls", () => {
       Defined<RouteOutput<'POST /experiments/search'>['experiments']>[number]
     >().toEqualTypeOf<Experiment>();
     expectTypeOf(api).parameter(0).toEqualTypeOf<RouteKey>();
+    // The registry and artifact listing too: no endpoint the UI calls answers `unknown`.
+    expectTypeOf<
+      Defined<RouteOutput<'GET /registered-models/search'>['registered_models']>[number]
+    >().toEqualTypeOf<RegisteredModel>();
+    expectTypeOf<Defined<RegisteredModel['latest_versions']>[number]>().toEqualTypeOf<ModelVersion>();
+    expectTypeOf<
+      Defined<RouteOutput<'GET /model-versions/search'>['model_versions']>[number]
+    >().toEqualTypeOf<ModelVersion>();
+    expectTypeOf<
+      RouteOutput<'POST /model-versions/transition-stage'>['model_version']
+    >().toEqualTypeOf<ModelVersion>();
+    expectTypeOf<ModelVersion['status']>().toEqualTypeOf<
+      'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY'
+    >();
+    expectTypeOf<ModelVersion['aliases']>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<RegisteredModel['aliases']>().toEqualTypeOf<
+      { alias: string; version: string }[] | undefined
+    >();
+    expectTypeOf<FileInfo>().toEqualTypeOf<{ path: string; is_dir: boolean; file_size?: number }>();
+    expectTypeOf<RouteOutput<'GET /artifacts/list'>>().toEqualTypeOf<{
+      root_uri?: string;
+      files?: FileInfo[];
+      next_page_token?: string;
+    }>();
+    expectTypeOf<keyof RouteOutput<'POST /registered-models/alias'>>().toBeNever();
+    expectTypeOf<RouteOutput<RouteKey>>().not.toBeUnknown();
     expectTypeOf<RouteInput<'POST /runs/search'>['max_results']>().toEqualTypeOf<
       number | string | undefined
     >();

@@ -224,6 +224,24 @@ describe('web UI end to end', () => {
     const run = (await server.api('GET', `/runs/get?run_id=${ids.alpha}`)).run;
     expect(run.data.tags).toContainEqual({ key: 'mlflow.note.content', value: 'second try' });
     await shot('run-overview');
+    // The breadcrumb names the experiment, as MLflow's does; unset facts read as a dash, not a blank.
+    expect(await page.locator('.crumbs a').first().textContent()).toBe('e2e-demo');
+    const fact = (name: string) => page.locator(`.facts dt:text-is("${name}") + dd`).textContent();
+    expect(await fact('User')).toBe('—');
+    expect(await fact('Source')).toBe('—');
+  });
+
+  it("names a child run's parent, linked", async () => {
+    await page.goto(`${server.url}/experiments/${experimentId}/runs/${ids['sweep-child']}`);
+    const parent = page.getByRole('link', { name: 'sweep', exact: true });
+    await expect
+      .poll(() => parent.getAttribute('href'))
+      .toBe(`/experiments/${experimentId}/runs/${ids.sweep}`);
+    await expect.poll(() => page.locator('.crumbs a').first().textContent()).toBe('e2e-demo');
+    await parent.click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('sweep');
+    await page.goto(`${server.url}/experiments/${experimentId}/runs/${ids.alpha}`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('alpha');
   });
 
   it('charts a metric from the sampled history', async () => {
@@ -287,12 +305,21 @@ describe('web UI end to end', () => {
     expect(await page.locator('.pc-plot .pc-axis').count()).toBeGreaterThanOrEqual(3);
     await page.locator('.pc-plot path.pc-line[data-run-id="' + ids.beta + '"]').dispatchEvent('mouseover');
     await expect.poll(() => page.locator('.pc-hover').textContent()).toMatch(/^beta: .*lr=0\.01/);
+    // The experiment it came from stays selected, with a way back to its runs.
+    expect(await page.getByRole('checkbox', { name: 'Show runs of e2e-demo' }).isChecked()).toBe(true);
+    expect(await page.getByRole('link', { name: 'Back to the runs' }).getAttribute('href')).toBe(
+      `/experiments/${experimentId}`,
+    );
     await shot('compare');
     await page.locator('.parallel-coords').screenshot({ path: join(SHOTS, 'compare-parallel.png') });
   });
 
   it('sets and removes a model alias', async () => {
     await page.goto(`${server.url}/models`);
+    await expect.poll(() => page.getByRole('link', { name: 'e2e-model' }).count()).toBe(1);
+    const search = await page.getByRole('searchbox', { name: 'Search models' }).boundingBox();
+    expect(search?.width).toBeGreaterThanOrEqual(300);
+    await shot('models');
     await page.getByRole('link', { name: 'e2e-model' }).click();
     await page.getByRole('textbox', { name: 'Alias' }).fill('champion');
     await page.getByRole('textbox', { name: 'Version' }).fill('1');
@@ -301,8 +328,27 @@ describe('web UI end to end', () => {
     const model = (await server.api('GET', '/registered-models/get?name=e2e-model')).registered_model;
     expect(model.aliases).toEqual([{ alias: 'champion', version: '1' }]);
     await shot('model');
+    // A refused alias (MLflow reserves `latest`) shows the server's message and keeps what was typed.
+    await page.getByRole('textbox', { name: 'Alias' }).fill('latest');
+    await page.getByRole('textbox', { name: 'Version' }).fill('1');
+    await page.getByRole('button', { name: 'Set alias' }).click();
+    await expect
+      .poll(() =>
+        page
+          .getByRole('alert')
+          .filter({ hasText: /latest/i })
+          .count(),
+      )
+      .toBe(1);
+    expect(await page.getByRole('textbox', { name: 'Alias' }).inputValue()).toBe('latest');
+    const form = await page.locator('.model-page .inline-form').first().boundingBox();
+    expect(form?.width).toBeLessThanOrEqual(560);
+    await page.getByRole('textbox', { name: 'Alias' }).fill('');
     await page.getByRole('link', { name: 'version 1' }).first().click();
-    await expect.poll(() => page.getByRole('link', { name: ids.alpha! }).count()).toBe(1);
+    // The source run is named and linked, as in MLflow.
+    const source = page.locator('.facts dt:text-is("Source run") + dd a');
+    await expect.poll(() => source.textContent()).toBe('alpha');
+    expect(await source.getAttribute('href')).toBe(`/runs/${ids.alpha}`);
     await page.goBack();
     await page.getByRole('button', { name: 'Remove alias champion' }).click();
     await expect.poll(() => page.locator('.aliases .badge').count()).toBe(0);
@@ -340,6 +386,8 @@ describe('web UI end to end', () => {
     await page.getByRole('textbox', { name: 'New experiment name' }).fill('made-in-ui');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await expect.poll(() => page.getByRole('link', { name: 'made-in-ui' }).count()).toBe(1);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('made-in-ui');
+    const madeUrl = page.url();
     await page.getByRole('button', { name: 'Rename made-in-ui' }).click();
     await page.getByRole('textbox', { name: 'New name' }).fill('renamed-in-ui');
     await page.getByRole('button', { name: 'Save' }).click();
@@ -351,11 +399,55 @@ describe('web UI end to end', () => {
     await expect.poll(() => page.locator('.experiment-list li').count()).toBe(0);
     const found = await server.api('POST', '/experiments/search', { filter: "name = 'renamed-in-ui'" });
     expect(found.experiments).toBeUndefined();
+    // Deleting the open experiment leaves it for the newest one left, not a page about a deleted id.
+    await expect.poll(() => page.url()).not.toBe(madeUrl);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('e2e-other');
+    await page.goto(madeUrl);
+    const gone = page.getByRole('alert').filter({ hasText: 'does not exist or was deleted' });
+    await expect.poll(() => gone.count()).toBe(1);
+    await page.goto(`${server.url}/experiments/${experimentId}`);
     const before = await page.evaluate(() => document.documentElement.dataset.theme);
     await page.getByRole('button', { name: /Switch to/ }).click();
     const after = await page.evaluate(() => document.documentElement.dataset.theme);
     expect(after).not.toBe(before);
     await page.getByRole('searchbox', { name: 'Search experiments' }).fill('');
     await shot(`runs-table-${after}`);
+  });
+
+  it('keeps the dark theme on every main page, and draws them in it', async () => {
+    // The previous test switched to dark; the choice is remembered across pages and reloads.
+    const pages: [string, string, string][] = [
+      ['models-dark', '/models', 'Registered models'],
+      ['model-dark', '/models/e2e-model', 'e2e-model'],
+      ['model-version-dark', '/models/e2e-model/versions/1', 'e2e-model version 1'],
+      ['run-overview-dark', `/experiments/${experimentId}/runs/${ids.alpha}`, 'alpha'],
+      ['run-metrics-dark', `/experiments/${experimentId}/runs/${ids.alpha}?tab=metrics`, 'alpha'],
+      [
+        'run-artifacts-dark',
+        `/experiments/${experimentId}/runs/${ids.alpha}?tab=artifacts&artifact=model%2FMLmodel`,
+        'alpha',
+      ],
+      ['compare-dark', `/compare?runs=${ids.alpha},${ids.beta}`, 'Comparing 2 runs'],
+    ];
+    for (const [name, path, heading] of pages) {
+      await page.goto(server.url + path);
+      await expect.poll(() => page.locator('h1').first().textContent()).toBe(heading);
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+      const colours = await page.evaluate(() => {
+        const of = (sel: string) => {
+          const el = document.querySelector(sel);
+          return el ? getComputedStyle(el).backgroundColor : null;
+        };
+        return { body: of('body'), input: of('input, select') };
+      });
+      expect(colours.body).toBe('rgb(20, 23, 28)');
+      // Form fields follow the theme too (no white boxes on the dark page).
+      if (colours.input) expect(colours.input).not.toBe('rgb(255, 255, 255)');
+      if (name === 'run-metrics-dark') {
+        const chart = page.locator('.metric-chart[data-metric="loss"] .metric-chart-plot');
+        await expect.poll(() => chart.getAttribute('data-drawn')).toBe('true');
+      }
+      await shot(name);
+    }
   });
 });

@@ -1,14 +1,26 @@
 import {
   fromWireTags,
   MlflowError,
+  type ModelVersion,
+  type RegisteredModel,
   type RegistryStore,
   toWireModelVersion,
   toWireRegisteredModel,
 } from '@flowline/core';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { intOf, required } from '../inputs.js';
 import { endpoint } from '../route.js';
-import { RegistryRequests, Untyped } from '../schemas.js';
+import {
+  type ModelVersionOut,
+  type RegisteredModelOut,
+  RegistryRequests,
+  RegistryResponses,
+} from '../schemas.js';
+
+// Core's mappers build exactly the shapes of these schemas; core knows no schema, so it types them loosely.
+const wireModel = (m: RegisteredModel) => toWireRegisteredModel(m) as Static<typeof RegisteredModelOut>;
+const wireVersion = (v: ModelVersion) => toWireModelVersion(v) as Static<typeof ModelVersionOut>;
 
 const truthy = (v: unknown) => v === true || v === 'true';
 
@@ -23,7 +35,7 @@ export async function registryRoutes(
     return options.registry;
   };
   const model = async (name: string) => ({
-    registered_model: toWireRegisteredModel(await registry().getRegisteredModel(name)),
+    registered_model: wireModel(await registry().getRegisteredModel(name)),
   });
   const ver = (input: { version?: string | number }) =>
     String(required(input.version === undefined ? undefined : String(input.version), 'version'));
@@ -32,9 +44,9 @@ export async function registryRoutes(
     app,
     'POST',
     '/registered-models/create',
-    { input: RegistryRequests.createModel, output: Untyped },
+    { input: RegistryRequests.createModel, output: RegistryResponses.model },
     async (input) => ({
-      registered_model: toWireRegisteredModel(
+      registered_model: wireModel(
         await registry().createRegisteredModel({
           name: required(input.name, 'name'),
           description: input.description,
@@ -47,16 +59,16 @@ export async function registryRoutes(
     app,
     'GET',
     '/registered-models/get',
-    { input: RegistryRequests.model, output: Untyped },
+    { input: RegistryRequests.model, output: RegistryResponses.model },
     async (input) => model(required(input.name, 'name')),
   );
   endpoint(
     app,
     'POST',
     '/registered-models/rename',
-    { input: RegistryRequests.renameModel, output: Untyped },
+    { input: RegistryRequests.renameModel, output: RegistryResponses.model },
     async (input) => ({
-      registered_model: toWireRegisteredModel(
+      registered_model: wireModel(
         await registry().renameRegisteredModel(
           required(input.name, 'name'),
           required(input.new_name, 'new_name'),
@@ -68,9 +80,9 @@ export async function registryRoutes(
     app,
     'PATCH',
     '/registered-models/update',
-    { input: RegistryRequests.updateModel, output: Untyped },
+    { input: RegistryRequests.updateModel, output: RegistryResponses.model },
     async (input) => ({
-      registered_model: toWireRegisteredModel(
+      registered_model: wireModel(
         await registry().updateRegisteredModel(required(input.name, 'name'), input.description ?? ''),
       ),
     }),
@@ -79,7 +91,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/registered-models/delete',
-    { input: RegistryRequests.model, output: Untyped },
+    { input: RegistryRequests.model, output: RegistryResponses.empty },
     async (input) => {
       await registry().deleteRegisteredModel(required(input.name, 'name'));
       return {};
@@ -89,7 +101,7 @@ export async function registryRoutes(
     app,
     ['GET', 'POST'],
     '/registered-models/search',
-    { input: RegistryRequests.search, output: Untyped },
+    { input: RegistryRequests.search, output: RegistryResponses.models },
     async (input) => {
       const page = await registry().searchRegisteredModels({
         filter: input.filter,
@@ -98,7 +110,7 @@ export async function registryRoutes(
         pageToken: input.page_token || undefined,
       });
       return {
-        registered_models: page.items.length > 0 ? page.items.map(toWireRegisteredModel) : undefined,
+        registered_models: page.items.length > 0 ? page.items.map(wireModel) : undefined,
         next_page_token: page.nextPageToken,
       };
     },
@@ -107,17 +119,17 @@ export async function registryRoutes(
     app,
     ['POST', 'GET'],
     '/registered-models/get-latest-versions',
-    { input: RegistryRequests.latestVersions, output: Untyped },
+    { input: RegistryRequests.latestVersions, output: RegistryResponses.latestVersions },
     async (input) => {
       const versions = await registry().getLatestVersions(required(input.name, 'name'), input.stages);
-      return { model_versions: versions.length > 0 ? versions.map(toWireModelVersion) : undefined };
+      return { model_versions: versions.length > 0 ? versions.map(wireVersion) : undefined };
     },
   );
   endpoint(
     app,
     'POST',
     '/registered-models/set-tag',
-    { input: RegistryRequests.setModelTag, output: Untyped },
+    { input: RegistryRequests.setModelTag, output: RegistryResponses.empty },
     async (input) => {
       await registry().setRegisteredModelTag(required(input.name, 'name'), {
         key: required(input.key, 'key'),
@@ -130,7 +142,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/registered-models/delete-tag',
-    { input: RegistryRequests.deleteModelTag, output: Untyped },
+    { input: RegistryRequests.deleteModelTag, output: RegistryResponses.empty },
     async (input) => {
       await registry().deleteRegisteredModelTag(required(input.name, 'name'), required(input.key, 'key'));
       return {};
@@ -140,7 +152,7 @@ export async function registryRoutes(
     app,
     'POST',
     '/registered-models/alias',
-    { input: RegistryRequests.setAlias, output: Untyped },
+    { input: RegistryRequests.setAlias, output: RegistryResponses.empty },
     async (input) => {
       await registry().setRegisteredModelAlias(
         required(input.name, 'name'),
@@ -154,7 +166,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/registered-models/alias',
-    { input: RegistryRequests.alias, output: Untyped },
+    { input: RegistryRequests.alias, output: RegistryResponses.empty },
     async (input) => {
       await registry().deleteRegisteredModelAlias(
         required(input.name, 'name'),
@@ -167,9 +179,9 @@ export async function registryRoutes(
     app,
     'GET',
     '/registered-models/alias',
-    { input: RegistryRequests.alias, output: Untyped },
+    { input: RegistryRequests.alias, output: RegistryResponses.version },
     async (input) => ({
-      model_version: toWireModelVersion(
+      model_version: wireVersion(
         await registry().getModelVersionByAlias(required(input.name, 'name'), required(input.alias, 'alias')),
       ),
     }),
@@ -181,10 +193,10 @@ export async function registryRoutes(
     '/model-versions/create',
     {
       input: RegistryRequests.createVersion,
-      output: Untyped,
+      output: RegistryResponses.version,
     },
     async (input, request) => ({
-      model_version: toWireModelVersion(
+      model_version: wireVersion(
         await registry().createModelVersion({
           name: required(input.name, 'name'),
           source: required(input.source, 'source'),
@@ -201,20 +213,18 @@ export async function registryRoutes(
     app,
     'GET',
     '/model-versions/get',
-    { input: RegistryRequests.version, output: Untyped },
+    { input: RegistryRequests.version, output: RegistryResponses.version },
     async (input) => ({
-      model_version: toWireModelVersion(
-        await registry().getModelVersion(required(input.name, 'name'), ver(input)),
-      ),
+      model_version: wireVersion(await registry().getModelVersion(required(input.name, 'name'), ver(input))),
     }),
   );
   endpoint(
     app,
     'PATCH',
     '/model-versions/update',
-    { input: RegistryRequests.updateVersion, output: Untyped },
+    { input: RegistryRequests.updateVersion, output: RegistryResponses.version },
     async (input) => ({
-      model_version: toWireModelVersion(
+      model_version: wireVersion(
         await registry().updateModelVersion(
           required(input.name, 'name'),
           ver(input),
@@ -227,7 +237,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/model-versions/delete',
-    { input: RegistryRequests.version, output: Untyped },
+    { input: RegistryRequests.version, output: RegistryResponses.empty },
     async (input) => {
       await registry().deleteModelVersion(required(input.name, 'name'), ver(input));
       return {};
@@ -237,7 +247,7 @@ export async function registryRoutes(
     app,
     ['GET', 'POST'],
     '/model-versions/search',
-    { input: RegistryRequests.search, output: Untyped },
+    { input: RegistryRequests.search, output: RegistryResponses.versions },
     async (input) => {
       const page = await registry().searchModelVersions({
         filter: input.filter,
@@ -246,7 +256,7 @@ export async function registryRoutes(
         pageToken: input.page_token || undefined,
       });
       return {
-        model_versions: page.items.length > 0 ? page.items.map(toWireModelVersion) : undefined,
+        model_versions: page.items.length > 0 ? page.items.map(wireVersion) : undefined,
         next_page_token: page.nextPageToken,
       };
     },
@@ -255,7 +265,7 @@ export async function registryRoutes(
     app,
     'GET',
     '/model-versions/get-download-uri',
-    { input: RegistryRequests.version, output: Untyped },
+    { input: RegistryRequests.version, output: RegistryResponses.downloadUri },
     async (input) => ({
       artifact_uri: await registry().getModelVersionDownloadUri(required(input.name, 'name'), ver(input)),
     }),
@@ -266,10 +276,10 @@ export async function registryRoutes(
     '/model-versions/transition-stage',
     {
       input: RegistryRequests.transitionStage,
-      output: Untyped,
+      output: RegistryResponses.version,
     },
     async (input) => ({
-      model_version: toWireModelVersion(
+      model_version: wireVersion(
         await registry().transitionModelVersionStage(
           required(input.name, 'name'),
           ver(input),
@@ -283,7 +293,7 @@ export async function registryRoutes(
     app,
     'POST',
     '/model-versions/set-tag',
-    { input: RegistryRequests.setVersionTag, output: Untyped },
+    { input: RegistryRequests.setVersionTag, output: RegistryResponses.empty },
     async (input) => {
       await registry().setModelVersionTag(required(input.name, 'name'), ver(input), {
         key: required(input.key, 'key'),
@@ -296,7 +306,7 @@ export async function registryRoutes(
     app,
     'DELETE',
     '/model-versions/delete-tag',
-    { input: RegistryRequests.deleteVersionTag, output: Untyped },
+    { input: RegistryRequests.deleteVersionTag, output: RegistryResponses.empty },
     async (input) => {
       await registry().deleteModelVersionTag(
         required(input.name, 'name'),

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type ArtifactAccess, repositoryFor } from '../artifact-access.js';
 import { runIdOf } from '../inputs.js';
 import { endpoint } from '../route.js';
-import { ArtifactRequests, Untyped } from '../schemas.js';
+import { ArtifactRequests, ArtifactResponses } from '../schemas.js';
 import { sendArtifact } from './artifact-proxy.js';
 
 /** `artifacts/list` on the tracking API: one level of a run's artifacts, paths relative to the run root. */
@@ -15,7 +15,7 @@ export async function runArtifactRoutes(
     app,
     'GET',
     '/artifacts/list',
-    { input: ArtifactRequests.runPath, output: Untyped },
+    { input: ArtifactRequests.runPath, output: ArtifactResponses.list },
     async (input) => {
       const run = await app.store.getRun(runIdOf(input));
       const files = await repositoryFor(options.access, run.info.artifactUri).listArtifacts(

@@ -68,7 +68,7 @@ export async function call<T>(
 
 /**
  * Calls one endpoint by its 'VERB /path' key of the server's `ROUTE_SCHEMAS`: the input must match the
- * route's request schema and the answer has its response schema's type (`unknown` where it declares none).
+ * route's request schema and the answer has its response schema's type.
  */
 export function api<K extends RouteKey>(
   route: K,

@@ -64,6 +64,11 @@ export async function searchExperiments(nameLike = ''): Promise<Experiment[]> {
   return out;
 }
 
+/** One experiment by id (deleted ones too, as MLflow's `experiments/get`). */
+export async function getExperiment(id: string, signal?: AbortSignal): Promise<Experiment> {
+  return (await api('GET /experiments/get', { experiment_id: id }, signal)).experiment;
+}
+
 /** Creates an experiment and returns its id. */
 export async function createExperiment(name: string): Promise<string> {
   return (await api('POST /experiments/create', { name })).experiment_id;
@@ -105,8 +110,8 @@ export async function searchRuns(query: RunQuery, signal?: AbortSignal): Promise
 }
 
 /** One run. */
-export async function getRun(runId: string): Promise<Run> {
-  return (await api('GET /runs/get', { run_id: runId })).run;
+export async function getRun(runId: string, signal?: AbortSignal): Promise<Run> {
+  return (await api('GET /runs/get', { run_id: runId }, signal)).run;
 }
 
 /** Sets a tag on a run (also how the description, `mlflow.note.content`, is saved). */
@@ -129,29 +134,24 @@ export async function sampledHistory(
   return res.metrics ?? [];
 }
 
-// The registry and artifact listing declare no response schema (`unknown`); their shapes are in types.ts.
-
 /** One folder level of a run's artifacts. */
 export async function listArtifacts(runId: string, path = ''): Promise<FileInfo[]> {
-  const res = (await api('GET /artifacts/list', { run_id: runId, path: path || undefined })) as {
-    files?: FileInfo[];
-  };
+  const res = await api('GET /artifacts/list', { run_id: runId, path: path || undefined });
   return res.files ?? [];
 }
 
 /** Registered models, optionally by a name substring. */
 export async function searchModels(nameLike = ''): Promise<RegisteredModel[]> {
-  const res = (await api('GET /registered-models/search', {
+  const res = await api('GET /registered-models/search', {
     max_results: 1000,
     filter: nameLike ? `name ILIKE '%${nameLike.replaceAll("'", "''")}%'` : undefined,
-  })) as { registered_models?: RegisteredModel[] };
+  });
   return res.registered_models ?? [];
 }
 
 /** One registered model. */
 export async function getModel(name: string): Promise<RegisteredModel> {
-  const res = (await api('GET /registered-models/get', { name })) as { registered_model: RegisteredModel };
-  return res.registered_model;
+  return (await api('GET /registered-models/get', { name })).registered_model;
 }
 
 /** Sets a registered model's description. */
@@ -177,16 +177,13 @@ export async function setModelTag(name: string, tag: string, value: string | nul
 
 /** Model versions matching an MLflow filter (`name='m'`, `run_id='…'`). */
 export async function searchVersions(filter: string): Promise<ModelVersion[]> {
-  const res = (await api('GET /model-versions/search', { filter, max_results: 1000 })) as {
-    model_versions?: ModelVersion[];
-  };
+  const res = await api('GET /model-versions/search', { filter, max_results: 1000 });
   return res.model_versions ?? [];
 }
 
 /** One model version. */
 export async function getVersion(name: string, version: string): Promise<ModelVersion> {
-  const res = (await api('GET /model-versions/get', { name, version })) as { model_version: ModelVersion };
-  return res.model_version;
+  return (await api('GET /model-versions/get', { name, version })).model_version;
 }
 
 /** Sets a version's description. */

@@ -1,8 +1,7 @@
 /**
  * MLflow's JSON shapes, as the tracking server sends them (snake_case on the wire). Where the server declares
  * a response schema, the type is derived from it (type-only import: erased at build, so no server code
- * reaches the bundle); a change on the server that breaks the UI fails `tsc`. The registry and artifact
- * listing declare no response schema, so their shapes below are written out by hand.
+ * reaches the bundle); a change on the server that breaks the UI fails `tsc`.
  */
 import type { RouteOutput } from '@flowline/server';
 
@@ -29,41 +28,14 @@ export type Experiment = RouteOutput<'GET /experiments/get'>['experiment'];
 /** A dataset a run used. */
 export type DatasetInput = Defined<Run['inputs']['dataset_inputs']>[number];
 
-/** One entry of `artifacts/list`. */
-export interface FileInfo {
-  path: string;
-  is_dir: boolean;
-  file_size?: number;
-}
+/** One entry of `artifacts/list` (MLflow's `FileInfo`; no size for a directory). */
+export type FileInfo = Defined<RouteOutput<'GET /artifacts/list'>['files']>[number];
+
+/** A registered model (MLflow's `RegisteredModel`). */
+export type RegisteredModel = RouteOutput<'GET /registered-models/get'>['registered_model'];
+
+/** A version of a registered model (MLflow's `ModelVersion`). */
+export type ModelVersion = RouteOutput<'GET /model-versions/get'>['model_version'];
 
 /** A registered model's alias. */
-export interface Alias {
-  alias: string;
-  version: string;
-}
-
-/** A registered model. */
-export interface RegisteredModel {
-  name: string;
-  creation_timestamp?: number;
-  last_updated_timestamp?: number;
-  description?: string;
-  tags?: KeyValue[];
-  aliases?: Alias[];
-  latest_versions?: ModelVersion[];
-}
-
-/** A version of a registered model. */
-export interface ModelVersion {
-  name: string;
-  version: string;
-  creation_timestamp?: number;
-  last_updated_timestamp?: number;
-  current_stage?: string;
-  description?: string;
-  source?: string;
-  run_id?: string;
-  status?: string;
-  tags?: KeyValue[];
-  aliases?: string[];
-}
+export type Alias = Defined<RegisteredModel['aliases']>[number];

@@ -26,6 +26,10 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: Dep
     );
     return () => controller.abort();
   }, [...deps, tick]);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
+  // Loading from the moment of the call, so nobody reads the old data as current in the render before the load.
+  const reload = useCallback(() => {
+    setState((s) => ({ data: s.data, loading: true }));
+    setTick((t) => t + 1);
+  }, []);
   return { ...state, reload };
 }

@@ -40,6 +40,7 @@ export function diffRows(runs: readonly Run[]): DiffRow[] {
  */
 export function ComparePage({ location }: { location: Location }) {
   const ids = (location.query.get('runs') ?? '').split(',').filter(Boolean);
+  const from = location.query.get('experiments');
   const runs = useAsync(() => Promise.all(ids.map((id) => getRun(id))), [ids.join(',')]);
   const [onlyDiff, setOnlyDiff] = useState(false);
   const data = runs.data;
@@ -55,6 +56,11 @@ export function ComparePage({ location }: { location: Location }) {
   const metricKeys = rows.filter((r) => r.kind === 'metric').map((r) => r.key);
   return (
     <section className="compare-page" aria-label="Compare runs">
+      {from ? (
+        <nav className="crumbs">
+          <Link href={`/experiments/${from}`}>Back to the runs</Link>
+        </nav>
+      ) : null}
       <header className="page-head">
         <h1>Comparing {data.length} runs</h1>
       </header>

@@ -50,6 +50,13 @@ export function ExperimentsSidebar(props: ExperimentsSidebarProps) {
     navigate(next.length ? `/experiments/${next.join(',')}` : '/');
   };
 
+  // After deleting a shown experiment: keep the others shown, else open the newest one left.
+  const leave = (id: string) => {
+    const rest = props.selected.filter((s) => s !== id);
+    const next = rest.length ? rest : [props.experiments?.find((x) => x.experiment_id !== id)?.experiment_id];
+    navigate(next[0] === undefined ? '/' : `/experiments/${next.join(',')}`);
+  };
+
   return (
     <nav className="sidebar" aria-label="Experiments">
       <div className="sidebar-head">
@@ -123,7 +130,7 @@ export function ExperimentsSidebar(props: ExperimentsSidebarProps) {
                     onClick={() =>
                       void act(async () => {
                         await deleteExperiment(e.experiment_id);
-                        if (isSelected) toggleSelected(e.experiment_id);
+                        if (isSelected) leave(e.experiment_id);
                       })
                     }
                   >

@@ -14,11 +14,14 @@ import {
 } from '../api/endpoints.js';
 import type { KeyValue } from '../api/types.js';
 import { Link } from '../components/link.js';
+import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatTime } from '../lib/format.js';
 import { useAsync } from '../lib/use-async.js';
 
 const STAGES = ['None', 'Staging', 'Production', 'Archived'];
+/** For a failed action whose error the page already shows. */
+const shown = () => {};
 const modelHref = (name: string) => `/models/${encodeURIComponent(name)}`;
 
 /** The registered models, searchable by name. */
@@ -73,15 +76,17 @@ export function ModelPage({ name }: { name: string }) {
   const model = useAsync(() => getModel(name), [name]);
   const versions = useAsync(() => searchVersions(`name='${name.replaceAll("'", "''")}'`), [name]);
   const [error, setError] = useState<unknown>();
+  // Shows a failure and rethrows it, so the form that asked keeps what was typed.
   const act = async (work: () => Promise<void>) => {
     setError(undefined);
     try {
       await work();
-      model.reload();
-      versions.reload();
     } catch (e) {
       setError(e);
+      throw e;
     }
+    model.reload();
+    versions.reload();
   };
   if (model.error) return <ErrorBox error={model.error} />;
   if (!model.data) return <Loading what="Loading model" />;
@@ -109,7 +114,7 @@ export function ModelPage({ name }: { name: string }) {
             <button
               type="button"
               aria-label={`Remove alias ${a.alias}`}
-              onClick={() => void act(() => deleteAlias(name, a.alias))}
+              onClick={() => act(() => deleteAlias(name, a.alias)).catch(shown)}
             >
               Remove
             </button>
@@ -167,10 +172,11 @@ export function VersionPage({ name, version }: { name: string; version: string }
     setError(undefined);
     try {
       await work();
-      v.reload();
     } catch (e) {
       setError(e);
+      throw e;
     }
+    v.reload();
   };
   if (v.error) return <ErrorBox error={v.error} />;
   if (!v.data) return <Loading what="Loading version" />;
@@ -190,14 +196,21 @@ export function VersionPage({ name, version }: { name: string; version: string }
       <dl className="facts">
         <dt>Created</dt>
         <dd>{formatTime(mv.creation_timestamp)}</dd>
+        <dt>Last modified</dt>
+        <dd>{formatTime(mv.last_updated_timestamp) || '—'}</dd>
+        <dt>Registered by</dt>
+        <dd>{mv.user_id || '—'}</dd>
         <dt>Status</dt>
-        <dd>{mv.status}</dd>
+        <dd>
+          {mv.status}
+          {mv.status_message ? <span className="muted"> ({mv.status_message})</span> : null}
+        </dd>
         <dt>Stage</dt>
         <dd>
           <select
             aria-label="Stage"
             value={mv.current_stage ?? 'None'}
-            onChange={(e) => void act(() => transitionStage(name, version, e.target.value))}
+            onChange={(e) => act(() => transitionStage(name, version, e.target.value)).catch(shown)}
           >
             {STAGES.map((s) => (
               <option key={s}>{s}</option>
@@ -211,7 +224,15 @@ export function VersionPage({ name, version }: { name: string; version: string }
           <code>{mv.source}</code>
         </dd>
         <dt>Source run</dt>
-        <dd>{mv.run_id ? <Link href={`/runs/${mv.run_id}`}>{mv.run_id}</Link> : '—'}</dd>
+        <dd>
+          {mv.run_id ? (
+            <Link href={`/runs/${mv.run_id}`} title={mv.run_id}>
+              <RunName runId={mv.run_id} />
+            </Link>
+          ) : (
+            '—'
+          )}
+        </dd>
       </dl>
       <EditableText
         label="Description"
@@ -255,7 +276,7 @@ function EditableText({
         <>
           <textarea aria-label={label} rows={4} value={draft} onChange={(e) => setDraft(e.target.value)} />
           <div>
-            <button type="button" onClick={() => void onSave(draft).then(() => setEditing(false))}>
+            <button type="button" onClick={() => onSave(draft).then(() => setEditing(false), shown)}>
               Save
             </button>
             <button type="button" onClick={() => setEditing(false)}>
@@ -281,10 +302,10 @@ function PairForm(props: {
   const [b, setB] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void props.onSubmit(a.trim(), b.trim()).then(() => {
+    props.onSubmit(a.trim(), b.trim()).then(() => {
       setA('');
       setB('');
-    });
+    }, shown);
   };
   return (
     <form className="inline-form" onSubmit={submit}>
@@ -320,7 +341,11 @@ function TagList({
         {(tags ?? []).map((t) => (
           <li key={t.key}>
             <code>{t.key}</code> = {t.value}{' '}
-            <button type="button" aria-label={`Remove tag ${t.key}`} onClick={() => void onSet(t.key, null)}>
+            <button
+              type="button"
+              aria-label={`Remove tag ${t.key}`}
+              onClick={() => onSet(t.key, null).catch(shown)}
+            >
               Remove
             </button>
           </li>

@@ -1,9 +1,10 @@
 import { useMemo, useState } from 'react';
-import { getRun, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
+import { getExperiment, getRun, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
 import type { Run } from '../api/types.js';
 import { ArtifactBrowser } from '../components/artifact-browser.js';
 import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
+import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { StatusCell } from '../lib/columns.js';
 import { formatDuration, formatTime, formatValue } from '../lib/format.js';
@@ -16,7 +17,12 @@ const NOTE = 'mlflow.note.content';
 
 /** One run: overview, params, metric charts, artifacts, datasets and models (tab in the URL). */
 export function RunPage({ runId, location }: { runId: string; location: Location }) {
-  const run = useAsync(() => getRun(runId), [runId]);
+  const run = useAsync((signal) => getRun(runId, signal), [runId]);
+  const experimentId = run.data?.info.experiment_id;
+  const experiment = useAsync(
+    async (signal) => (experimentId === undefined ? undefined : getExperiment(experimentId, signal)),
+    [experimentId],
+  );
   const tabParam = location.query.get('tab');
   const tab = TABS.find((t) => t === tabParam) ?? 'overview';
   if (run.error) return <ErrorBox error={run.error} />;
@@ -26,8 +32,12 @@ export function RunPage({ runId, location }: { runId: string; location: Location
   return (
     <section className="run-page" aria-label={`Run ${name}`}>
       <nav className="crumbs">
-        <Link href={`/experiments/${r.info.experiment_id}`}>Experiment {r.info.experiment_id}</Link> ›{' '}
-        <span>{name}</span>
+        <Link href={`/experiments/${r.info.experiment_id}`}>
+          {experiment.data?.experiment_id === r.info.experiment_id
+            ? experiment.data.name
+            : `Experiment ${r.info.experiment_id}`}
+        </Link>{' '}
+        › <span>{name}</span>
       </nav>
       <header className="page-head">
         <h1>{name}</h1>
@@ -74,6 +84,8 @@ function Overview({ run, onSaved }: { run: Run; onSaved: () => void }) {
   const tags = run.data.tags ?? [];
   const parent = tagOf(tags, PARENT_TAG);
   const userTags = tags.filter((t) => !t.key.startsWith('mlflow.'));
+  const source = tagOf(tags, 'mlflow.source.name');
+  const commit = tagOf(tags, 'mlflow.source.git.commit');
   return (
     <div className="overview">
       <dl className="facts">
@@ -86,21 +98,28 @@ function Overview({ run, onSaved }: { run: Run; onSaved: () => void }) {
         <dt>Started</dt>
         <dd>{formatTime(run.info.start_time)}</dd>
         <dt>Ended</dt>
-        <dd>{formatTime(run.info.end_time)}</dd>
+        <dd>{formatTime(run.info.end_time) || (run.info.status === 'RUNNING' ? 'Still running' : '—')}</dd>
         <dt>Duration</dt>
         <dd>{formatDuration(run.info.start_time, run.info.end_time)}</dd>
         <dt>User</dt>
-        <dd>{run.info.user_id}</dd>
+        <dd>{run.info.user_id || '—'}</dd>
         <dt>Source</dt>
         <dd>
-          {tagOf(tags, 'mlflow.source.name') ?? ''}{' '}
-          {tagOf(tags, 'mlflow.source.git.commit')?.slice(0, 8) ?? ''}
+          {source ? <code title={source}>{source}</code> : '—'}
+          {commit ? (
+            <>
+              {' '}
+              <span className="muted">at</span> <code title={commit}>{commit.slice(0, 8)}</code>
+            </>
+          ) : null}
         </dd>
         {parent ? (
           <>
             <dt>Parent run</dt>
             <dd>
-              <Link href={`/experiments/${run.info.experiment_id}/runs/${parent}`}>{parent}</Link>
+              <Link href={`/experiments/${run.info.experiment_id}/runs/${parent}`}>
+                <RunName runId={parent} />
+              </Link>
             </dd>
           </>
         ) : null}

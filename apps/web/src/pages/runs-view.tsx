@@ -15,7 +15,10 @@ const DEFAULT_ORDER = 'attributes.start_time DESC';
 /** Props of the runs view. */
 export interface RunsViewProps {
   experimentIds: string[];
+  /** The active experiments. */
   experiments: Experiment[];
+  /** Whether `experiments` is a finished, current load (not one being refreshed). */
+  experimentsFresh?: boolean;
   location: Location;
 }
 
@@ -23,7 +26,7 @@ export interface RunsViewProps {
  * The runs of one or more experiments: filter, sort, columns, selection and expanded state of the table
  * all live in the URL (`q`, `order`, `cols`, `sel`), so a link reproduces the view.
  */
-export function RunsView({ experimentIds, experiments, location }: RunsViewProps) {
+export function RunsView({ experimentIds, experiments, experimentsFresh, location }: RunsViewProps) {
   const filter = location.query.get('q') ?? '';
   const order = location.query.get('order') ?? DEFAULT_ORDER;
   const selected = useMemo(
@@ -79,6 +82,10 @@ export function RunsView({ experimentIds, experiments, location }: RunsViewProps
     });
   const runHref = (row: RunRow) => `/experiments/${row.run.info.experiment_id}/runs/${row.run.info.run_id}`;
   const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
+  // An id the (fresh) list lacks names a deleted or unknown experiment: say so, not "no runs yet".
+  const missing = experimentsFresh
+    ? experimentIds.filter((id) => !experiments.some((e) => e.experiment_id === id))
+    : [];
   const filterError =
     pages.error instanceof Error ? pages.error.message : pages.error ? String(pages.error) : undefined;
 
@@ -115,7 +122,12 @@ export function RunsView({ experimentIds, experiments, location }: RunsViewProps
         />
       ) : null}
       {pages.error && filterError === undefined ? <ErrorBox error={pages.error} /> : null}
-      {!pages.loading && !pages.error && rows.length === 0 ? (
+      {missing.length > 0 ? (
+        <ErrorBox
+          error={`Experiment ${missing.join(', ')} does not exist or was deleted. Pick another in the sidebar.`}
+        />
+      ) : null}
+      {!pages.loading && !pages.error && rows.length === 0 && missing.length === 0 ? (
         <Empty>{filter ? 'No runs match this filter.' : 'No runs in this experiment yet.'}</Empty>
       ) : null}
       {rows.length > 0 ? (

@@ -181,6 +181,31 @@ describe('flowline chat', () => {
     expect(result.stdout).toBe(`${first.text}\n${second.text}\n`);
     expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(2);
   });
+
+  it('keeps the KV cache between turns: the second turn runs only what the first did not', async () => {
+    const result = await flowline(
+      ['chat', '-m', folder, '--max-new-tokens', '5', '--json'],
+      'hello\nthe cat\nsaid you\n',
+    );
+    expect(result.code).toBe(0);
+    const turns = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { text: string; prompt_tokens: number; reused_tokens: number });
+    expect(turns).toHaveLength(3);
+    const history: Array<{ role: string; content: string }> = [];
+    for (const [i, [content, turn]] of (['hello', 'the cat', 'said you'] as const)
+      .map((c, j) => [c, turns[j]!] as const)
+      .entries()) {
+      history.push({ role: 'user', content });
+      // Equal to a fresh generation over the whole conversation, token for token.
+      expect(turn.text).toBe((await greedy(history, 5)).text);
+      history.push({ role: 'assistant', content: turn.text });
+      if (i === 0) expect(turn.reused_tokens).toBe(0);
+      // Later turns reuse the earlier conversation's tokens (at least the previous prompt).
+      else expect(turn.reused_tokens).toBeGreaterThanOrEqual(turns[i - 1]!.prompt_tokens - 1);
+    }
+  });
 });
 
 describe('flowline generate with a Flowline model folder', () => {

@@ -33,8 +33,9 @@ export type {
 export { defaultFlavors, loadModel, localModelFolder, logModel, saveModel, toRows } from './models.js';
 export type { OnnxModelSpec } from './onnx.js';
 export { ONNX_FLAVOR, onnxFlavor, saveOnnxModel } from './onnx.js';
-export type { OnnxGenaiModelSpec, OnnxGenaiSession } from './onnx-genai.js';
+export type { AnswerOptions, OnnxGenaiModelSpec, OnnxGenaiSession } from './onnx-genai.js';
 export {
+  continueText,
   GROWING_CACHE,
   generateText,
   importOnnxGenai,

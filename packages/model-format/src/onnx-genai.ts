@@ -152,17 +152,66 @@ export async function loadOnnxGenai(folder: string, providers?: string[]): Promi
   }
 }
 
+type GenaiGenerator = import('@flowline/onnx-genai').Generator;
+
+/** How one answer is streamed: text pieces to `onText`; it ends at eos, `maxNewTokens`, or when `signal` aborts. */
+export interface AnswerOptions {
+  onText?: (text: string) => void;
+  signal?: AbortSignal;
+  maxNewTokens?: number;
+}
+
 /** One generation of `promptIds`: each new piece of text goes to `onText` as its token arrives. */
 export async function generateText(
-  { model, tokenizer }: OnnxGenaiSession,
+  session: OnnxGenaiSession,
   params: GenaiParams,
   promptIds: number[],
   onText?: (text: string) => void,
   signal?: AbortSignal,
 ): Promise<Generated & { ids: number[] }> {
   const { Generator } = await importOnnxGenai();
-  const generator = new Generator(model, params);
+  const generator = new Generator(session.model, params);
   generator.appendTokens(promptIds);
+  return answer(session, generator, promptIds.length, { onText, signal });
+}
+
+/**
+ * The next answer of a conversation on a generator that keeps its KV cache between turns (ONNX Runtime
+ * GenAI's continuous decoding): `promptIds` is the whole conversation so far; the generator goes back to
+ * the longest prefix it already holds and runs only the rest, so each turn costs its new tokens, not
+ * the whole history again.
+ */
+export async function continueText(
+  session: OnnxGenaiSession,
+  generator: GenaiGenerator,
+  promptIds: number[],
+  options: AnswerOptions = {},
+): Promise<Generated & { ids: number[]; reusedTokens: number }> {
+  const held = generator.getSequences()[0] ?? [];
+  let common = 0;
+  while (common < held.length && common < promptIds.length && held[common] === promptIds[common]) common++;
+  // The last prompt token is always fed again, so its logits start the answer.
+  common = Math.min(common, promptIds.length - 1);
+  if (common < held.length) generator.rewindTo(common);
+  try {
+    generator.appendTokens(promptIds.slice(common));
+  } catch (error) {
+    throw invalid(
+      `The conversation is ${promptIds.length} tokens, past this chat's max_length; start a new chat or raise max_length.`,
+      error,
+    );
+  }
+  const result = await answer(session, generator, promptIds.length, options);
+  return { ...result, reusedTokens: common };
+}
+
+/** Runs `generator` (holding the prompt) to the end of one answer, streaming its text. */
+async function answer(
+  { model, tokenizer }: OnnxGenaiSession,
+  generator: GenaiGenerator,
+  promptTokens: number,
+  { onText, signal, maxNewTokens = Number.POSITIVE_INFINITY }: AnswerOptions,
+): Promise<Generated & { ids: number[] }> {
   const eos = new Set(model.config.model.eos_token_id);
   const stream = tokenizer.createStream();
   const ids: number[] = [];
@@ -172,8 +221,9 @@ export async function generateText(
     text += piece;
     if (piece) onText?.(piece);
   };
-  for await (const [token] of generator) {
-    if (token === undefined) break;
+  while (!generator.isDone() && ids.length < maxNewTokens) {
+    await generator.generateNextToken();
+    const token = generator.getNextTokens()[0]!;
     ids.push(token);
     if (eos.has(token)) {
       stopped = true;
@@ -192,7 +242,7 @@ export async function generateText(
   return {
     text,
     ids,
-    promptTokens: promptIds.length,
+    promptTokens,
     completionTokens: ids.length,
     finishReason: stopped ? 'stop' : 'length',
   };

@@ -7,7 +7,7 @@ import { Generator, GeneratorParams, Model, Tokenizer } from '@flowline/onnx-gen
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadedModel, loadModel, logModel, readMLmodel, saveModel } from '../src/index.js';
+import { continueText, type LoadedModel, loadModel, logModel, readMLmodel, saveModel } from '../src/index.js';
 import { runFresh } from './helpers.js';
 
 const decoder = createTinyDecoder({ seed: 5 });
@@ -180,6 +180,29 @@ describe('the onnx_genai flavor (ONNX Runtime GenAI folders)', () => {
     expect(last.usage).toEqual(cut.usage);
     await invalid(chat.predict({ messages, stop: ['a', 'b', 'c', 'd', 'e'] }), /'stop' must be/);
     await invalid(chat.predict({ messages, stop: [''] }), /'stop' must be/);
+  });
+
+  it('continues a conversation on one generator: reuses what it holds, rewinds where the history differs', async () => {
+    const params = new GeneratorParams(direct);
+    params.setSearchOptions({ max_length: 120 });
+    const generator = new Generator(direct, params);
+    const session = { model: direct, tokenizer };
+    const encode = (messages: Array<{ role: string; content: string }>) =>
+      tokenizer.encode(tokenizer.applyChatTemplate(messages));
+    const history = [{ role: 'user', content: 'hello cat' }];
+    const first = await continueText(session, generator, encode(history), { maxNewTokens: 5 });
+    expect(first.reusedTokens).toBe(0);
+    expect(first.text).toBe((await greedy(history, 5)).text);
+    // The next turn: the first prompt (and its answer's tokens, where they re-encode the same) are reused.
+    history.push({ role: 'assistant', content: first.text }, { role: 'user', content: 'the mat' });
+    const second = await continueText(session, generator, encode(history), { maxNewTokens: 5 });
+    expect(second.reusedTokens).toBeGreaterThanOrEqual(first.promptTokens);
+    expect(second.text).toBe((await greedy(history, 5)).text);
+    // An edited earlier message: the generator goes back to where the histories part, and still matches.
+    const edited = [{ role: 'user', content: 'hello you' }, ...history.slice(1)];
+    const third = await continueText(session, generator, encode(edited), { maxNewTokens: 5 });
+    expect(third.reusedTokens).toBeLessThan(first.promptTokens);
+    expect(third.text).toBe((await greedy(edited, 5)).text);
   });
 
   it('samples reproducibly by random_seed when asked (temperature above 0)', async () => {

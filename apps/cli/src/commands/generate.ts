@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 import { MlflowError } from '@flowline/core';
 import {
   type ChatMessage,
+  continueText,
+  type Generated,
   GROWING_CACHE,
   generateText,
   importOnnxGenai,
@@ -88,6 +90,33 @@ function promptIds(session: OnnxGenaiSession, messages: ChatMessage[], chatTempl
   }
 }
 
+/** The search options of the command line over the model's defaults; `maxLength` caps prompt plus answer. */
+async function generatorParams(loaded: Loaded, options: GenerationOptions, maxLength: number) {
+  const search: Record<string, unknown> = { ...GROWING_CACHE, ...loaded.defaults };
+  if (options.temperature !== undefined) search.temperature = options.temperature;
+  if (options.topK !== undefined) search.top_k = options.topK;
+  if (options.topP !== undefined) search.top_p = options.topP;
+  if (options.doSample) search.do_sample = true;
+  if (options.seed !== undefined) search.random_seed = options.seed;
+  const { GeneratorParams } = await importOnnxGenai();
+  const params = new GeneratorParams(loaded.session.model);
+  try {
+    params.setSearchOptions({ ...search, max_length: maxLength });
+  } catch (error) {
+    throw MlflowError.invalidParameterValue(`Invalid generation options: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return params;
+}
+
+/** The max_length the options and the model allow: --max-length, then model_config, then genai_config; at most the context. */
+function maxLengthOf(loaded: Loaded, options: GenerationOptions): number {
+  const { config } = loaded.session.model;
+  const configured = options.maxLength ?? Number(loaded.defaults.max_length ?? config.search.max_length);
+  return Math.min(configured, config.model.context_length);
+}
+
 /** One generation printed as it streams; returns what the --json summary reports. */
 async function run(
   loaded: Loaded,
@@ -97,37 +126,28 @@ async function run(
 ) {
   const { session } = loaded;
   const ids = promptIds(session, messages, options.chatTemplate);
-  const context = session.model.config.model.context_length;
-  const search: Record<string, unknown> = { ...GROWING_CACHE, ...loaded.defaults };
-  if (options.temperature !== undefined) search.temperature = options.temperature;
-  if (options.topK !== undefined) search.top_k = options.topK;
-  if (options.topP !== undefined) search.top_p = options.topP;
-  if (options.doSample) search.do_sample = true;
-  if (options.seed !== undefined) search.random_seed = options.seed;
-  let maxLength = options.maxLength ?? Number(search.max_length ?? session.model.config.search.max_length);
+  let maxLength = maxLengthOf(loaded, options);
   if (options.maxNewTokens !== undefined) maxLength = Math.min(maxLength, ids.length + options.maxNewTokens);
-  maxLength = Math.min(maxLength, context);
   if (ids.length >= maxLength)
     throw MlflowError.invalidParameterValue(
       `The prompt is ${ids.length} tokens, which leaves no room under max_length ${maxLength} ` +
-        `(prompt plus answer, at most the context length ${context}); use --max-length or a shorter prompt.`,
+        `(prompt plus answer, at most the context length ${session.model.config.model.context_length}); use --max-length or a shorter prompt.`,
     );
-  const { GeneratorParams } = await importOnnxGenai();
-  const params = new GeneratorParams(session.model);
-  try {
-    params.setSearchOptions({ ...search, max_length: maxLength });
-  } catch (error) {
-    throw MlflowError.invalidParameterValue(`Invalid generation options: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const params = await generatorParams(loaded, options, maxLength);
+  return summarize(() => generateText(session, params, ids, onText));
+}
+
+/** Times a generation and shapes what the --json summary reports. */
+async function summarize(generation: () => Promise<Generated & { reusedTokens?: number }>) {
   const started = performance.now();
-  const result = await generateText(session, params, ids, onText);
+  const result = await generation();
   const seconds = (performance.now() - started) / 1000;
   return {
     text: result.text,
     tokens: result.completionTokens,
     prompt_tokens: result.promptTokens,
+    // chat: prompt tokens the generator already held from earlier turns (not run again).
+    ...(result.reusedTokens !== undefined ? { reused_tokens: result.reusedTokens } : {}),
     finish_reason: result.finishReason,
     seconds: Number(seconds.toFixed(3)),
     tokens_per_second: seconds > 0 ? Number((result.completionTokens / seconds).toFixed(2)) : 0,
@@ -214,6 +234,13 @@ export function registerGenerate(program: Command): void {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     const history = conversation(options);
     const loaded = await loadGenerator(options.model, g);
+    // One generator for the whole chat: its KV cache carries the conversation, so each turn runs only
+    // the tokens the last one did not (continuous decoding).
+    const { Generator } = await importOnnxGenai();
+    const generator = new Generator(
+      loaded.session.model,
+      await generatorParams(loaded, options, maxLengthOf(loaded, options)),
+    );
     const interactive = process.stdin.isTTY === true;
     const lines = createInterface({ input: process.stdin, terminal: false });
     const ask = () => {
@@ -224,11 +251,17 @@ export function registerGenerate(program: Command): void {
       for await (const line of lines) {
         const content = line.trim();
         if (content) {
-          // The whole conversation goes through the chat template each turn, so the model sees its history.
+          // The whole conversation goes through the chat template each turn; the generator reuses the part it holds.
           history.push({ role: 'user', content });
-          const summary = await run(loaded, options, history, (text) => {
-            if (!g.json) process.stdout.write(text);
-          });
+          const ids = promptIds(loaded.session, history, options.chatTemplate);
+          const summary = await summarize(() =>
+            continueText(loaded.session, generator, ids, {
+              ...(options.maxNewTokens !== undefined ? { maxNewTokens: options.maxNewTokens } : {}),
+              onText: (text) => {
+                if (!g.json) process.stdout.write(text);
+              },
+            }),
+          );
           history.push({ role: 'assistant', content: summary.text });
           if (g.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           else {

@@ -35,3 +35,33 @@ export function transferProgress(
     },
   };
 }
+
+/**
+ * A progress bar on stderr for generating up to `maxTokens` tokens, with tokens/s, or nothing when not
+ * `shown`. `update` takes the count so far; call `stop()` when generation ends.
+ */
+export function generationProgress(
+  maxTokens: number,
+  shown: boolean,
+): { update(count: number): void; stop(): void } {
+  if (!shown) return { update() {}, stop() {} };
+  const bar = new SingleBar(
+    {
+      format: 'generating [{bar}] {value}/{total} tokens | {speed} tokens/s',
+      stream: process.stderr,
+      hideCursor: true,
+    },
+    undefined,
+  );
+  const started = Date.now();
+  bar.start(maxTokens, 0, { speed: '0.0' });
+  return {
+    update(count) {
+      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+      bar.update(count, { speed: (count / seconds).toFixed(1) });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createArtifactRegistry } from '@flowline/artifact-store';
@@ -7,7 +8,7 @@ import { GeneratorParams, generate, Model, Tokenizer } from '@flowline/onnx-gena
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, serveModel } from './helpers.js';
+import { bin, runCli, serveModel } from './helpers.js';
 
 let dir: string;
 let folder: string;
@@ -162,6 +163,26 @@ describe('flowline generate', () => {
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toMatch(/leaves no room under max_length 3/);
     expect(tooLong.stdout).toBe('');
+  });
+});
+
+describe('flowline generate on a terminal', () => {
+  it('shows a progress bar with tokens/s on stderr when stdout goes to a file', async () => {
+    // `script` gives the command a terminal for stderr while stdout is redirected to a file.
+    const out = join(dir, 'generated.txt');
+    const command = `node ${bin} generate -m ${folder} -p hello --max-new-tokens 6 > ${out}`;
+    const terminal = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'script',
+        ['-qec', command, '/dev/null'],
+        { env: { ...process.env, ...env } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(terminal).toMatch(/generating \[=+\] 6\/6 tokens \| [\d.]+ tokens\/s/);
+    expect(terminal).toMatch(/6 tokens in \d+\.\d\d s/);
+    const expected = await greedy([{ role: 'user', content: 'hello' }], 6);
+    expect(await readFile(out, 'utf8')).toBe(`${expected.text}\n`);
   });
 });
 

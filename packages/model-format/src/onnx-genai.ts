@@ -157,6 +157,8 @@ type GenaiGenerator = import('@flowline/onnx-genai').Generator;
 /** How one answer is streamed: text pieces to `onText`; it ends at eos, `maxNewTokens`, or when `signal` aborts. */
 export interface AnswerOptions {
   onText?: (text: string) => void;
+  /** Called after each generated token with the count so far (progress bars). */
+  onToken?: (count: number) => void;
   signal?: AbortSignal;
   maxNewTokens?: number;
 }
@@ -166,13 +168,14 @@ export async function generateText(
   session: OnnxGenaiSession,
   params: GenaiParams,
   promptIds: number[],
-  onText?: (text: string) => void,
+  onText?: ((text: string) => void) | AnswerOptions,
   signal?: AbortSignal,
 ): Promise<Generated & { ids: number[] }> {
   const { Generator } = await importOnnxGenai();
   const generator = new Generator(session.model, params);
   generator.appendTokens(promptIds);
-  return answer(session, generator, promptIds.length, { onText, signal });
+  const options = typeof onText === 'object' ? onText : { onText, signal };
+  return answer(session, generator, promptIds.length, options);
 }
 
 /**
@@ -210,7 +213,7 @@ async function answer(
   { model, tokenizer }: OnnxGenaiSession,
   generator: GenaiGenerator,
   promptTokens: number,
-  { onText, signal, maxNewTokens = Number.POSITIVE_INFINITY }: AnswerOptions,
+  { onText, onToken, signal, maxNewTokens = Number.POSITIVE_INFINITY }: AnswerOptions,
 ): Promise<Generated & { ids: number[] }> {
   const eos = new Set(model.config.model.eos_token_id);
   const stream = tokenizer.createStream();
@@ -225,6 +228,7 @@ async function answer(
     await generator.generateNextToken();
     const token = generator.getNextTokens()[0]!;
     ids.push(token);
+    onToken?.(ids.length);
     if (eos.has(token)) {
       stopped = true;
       break;

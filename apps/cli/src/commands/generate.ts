@@ -19,6 +19,7 @@ import {
 import type { Command } from 'commander';
 import { numberBetween, wholeNumber } from '../arguments.js';
 import { openModelContext } from '../model-context.js';
+import { generationProgress } from '../progress.js';
 import type { GlobalOptions } from './globals.js';
 
 /** The generation options `generate` and `chat` share. */
@@ -123,6 +124,7 @@ async function run(
   options: GenerationOptions,
   messages: ChatMessage[],
   onText: (text: string) => void,
+  progressShown = false,
 ) {
   const { session } = loaded;
   const ids = promptIds(session, messages, options.chatTemplate);
@@ -134,7 +136,12 @@ async function run(
         `(prompt plus answer, at most the context length ${session.model.config.model.context_length}); use --max-length or a shorter prompt.`,
     );
   const params = await generatorParams(loaded, options, maxLength);
-  return summarize(() => generateText(session, params, ids, onText));
+  const progress = generationProgress(maxLength - ids.length, progressShown);
+  try {
+    return await summarize(() => generateText(session, params, ids, { onText, onToken: progress.update }));
+  } finally {
+    progress.stop();
+  }
 }
 
 /** Times a generation and shapes what the --json summary reports. */
@@ -211,9 +218,18 @@ export function registerGenerate(program: Command): void {
       const messages = [...conversation(options), { role: 'user', content: options.prompt }];
       const loaded = await loadGenerator(options.model, g);
       try {
-        const summary = await run(loaded, options, messages, (text) => {
-          if (!g.json) process.stdout.write(text);
-        });
+        // A progress bar on stderr when the text is not being watched on this terminal (stdout redirected,
+        // or --json), and stderr is one.
+        const showProgress = process.stderr.isTTY === true && (g.json === true || !process.stdout.isTTY);
+        const summary = await run(
+          loaded,
+          options,
+          messages,
+          (text) => {
+            if (!g.json) process.stdout.write(text);
+          },
+          showProgress,
+        );
         if (g.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else {
           process.stdout.write('\n');

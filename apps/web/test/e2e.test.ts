@@ -380,6 +380,40 @@ describe('web UI end to end', () => {
     await expect.poll(async () => (await version()).current_stage).toBe('Production');
   });
 
+  it("names and links each version's source run in the versions table", async () => {
+    await page.goto(`${server.url}/models/e2e-model`);
+    const cell = page.locator('.model-page .data-table tbody tr').first().locator('td').last();
+    const link = cell.getByRole('link');
+    await expect.poll(() => link.textContent()).toBe('alpha');
+    expect(await link.getAttribute('href')).toBe(`/runs/${ids.alpha}`);
+    expect(await link.getAttribute('title')).toBe(ids.alpha);
+  });
+
+  it('ticks the experiment of a run opened by its URL, as opening it from the runs table does', async () => {
+    const ticked = async () => ({
+      demo: await page.getByRole('checkbox', { name: 'Show runs of e2e-demo' }).isChecked(),
+      other: await page.getByRole('checkbox', { name: 'Show runs of e2e-other' }).isChecked(),
+    });
+    // The registry links to `/runs/<id>`: the run opens under its experiment, keeping the query.
+    await page.goto(`${server.url}/runs/${ids.beta}?tab=params`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('beta');
+    await expect.poll(ticked).toEqual({ demo: true, other: false });
+    expect(new URL(page.url()).pathname).toBe(`/experiments/${experimentId}/runs/${ids.beta}`);
+    expect(new URL(page.url()).searchParams.get('tab')).toBe('params');
+    expect(await page.getByRole('tab', { name: 'Params' }).getAttribute('aria-selected')).toBe('true');
+    // Following the version page's source-run link does the same.
+    await page.goto(`${server.url}/models/e2e-model/versions/1`);
+    const source = page.locator('.facts dt:text-is("Source run") + dd a');
+    await expect.poll(() => source.textContent()).toBe('alpha');
+    await source.click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('alpha');
+    await expect.poll(ticked).toEqual({ demo: true, other: false });
+    expect(new URL(page.url()).pathname).toBe(`/experiments/${experimentId}/runs/${ids.alpha}`);
+    // Back returns to the version page, not to a `/runs/` URL that would only move forward again.
+    await page.goBack();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('e2e-model version 1');
+  });
+
   it('creates, renames and deletes an experiment from the sidebar, in both themes', async () => {
     await page.goto(`${server.url}/experiments/${experimentId}`);
     await page.getByRole('button', { name: 'Create experiment' }).click();

@@ -5,9 +5,20 @@ import { createElement as h } from 'react';
 import type uPlot from 'uplot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MetricChart, type PlotFactory } from '../src/components/metric-chart.js';
-import { alignSeries, seriesFromHistory, smooth } from '../src/lib/chart-data.js';
+import { alignSeries, seriesFromHistory, smooth, type XMode } from '../src/lib/chart-data.js';
 
 afterEach(cleanup);
+
+/** The x and y range functions a chart gave uPlot, called as uPlot calls them. */
+function ranges(options: uPlot.Options) {
+  const u = {} as uPlot;
+  const x = options.scales!.x!.range as uPlot.Range.Function;
+  const y = options.scales!.y!.range as uPlot.Range.Function;
+  return {
+    x: (min: number, max: number) => x(u, min, max, 'x'),
+    y: (min: number, max: number) => y(u, min, max, 'y'),
+  };
+}
 
 /** A stand-in for uPlot that records what it was given and calls the draw hook. */
 function recorder() {
@@ -108,6 +119,48 @@ describe('MetricChart', () => {
     expect(r.destroy).toHaveBeenCalledTimes(1);
     unmount();
     expect(r.destroy).toHaveBeenCalledTimes(2);
+  });
+
+  it('ranges a single point, or points all at one x, around the point on every x mode and on y', () => {
+    // What uPlot's own autoscaling hands the range function for one x: 0…100 for step 0, a whole day for a time.
+    const cases: [XMode, number, [number, number], [number, number]][] = [
+      ['step', 0, [0, 100], [-1, 1]],
+      ['step', 7, [0, 14], [6, 8]],
+      ['time', 1_700_000_000, [1_700_000_000, 1_700_086_400], [1_699_999_940, 1_700_000_060]],
+      ['relative', 0, [0, 100], [-1, 1]],
+    ];
+    for (const [xMode, x, given, want] of cases) {
+      const r = recorder();
+      const single = [{ label: 'a', xs: [x], ys: [0.5] }];
+      render(h(MetricChart, { title: 'acc', series: single, xMode, factory: r.factory }));
+      const { options } = r.calls[0]!;
+      expect(ranges(options).x(given[0], given[1])).toEqual(want);
+      const [lo, hi] = ranges(options).y(0.5, 0.5);
+      expect(lo).toBeCloseTo(0.45);
+      expect(hi).toBeCloseTo(0.55);
+      cleanup();
+    }
+    // Several runs with one point each at the same step share one x: still a range around it.
+    const r = recorder();
+    const same = [
+      { label: 'a', xs: [3], ys: [0] },
+      { label: 'b', xs: [3], ys: [0] },
+    ];
+    render(h(MetricChart, { title: 'acc', series: same, xMode: 'step', factory: r.factory }));
+    const { options } = r.calls[0]!;
+    expect(ranges(options).x(0, 6)).toEqual([2, 4]);
+    // A flat zero gets a unit range, not uPlot's 0…100.
+    expect(ranges(options).y(0, 0)).toEqual([-1, 1]);
+  });
+
+  it('leaves the ranges of spread-out data to uPlot', () => {
+    const r = recorder();
+    render(h(MetricChart, { title: 'loss', series, xMode: 'step', factory: r.factory }));
+    const { options } = r.calls[0]!;
+    expect(ranges(options).x(0, 3)).toEqual([0, 3]);
+    const [lo, hi] = ranges(options).y(0, 8);
+    expect(lo).toBeLessThanOrEqual(0);
+    expect(hi).toBeGreaterThanOrEqual(8);
   });
 
   it('says when there is nothing to draw', () => {

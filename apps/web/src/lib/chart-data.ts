@@ -73,6 +73,17 @@ export function alignSeries(series: readonly Series[]): [number[], ...(number | 
   return [xs, ...ys];
 }
 
+/**
+ * A range around one value, for an axis whose data has a single distinct value (one point, or every point
+ * at the same x): uPlot would otherwise stretch a lone step 0 to 0…100 and a lone time to a whole day.
+ * Steps get ±1, wall-clock and relative times ±60 s and ±1 s, other values (y) ±10% (±1 around zero).
+ */
+export function rangeAround(value: number, axis: XMode | 'value'): [number, number] {
+  const half =
+    axis === 'step' ? 1 : axis === 'time' ? 60 : axis === 'relative' ? 1 : Math.abs(value) * 0.1 || 1;
+  return [value - half, value + half];
+}
+
 /** For a log axis: values that are not positive cannot be drawn, so they become gaps. */
 export function positiveOnly(values: readonly (number | null)[]): (number | null)[] {
   return values.map((v) => (v !== null && v > 0 ? v : null));

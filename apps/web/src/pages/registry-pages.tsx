@@ -154,7 +154,15 @@ export function ModelPage({ name }: { name: string }) {
                   <td>{v.current_stage}</td>
                   <td>{(v.aliases ?? []).map((a) => `@${a}`).join(' ')}</td>
                   <td>{formatTime(v.creation_timestamp)}</td>
-                  <td>{v.run_id ? <Link href={`/runs/${v.run_id}`}>{v.run_id.slice(0, 8)}</Link> : ''}</td>
+                  <td>
+                    {v.run_id ? (
+                      <Link href={`/runs/${v.run_id}`} title={v.run_id}>
+                        <RunName runId={v.run_id} />
+                      </Link>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                 </tr>
               ))}
           </tbody>

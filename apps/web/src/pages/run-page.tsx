@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { getExperiment, getRun, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
 import type { Run } from '../api/types.js';
 import { ArtifactBrowser } from '../components/artifact-browser.js';
@@ -23,6 +23,17 @@ export function RunPage({ runId, location }: { runId: string; location: Location
     async (signal) => (experimentId === undefined ? undefined : getExperiment(experimentId, signal)),
     [experimentId],
   );
+  // `/runs/<id>` (the registry links there, not knowing the experiment) and a run under the wrong experiment
+  // move to the run's own URL, as MLflow's direct run links do, so the sidebar ticks its experiment.
+  const loaded = run.data?.info.run_id === runId ? run.data : undefined;
+  const canonical = loaded
+    ? `/experiments/${loaded.info.experiment_id}/runs/${encodeURIComponent(runId)}`
+    : undefined;
+  useEffect(() => {
+    if (canonical !== undefined && location.path !== canonical) {
+      navigate(hrefWith({ ...location, path: canonical }, {}), { replace: true });
+    }
+  }, [canonical, location]);
   const tabParam = location.query.get('tab');
   const tab = TABS.find((t) => t === tabParam) ?? 'overview';
   if (run.error) return <ErrorBox error={run.error} />;

@@ -1,36 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
+import { createTinyDecoder } from '@flowline/testkit';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Generator, GeneratorParams, generate, Model, Tokenizer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { Generator, GeneratorParams, generate, Model } from '../src/index.js';
+import { useDecoder } from './helpers.js';
 
 const decoder = createTinyDecoder({ seed: 5 });
-let dir: string;
-let model: Model;
-let tokenizer: Tokenizer;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flowline-genai-batch-'));
-  const folder = await writeModelFiles(join(dir, 'lm'), decoder.files);
-  model = await Model.load(folder);
-  tokenizer = await Tokenizer.fromFolder(folder);
-});
-afterAll(async () => {
-  await model.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const promptIds = (text: string) =>
-  tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: text }]));
+const lm = useDecoder(decoder);
+const { promptIds, greedyTail } = lm;
 
 /** Log-probabilities of the next token after `ids`, from a full forward pass with no cache. */
 async function nextLogProbs(ids: number[]): Promise<number[]> {
   const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, 2, 0, 8]);
   const int64 = (values: number[]) =>
     new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
-  const outputs = await model.session.run({
+  const outputs = await lm.model.session.run({
     input_ids: int64(ids),
     attention_mask: int64(ids.map(() => 1)),
     position_ids: int64(ids.map((_, i) => i)),
@@ -96,27 +79,23 @@ async function referenceBeamSearch(
   return done.slice(0, options.returns).map((d) => d.tokens);
 }
 
-/** Greedy continuation of the reference, without the final eos (it is not part of a sequence). */
-const greedyTail = (prompt: number[], steps: number) =>
-  decoder.greedy(prompt, steps).filter((id) => id !== decoder.eosTokenId);
-
 describe('batches (right padding)', () => {
   const texts = ['hello cat', 'the mat is a world said you', 'xyz'];
 
   it('generate the same tokens per row as each prompt alone, from lists or a flat padded array', async () => {
     const prompts = texts.map(promptIds);
     const longest = Math.max(...prompts.map((p) => p.length));
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({ batch_size: 3, max_length: longest + 10 });
-    const sequences = await generate(model, params, prompts);
+    const sequences = await generate(lm.model, params, prompts);
     for (const [row, prompt] of prompts.entries()) {
       expect(sequences[row]!.slice(0, prompt.length)).toEqual(prompt);
       expect(sequences[row]!.slice(prompt.length)).toEqual(greedyTail(prompt, 10));
     }
     // The flat form ONNX Runtime GenAI's encode_batch gives: rows padded on the right with pad_token_id.
-    const pad = model.config.model.pad_token_id;
+    const pad = lm.model.config.model.pad_token_id;
     const flat = prompts.flatMap((p) => [...p, ...Array(longest - p.length).fill(pad)]);
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     generator.appendTokens(flat);
     const steps: number[][] = [];
     for await (const tokens of generator) steps.push(tokens);
@@ -137,9 +116,9 @@ describe('batches (right padding)', () => {
   });
 
   it('refuses rows that do not fit, continuous decoding and rewinds other than to 0', async () => {
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({ batch_size: 2, max_length: 20 });
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     expect(() => generator.appendTokens([1, 2, 3])).toThrow(/do not split into batch_size \(2\)/);
     expect(() => generator.appendTokens([[7]])).toThrow(/1 token rows for batch_size 2/);
     expect(() => generator.appendTokens([[7], []])).toThrow(/at least one token per row/);
@@ -158,9 +137,9 @@ describe('batches (right padding)', () => {
 describe('continuous decoding (one sequence)', () => {
   it('appending after generation continues as if the whole sequence had been the prompt', async () => {
     const prompt = promptIds('hello world');
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({ max_length: prompt.length + 12, min_length: prompt.length + 12 });
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     generator.appendTokens(prompt);
     for (let i = 0; i < 3; i++) await generator.generateNextToken();
     const forced = [decoder.vocab.the!, decoder.vocab.mat!];
@@ -174,14 +153,14 @@ describe('continuous decoding (one sequence)', () => {
 describe('beam search', () => {
   it('with 2 steps and eos masked, returns the best continuations by total log-probability', async () => {
     const prompt = promptIds('the cat');
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({
       num_beams: 4,
       num_return_sequences: 4,
       max_length: prompt.length + 2,
       min_length: prompt.length + 2,
     });
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     generator.appendTokens(prompt);
     while (!generator.isDone()) await generator.generateNextToken();
     const results = generator.getSequences();
@@ -212,7 +191,7 @@ describe('beam search', () => {
         .sort((a, b) => b.lp - a.lp);
       eos.push(ranked[1]!.token, free[2]!, free[4]!);
     }
-    const custom = await Model.load(model.dir);
+    const custom = await Model.load(lm.model.dir);
     (custom.config.model as { eos_token_id: number[] }).eos_token_id = eos;
     try {
       for (const [penalty, early] of [
@@ -252,11 +231,11 @@ describe('beam search', () => {
   });
 
   it('refuses sampling and rewinds with beams', async () => {
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({ num_beams: 2, do_sample: true });
-    expect(() => new Generator(model, params)).toThrow(/Beam search cannot sample/);
+    expect(() => new Generator(lm.model, params)).toThrow(/Beam search cannot sample/);
     params.setSearchOptions({ do_sample: false });
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     generator.appendTokens([5, 6]);
     expect(() => generator.rewindTo(1)).toThrow(/not available with beam search/);
   });

@@ -1,36 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Generator, GeneratorParams, generate, Model, Tokenizer } from '../src/index.js';
+import { createTinyDecoder } from '@flowline/testkit';
+import { describe, expect, it } from 'vitest';
+import { Generator, GeneratorParams, generate, Model } from '../src/index.js';
+import { useDecoder } from './helpers.js';
 
 const decoder = createTinyDecoder({ seed: 5 });
-let dir: string;
-let model: Model;
-let tokenizer: Tokenizer;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flowline-genai-generator-'));
-  const folder = await writeModelFiles(join(dir, 'lm'), decoder.files);
-  model = await Model.load(folder);
-  tokenizer = await Tokenizer.fromFolder(folder);
-});
-afterAll(async () => {
-  await model.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const promptIds = (text: string) =>
-  tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: text }]));
+const lm = useDecoder(decoder);
+const { promptIds } = lm;
 
 describe('Generator (greedy, growing KV cache)', () => {
   it('equals a reference loop that recomputes the whole sequence at every step, token for token', async () => {
     for (const text of ['hello cat', 'the mat is a world', 'xyz']) {
       const prompt = promptIds(text);
-      const params = new GeneratorParams(model);
+      const params = new GeneratorParams(lm.model);
       params.setSearchOptions({ max_length: prompt.length + 12 });
-      const sequence = await generate(model, params, prompt);
+      const sequence = await generate(lm.model, params, prompt);
       expect(sequence.slice(0, prompt.length)).toEqual(prompt);
       expect(sequence.slice(prompt.length)).toEqual(decoder.greedy(prompt, 12));
     }
@@ -38,9 +21,9 @@ describe('Generator (greedy, growing KV cache)', () => {
 
   it('steps with appendTokens / generateNextToken / getNextTokens, and rewindTo then regenerate equals a fresh run', async () => {
     const prompt = promptIds('hello world');
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({ max_length: prompt.length + 8 });
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     generator.appendTokens(prompt);
     const steps: number[] = [];
     while (!generator.isDone()) {
@@ -70,7 +53,7 @@ describe('Generator (greedy, growing KV cache)', () => {
     const free = decoder.greedy(prompt, 6);
     // Make the fourth generated token an eos: generation stops right after it.
     const eos = free[3]!;
-    const custom = await Model.load(model.dir);
+    const custom = await Model.load(lm.model.dir);
     (custom.config.model as { eos_token_id: number[] }).eos_token_id = [12345, eos];
     const params = new GeneratorParams(custom);
     params.setSearchOptions({ max_length: prompt.length + 6 });
@@ -91,14 +74,14 @@ describe('Generator (greedy, growing KV cache)', () => {
   });
 
   it('refuses an unknown execution provider and explains a provider it cannot start', async () => {
-    await expect(Model.load(model.dir, { providers: ['quantum'] })).rejects.toThrow(
+    await expect(Model.load(lm.model.dir, { providers: ['quantum'] })).rejects.toThrow(
       /Unknown execution provider 'quantum'/,
     );
-    await expect(Model.load(model.dir, { providers: ['dml'] })).rejects.toThrow(
+    await expect(Model.load(lm.model.dir, { providers: ['dml'] })).rejects.toThrow(
       /Could not start the model .* \[dml\]/,
     );
     // onnxruntime-node from npm ships without the CUDA provider's libraries (their download is skipped).
-    await expect(Model.load(model.dir, { providers: ['CUDAExecutionProvider'] })).rejects.toMatchObject({
+    await expect(Model.load(lm.model.dir, { providers: ['CUDAExecutionProvider'] })).rejects.toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
       message: expect.stringMatching(/\[cuda\].*use CPU/),
     });

@@ -1,44 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTinyDecoder, PHI3_MODEL_FILE, writeModelFiles } from '@flowline/testkit';
+import { createTinyDecoder, PHI3_MODEL_FILE } from '@flowline/testkit';
 import type * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Generator, GeneratorParams, generate, Model, Tokenizer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { Generator, GeneratorParams, generate } from '../src/index.js';
+import { useDecoder } from './helpers.js';
 
 // ONNX Runtime GenAI's Phi-3 int4 export in miniature: GroupQueryAttention with rotary embeddings, no
 // position_ids, MatMulNBits, padded logits, an eos list and past_present_share_buffer on.
 const decoder = createTinyDecoder({ layout: 'phi3', seed: 11 });
-let dir: string;
-let model: Model;
-let tokenizer: Tokenizer;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flowline-genai-phi3-'));
-  const folder = await writeModelFiles(join(dir, 'phi3'), decoder.files);
-  model = await Model.load(folder);
-  tokenizer = await Tokenizer.fromFolder(folder);
-});
-afterAll(async () => {
-  await model.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const promptIds = (text: string) =>
-  tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: text }]));
+const lm = useDecoder(decoder);
+const { promptIds, greedyTail } = lm;
 const eos = () => new Set(decoder.eosTokenIds);
-/** The reference's greedy continuation without its final eos (not part of a sequence). */
-const greedyTail = (prompt: number[], steps: number) =>
-  decoder.greedy(prompt, steps).filter((id) => !eos().has(id));
 
 /** Records the feeds of every session.run while `body` runs. */
 async function recordRuns(body: () => Promise<void>): Promise<Record<string, ort.Tensor>[]> {
-  const session = model.session as { run: ort.InferenceSession['run'] };
+  const session = lm.model.session as { run: ort.InferenceSession['run'] };
   const original = session.run;
   const feeds: Record<string, ort.Tensor>[] = [];
   session.run = ((f: Record<string, ort.Tensor>, ...rest: unknown[]) => {
     feeds.push({ ...f });
-    return (original as (...args: unknown[]) => unknown).call(model.session, f, ...rest);
+    return (original as (...args: unknown[]) => unknown).call(lm.model.session, f, ...rest);
   }) as ort.InferenceSession['run'];
   try {
     await body();
@@ -50,11 +30,11 @@ async function recordRuns(body: () => Promise<void>): Promise<Record<string, ort
 
 describe('a Phi-3-layout folder', () => {
   it('loads by its genai_config as Phi-3 does: file at the root, no position_ids, eos list, shared buffer on', () => {
-    expect(model.config.model.decoder.filename).toBe(PHI3_MODEL_FILE);
-    expect(model.io.positionIds).toBeNull();
-    expect(model.config.model.eos_token_id.length).toBeGreaterThan(1);
-    expect(model.config.search.past_present_share_buffer).toBe(true);
-    expect(model.config.search.top_k).toBe(1);
+    expect(lm.model.config.model.decoder.filename).toBe(PHI3_MODEL_FILE);
+    expect(lm.model.io.positionIds).toBeNull();
+    expect(lm.model.config.model.eos_token_id.length).toBeGreaterThan(1);
+    expect(lm.model.config.search.past_present_share_buffer).toBe(true);
+    expect(lm.model.config.search.top_k).toBe(1);
   });
 
   it('generates greedily, token for token as the cache-free reference, with the shared buffer and with a growing cache', async () => {
@@ -62,9 +42,9 @@ describe('a Phi-3-layout folder', () => {
       const prompt = promptIds(text);
       const expected = greedyTail(prompt, 14);
       for (const shared of [true, false]) {
-        const params = new GeneratorParams(model);
+        const params = new GeneratorParams(lm.model);
         params.setSearchOptions({ max_length: prompt.length + 14, past_present_share_buffer: shared });
-        const sequence = await generate(model, params, prompt);
+        const sequence = await generate(lm.model, params, prompt);
         expect(sequence.slice(prompt.length), `shared ${shared}`).toEqual(expected);
       }
     }
@@ -72,10 +52,10 @@ describe('a Phi-3-layout folder', () => {
 
   it('allocates the shared [1, kv_heads, max_length, head_size] buffer once and passes the same one every step', async () => {
     const prompt = promptIds('hello world');
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({ max_length: prompt.length + 6, min_length: prompt.length + 6 });
     const runs = await recordRuns(async () => {
-      await generate(model, params, prompt);
+      await generate(lm.model, params, prompt);
     });
     expect(runs).toHaveLength(6);
     const past = 'past_key_values.0.key';
@@ -94,9 +74,9 @@ describe('a Phi-3-layout folder', () => {
     const prompts = ['hello cat', 'the mat is a world said you', 'xyz'].map(promptIds);
     const longest = Math.max(...prompts.map((p) => p.length));
     for (const shared of [true, false]) {
-      const params = new GeneratorParams(model);
+      const params = new GeneratorParams(lm.model);
       params.setSearchOptions({ batch_size: 3, max_length: longest + 9, past_present_share_buffer: shared });
-      const sequences = await generate(model, params, prompts);
+      const sequences = await generate(lm.model, params, prompts);
       for (const [row, prompt] of prompts.entries())
         expect(sequences[row]!.slice(prompt.length), `shared ${shared}, row ${row}`).toEqual(
           greedyTail(prompt, 9),
@@ -106,9 +86,9 @@ describe('a Phi-3-layout folder', () => {
 
   it('rewinds in the shared buffer and regenerates what a fresh run gives', async () => {
     const prompt = promptIds('hello world');
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({ max_length: prompt.length + 10, min_length: prompt.length + 10 });
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     generator.appendTokens(prompt);
     while (!generator.isDone()) await generator.generateNextToken();
     const first = generator.getSequence();
@@ -125,14 +105,14 @@ describe('a Phi-3-layout folder', () => {
 
   it('runs beam search on a growing cache (the shared buffer is for one beam), best first', async () => {
     const prompt = promptIds('the cat');
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({
       num_beams: 3,
       num_return_sequences: 3,
       max_length: prompt.length + 2,
       min_length: prompt.length + 2,
     });
-    const generator = new Generator(model, params);
+    const generator = new Generator(lm.model, params);
     generator.appendTokens(prompt);
     while (!generator.isDone()) await generator.generateNextToken();
     const logProbs = (ids: number[]) => {
@@ -142,7 +122,7 @@ describe('a Phi-3-layout folder', () => {
       return logits.map((v) => v - log);
     };
     // Brute force over the 3 best first tokens (eos masked by min_length) and every second token.
-    const vocab = model.config.model.vocab_size;
+    const vocab = lm.model.config.model.vocab_size;
     const first = logProbs(prompt)
       .slice(0, vocab)
       .map((lp, token) => ({ lp, token }))

@@ -1,16 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  drawCandidate,
-  filterCandidates,
-  GeneratorParams,
-  generate,
-  Model,
-  seededRandom,
-} from '../src/index.js';
+import { createTinyDecoder } from '@flowline/testkit';
+import { describe, expect, it } from 'vitest';
+import { drawCandidate, filterCandidates, GeneratorParams, generate, seededRandom } from '../src/index.js';
+import { useDecoder } from './helpers.js';
 
 const softmax = (xs: number[]) => {
   const e = xs.map((x) => Math.exp(x));
@@ -77,20 +68,11 @@ describe('sampling filters on known logits', () => {
 
 describe('sampled generation', () => {
   const decoder = createTinyDecoder({ seed: 5 });
-  let dir: string;
-  let model: Model;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flowline-genai-sampling-'));
-    model = await Model.load(await writeModelFiles(join(dir, 'lm'), decoder.files));
-  });
-  afterAll(async () => {
-    await model.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const lm = useDecoder(decoder);
 
   const prompt = [decoder.vocab['<|user|>']!, decoder.vocab.hello!, decoder.vocab['<|assistant|>']!];
   const run = async (options: Record<string, unknown>) => {
-    const params = new GeneratorParams(model);
+    const params = new GeneratorParams(lm.model);
     params.setSearchOptions({
       max_length: prompt.length + 10,
       do_sample: true,
@@ -98,7 +80,7 @@ describe('sampled generation', () => {
       temperature: 1.5,
       ...options,
     });
-    return (await generate(model, params, prompt)).slice(prompt.length);
+    return (await generate(lm.model, params, prompt)).slice(prompt.length);
   };
 
   it('is reproducible with a seed, and varies across seeds', async () => {

@@ -61,8 +61,7 @@ export async function importOnnxGenai(): Promise<Genai> {
 /** Errors of a model folder or option that onnx-genai refused (its GenaiError codes), as MLflow's. */
 function asMlflowError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  const name = (error as Error | null)?.name;
-  if (code === 'INVALID_CONFIG' || code === 'INVALID_ARGUMENT' || name === 'GenaiConfigError')
+  if (code === 'INVALID_CONFIG' || code === 'INVALID_ARGUMENT')
     return invalid((error as Error).message, error);
   return error;
 }

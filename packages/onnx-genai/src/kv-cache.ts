@@ -42,11 +42,6 @@ export class KvCache {
     this.reset(options.rows);
   }
 
-  /** True when pasts and presents share one preallocated buffer. */
-  get shared(): boolean {
-    return this.#shared;
-  }
-
   /** Empties the cache for `rows` sequences (shared buffers are allocated once per row count). */
   reset(rows: number): void {
     this.length = 0;

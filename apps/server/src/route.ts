@@ -47,3 +47,11 @@ export function endpoint<I extends TSchema, O extends TSchema>(
     });
   }
 }
+
+/** A repeated field for the wire: the items mapped, or left out when empty, as MLflow's proto JSON does. */
+export function repeated<T>(items: T[]): T[] | undefined;
+export function repeated<T, U>(items: readonly T[], map: (item: T) => U): U[] | undefined;
+export function repeated<T, U>(items: readonly T[], map?: (item: T) => U): readonly (T | U)[] | undefined {
+  if (items.length === 0) return undefined;
+  return map ? items.map((item) => map(item)) : items;
+}

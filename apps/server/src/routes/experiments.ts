@@ -1,7 +1,7 @@
 import { fromWireTags, MlflowError, toWireExperiment } from '@flowline/core';
 import type { FastifyInstance } from 'fastify';
 import { intOf, required, viewTypeOf } from '../inputs.js';
-import { endpoint } from '../route.js';
+import { endpoint, repeated } from '../route.js';
 import { Requests, Responses } from '../schemas.js';
 
 /** MLflow's experiment endpoints. */
@@ -60,7 +60,7 @@ export async function experimentRoutes(app: FastifyInstance): Promise<void> {
         viewType: viewTypeOf(input.view_type),
       });
       return {
-        experiments: page.items.length > 0 ? page.items.map(toWireExperiment) : undefined,
+        experiments: repeated(page.items, toWireExperiment),
         next_page_token: page.nextPageToken,
       };
     },
@@ -77,7 +77,7 @@ export async function experimentRoutes(app: FastifyInstance): Promise<void> {
         viewType: viewTypeOf(input.view_type),
         maxResults: 50_000,
       });
-      return { experiments: page.items.length > 0 ? page.items.map(toWireExperiment) : undefined };
+      return { experiments: repeated(page.items, toWireExperiment) };
     },
   );
 

@@ -1,7 +1,7 @@
 import { MlflowError, toWireDatasetSummary, toWireMetric, toWireMetricWithRunId } from '@flowline/core';
 import type { FastifyInstance } from 'fastify';
 import { intOf, required, runIdOf } from '../inputs.js';
-import { endpoint } from '../route.js';
+import { endpoint, repeated } from '../route.js';
 import { Requests, Responses } from '../schemas.js';
 
 /** Metric history endpoints, and the dataset summary MLflow's UI uses. */
@@ -19,7 +19,7 @@ export async function metricRoutes(app: FastifyInstance): Promise<void> {
         pageToken: input.page_token || undefined,
       });
       return {
-        metrics: page.items.length > 0 ? page.items.map(toWireMetric) : undefined,
+        metrics: repeated(page.items, toWireMetric),
         next_page_token: page.nextPageToken,
       };
     },
@@ -38,7 +38,7 @@ export async function metricRoutes(app: FastifyInstance): Promise<void> {
         endStep: intOf(input.end_step, 'end_step'),
         maxResults: intOf(input.max_results, 'max_results'),
       });
-      return { metrics: metrics.length > 0 ? metrics.map(toWireMetricWithRunId) : undefined };
+      return { metrics: repeated(metrics, toWireMetricWithRunId) };
     },
   );
 
@@ -49,7 +49,7 @@ export async function metricRoutes(app: FastifyInstance): Promise<void> {
     { input: Requests.searchDatasets, output: Responses.datasets },
     async (input) => {
       const summaries = await store.searchDatasets(input.experiment_ids ?? []);
-      return { dataset_summaries: summaries.length > 0 ? summaries.map(toWireDatasetSummary) : undefined };
+      return { dataset_summaries: repeated(summaries, toWireDatasetSummary) };
     },
   );
 }
@@ -83,7 +83,7 @@ export async function bulkHistoryRoute(app: FastifyInstance): Promise<void> {
           out.push(toWireMetricWithRunId({ ...m, runId }));
         }
       }
-      return { metrics: out.length > 0 ? out : undefined };
+      return { metrics: repeated(out) };
     },
   );
 }

@@ -10,7 +10,7 @@ import {
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { intOf, required } from '../inputs.js';
-import { endpoint } from '../route.js';
+import { endpoint, repeated } from '../route.js';
 import {
   type ModelVersionOut,
   type RegisteredModelOut,
@@ -23,6 +23,14 @@ const wireModel = (m: RegisteredModel) => toWireRegisteredModel(m) as Static<typ
 const wireVersion = (v: ModelVersion) => toWireModelVersion(v) as Static<typeof ModelVersionOut>;
 
 const truthy = (v: unknown) => v === true || v === 'true';
+
+/** The store query of a registered-models or model-versions search request. */
+const searchQuery = (input: Static<typeof RegistryRequests.search>) => ({
+  filter: input.filter,
+  maxResults: intOf(input.max_results, 'max_results'),
+  orderBy: input.order_by,
+  pageToken: input.page_token || undefined,
+});
 
 /** MLflow's model-registry endpoints (`registered-models/*`, `model-versions/*`). */
 export async function registryRoutes(
@@ -103,14 +111,9 @@ export async function registryRoutes(
     '/registered-models/search',
     { input: RegistryRequests.search, output: RegistryResponses.models },
     async (input) => {
-      const page = await registry().searchRegisteredModels({
-        filter: input.filter,
-        maxResults: intOf(input.max_results, 'max_results'),
-        orderBy: input.order_by,
-        pageToken: input.page_token || undefined,
-      });
+      const page = await registry().searchRegisteredModels(searchQuery(input));
       return {
-        registered_models: page.items.length > 0 ? page.items.map(wireModel) : undefined,
+        registered_models: repeated(page.items, wireModel),
         next_page_token: page.nextPageToken,
       };
     },
@@ -122,7 +125,7 @@ export async function registryRoutes(
     { input: RegistryRequests.latestVersions, output: RegistryResponses.latestVersions },
     async (input) => {
       const versions = await registry().getLatestVersions(required(input.name, 'name'), input.stages);
-      return { model_versions: versions.length > 0 ? versions.map(wireVersion) : undefined };
+      return { model_versions: repeated(versions, wireVersion) };
     },
   );
   endpoint(
@@ -249,14 +252,9 @@ export async function registryRoutes(
     '/model-versions/search',
     { input: RegistryRequests.search, output: RegistryResponses.versions },
     async (input) => {
-      const page = await registry().searchModelVersions({
-        filter: input.filter,
-        maxResults: intOf(input.max_results, 'max_results'),
-        orderBy: input.order_by,
-        pageToken: input.page_token || undefined,
-      });
+      const page = await registry().searchModelVersions(searchQuery(input));
       return {
-        model_versions: page.items.length > 0 ? page.items.map(wireVersion) : undefined,
+        model_versions: repeated(page.items, wireVersion),
         next_page_token: page.nextPageToken,
       };
     },

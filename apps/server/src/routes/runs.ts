@@ -13,7 +13,7 @@ import {
 } from '@flowline/core';
 import type { FastifyInstance } from 'fastify';
 import { intOf, required, runIdOf, viewTypeOf } from '../inputs.js';
-import { endpoint } from '../route.js';
+import { endpoint, repeated } from '../route.js';
 import { Requests, Responses } from '../schemas.js';
 
 const STATUSES: Record<number, RunStatus> = {
@@ -98,7 +98,7 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
         pageToken: input.page_token || undefined,
       });
       return {
-        runs: page.items.length > 0 ? page.items.map(toWireRun) : undefined,
+        runs: repeated(page.items, toWireRun),
         next_page_token: page.nextPageToken,
       };
     },

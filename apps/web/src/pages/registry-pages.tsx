@@ -13,6 +13,7 @@ import {
   updateVersionDescription,
 } from '../api/endpoints.js';
 import type { KeyValue } from '../api/types.js';
+import { EditableText } from '../components/editable-text.js';
 import { Link } from '../components/link.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
@@ -71,12 +72,12 @@ export function ModelsPage() {
   );
 }
 
-/** One registered model: description, aliases (set and remove), tags, and its versions. */
-export function ModelPage({ name }: { name: string }) {
-  const model = useAsync(() => getModel(name), [name]);
-  const versions = useAsync(() => searchVersions(`name='${name.replaceAll("'", "''")}'`), [name]);
+/**
+ * A page's writes: `act(work)` shows the failure of `work` and rethrows it, so the form that asked keeps
+ * what was typed; after a success it reloads the page's data.
+ */
+function useAction(reload: () => void) {
   const [error, setError] = useState<unknown>();
-  // Shows a failure and rethrows it, so the form that asked keeps what was typed.
   const act = async (work: () => Promise<void>) => {
     setError(undefined);
     try {
@@ -85,9 +86,19 @@ export function ModelPage({ name }: { name: string }) {
       setError(e);
       throw e;
     }
+    reload();
+  };
+  return { error, act };
+}
+
+/** One registered model: description, aliases (set and remove), tags, and its versions. */
+export function ModelPage({ name }: { name: string }) {
+  const model = useAsync(() => getModel(name), [name]);
+  const versions = useAsync(() => searchVersions(`name='${name.replaceAll("'", "''")}'`), [name]);
+  const { error, act } = useAction(() => {
     model.reload();
     versions.reload();
-  };
+  });
   if (model.error) return <ErrorBox error={model.error} />;
   if (!model.data) return <Loading what="Loading model" />;
   const m = model.data;
@@ -175,17 +186,7 @@ export function ModelPage({ name }: { name: string }) {
 /** One model version: stage, aliases, tags, description, and a link to the run it came from. */
 export function VersionPage({ name, version }: { name: string; version: string }) {
   const v = useAsync(() => getVersion(name, version), [name, version]);
-  const [error, setError] = useState<unknown>();
-  const act = async (work: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await work();
-    } catch (e) {
-      setError(e);
-      throw e;
-    }
-    v.reload();
-  };
+  const { error, act } = useAction(() => v.reload());
   if (v.error) return <ErrorBox error={v.error} />;
   if (!v.data) return <Loading what="Loading version" />;
   const mv = v.data;
@@ -250,54 +251,6 @@ export function VersionPage({ name, version }: { name: string; version: string }
       <h3>Tags</h3>
       <TagList tags={mv.tags} onSet={(k, val) => act(() => setVersionTag(name, version, k, val))} />
     </section>
-  );
-}
-
-function EditableText({
-  label,
-  value,
-  onSave,
-}: {
-  label: string;
-  value: string;
-  onSave: (v: string) => Promise<void>;
-}) {
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(value);
-  return (
-    <div className="description">
-      <h3>
-        {label}{' '}
-        {editing ? null : (
-          <button
-            type="button"
-            onClick={() => {
-              setDraft(value);
-              setEditing(true);
-            }}
-          >
-            Edit
-          </button>
-        )}
-      </h3>
-      {editing ? (
-        <>
-          <textarea aria-label={label} rows={4} value={draft} onChange={(e) => setDraft(e.target.value)} />
-          <div>
-            <button type="button" onClick={() => onSave(draft).then(() => setEditing(false), shown)}>
-              Save
-            </button>
-            <button type="button" onClick={() => setEditing(false)}>
-              Cancel
-            </button>
-          </div>
-        </>
-      ) : value ? (
-        <p className="note">{value}</p>
-      ) : (
-        <p className="muted">None.</p>
-      )}
-    </div>
   );
 }
 

@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { getExperiment, getRun, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
 import type { Run } from '../api/types.js';
 import { ArtifactBrowser } from '../components/artifact-browser.js';
+import { EditableText } from '../components/editable-text.js';
 import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
 import { RunName } from '../components/run-name.js';
@@ -147,59 +148,18 @@ function Overview({ run, onSaved }: { run: Run; onSaved: () => void }) {
 }
 
 function Description({ run, onSaved }: { run: Run; onSaved: () => void }) {
-  const current = tagOf(run.data.tags, NOTE) ?? '';
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(current);
-  const [error, setError] = useState<unknown>();
-  const save = async () => {
-    try {
-      await setRunTag(run.info.run_id, NOTE, draft);
-      setEditing(false);
-      onSaved();
-    } catch (e) {
-      setError(e);
-    }
-  };
   return (
-    <div className="description">
-      <h3>
-        Description{' '}
-        {editing ? null : (
-          <button
-            type="button"
-            onClick={() => {
-              setDraft(current);
-              setEditing(true);
-            }}
-          >
-            Edit
-          </button>
-        )}
-      </h3>
-      {editing ? (
-        <>
-          <textarea
-            aria-label="Description"
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-            rows={5}
-          />
-          <div>
-            <button type="button" onClick={() => void save()}>
-              Save
-            </button>
-            <button type="button" onClick={() => setEditing(false)}>
-              Cancel
-            </button>
-          </div>
-          {error ? <ErrorBox error={error} /> : null}
-        </>
-      ) : current ? (
-        <p className="note">{current}</p>
-      ) : (
-        <p className="muted">No description.</p>
-      )}
-    </div>
+    <EditableText
+      label="Description"
+      value={tagOf(run.data.tags, NOTE) ?? ''}
+      rows={5}
+      empty="No description."
+      inlineErrors
+      onSave={async (draft) => {
+        await setRunTag(run.info.run_id, NOTE, draft);
+        onSaved();
+      }}
+    />
   );
 }
 

@@ -2,7 +2,7 @@ import { createTinyDecoder } from '@flowline/testkit';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Generator, GeneratorParams, generate, Model } from '../src/index.js';
-import { useDecoder } from './helpers.js';
+import { bestTwoTokenContinuations, referenceLogProbs, useDecoder } from './helpers.js';
 
 const decoder = createTinyDecoder({ seed: 5 });
 const lm = useDecoder(decoder);
@@ -22,10 +22,9 @@ async function nextLogProbs(ids: number[]): Promise<number[]> {
   });
   const logits = outputs.logits!;
   const vocab = logits.dims[2]!;
-  const last = Array.from((logits.data as Float32Array).slice((ids.length - 1) * vocab, ids.length * vocab));
-  const max = Math.max(...last);
-  const log = Math.log(last.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
-  return last.map((v) => v - log);
+  return referenceLogProbs(
+    Array.from((logits.data as Float32Array).slice((ids.length - 1) * vocab, ids.length * vocab)),
+  );
 }
 
 /**
@@ -166,18 +165,8 @@ describe('beam search', () => {
     const results = generator.getSequences();
     expect(results).toHaveLength(4);
     // Brute force: every first token among the 4 best (eos excluded), every second token.
-    const first = (await nextLogProbs(prompt)).map((lp, token) => ({ lp, token }));
-    const best = first
-      .filter((c) => c.token !== decoder.eosTokenId)
-      .sort((a, b) => b.lp - a.lp)
-      .slice(0, 4);
-    const pairs: { tokens: number[]; score: number }[] = [];
-    for (const c of best)
-      for (const [token, lp] of (await nextLogProbs([...prompt, c.token])).entries())
-        if (token !== decoder.eosTokenId)
-          pairs.push({ tokens: [...prompt, c.token, token], score: c.lp + lp });
-    pairs.sort((a, b) => b.score - a.score);
-    expect(results).toEqual(pairs.slice(0, 4).map((p) => p.tokens));
+    const eos = new Set([decoder.eosTokenId]);
+    expect(results).toEqual(await bestTwoTokenContinuations(prompt, 4, nextLogProbs, eos));
   });
 
   it('equals a cache-free reference for eos lists, length penalties, early stopping and batches', async () => {

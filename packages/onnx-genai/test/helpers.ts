@@ -37,3 +37,34 @@ export function useDecoder(decoder: TinyDecoder): LoadedDecoder {
   });
   return loaded;
 }
+
+/** Log-softmax of reference logits, computed plainly (a check independent of the package's own). */
+export function referenceLogProbs(logits: number[]): number[] {
+  const max = Math.max(...logits);
+  const log = Math.log(logits.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
+  return logits.map((v) => v - log);
+}
+
+/**
+ * Brute force over two new tokens: every first token among the `count` most likely (eos left out),
+ * then every second token (eos left out), best total log-probability first. This is exactly what beam
+ * search with `count` beams returns for two steps with eos masked.
+ */
+export async function bestTwoTokenContinuations(
+  prompt: number[],
+  count: number,
+  logProbs: (ids: number[]) => number[] | Promise<number[]>,
+  eos: ReadonlySet<number>,
+): Promise<number[][]> {
+  const first = (await logProbs(prompt))
+    .map((lp, token) => ({ lp, token }))
+    .filter((c) => !eos.has(c.token))
+    .sort((a, b) => b.lp - a.lp)
+    .slice(0, count);
+  const pairs: { tokens: number[]; score: number }[] = [];
+  for (const c of first)
+    for (const [token, lp] of (await logProbs([...prompt, c.token])).entries())
+      if (!eos.has(token)) pairs.push({ tokens: [...prompt, c.token, token], score: c.lp + lp });
+  pairs.sort((a, b) => b.score - a.score);
+  return pairs.slice(0, count).map((p) => p.tokens);
+}

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { strictBodyCompiler } from './strict-body.js';
 
 /** How a route reads its input: GET from the query string, POST/DELETE/PATCH from the JSON body. */
 export type Verb = 'GET' | 'POST' | 'DELETE' | 'PATCH';
@@ -20,7 +21,8 @@ export function registeredSchemas(app: FastifyInstance): ReadonlyMap<string, Rou
 
 /**
  * Registers one MLflow endpoint: its input schema is applied to the query string (GET) or the JSON body
- * (other verbs), its output schema to the 200 response, and the handler gets the validated input.
+ * (other verbs, strictly: no coercion, as MLflow's proto parsing), its output schema to the 200 response,
+ * and the handler gets the validated input.
  */
 export function endpoint<I extends TSchema, O extends TSchema>(
   app: FastifyInstance,
@@ -40,6 +42,8 @@ export function endpoint<I extends TSchema, O extends TSchema>(
         ...(verb === 'GET' ? { querystring: schemas.input } : { body: schemas.input }),
         response: { 200: schemas.output },
       },
+      // Bodies are JSON and must already have MLflow's types; query strings are text and are coerced.
+      ...(verb === 'GET' ? {} : { validatorCompiler: strictBodyCompiler }),
       handler: (async (request: FastifyRequest) => {
         const input = (verb === 'GET' ? request.query : (request.body ?? {})) as Static<I>;
         return handler(input, request);

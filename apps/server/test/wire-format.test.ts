@@ -447,6 +447,39 @@ describe('transport rules', () => {
     expect(boolMetric.status).toBe(400);
   });
 
+  it('refuses wrongly typed JSON fields as MLflow does, coercing nothing (tracking and registry)', async () => {
+    const hint = (param: string, value: string, type: string) =>
+      `Invalid value ${value} for parameter '${param}' supplied:  Hint: Value was of type '${type}'. ` +
+      'See the API docs for more information about request parameters.';
+    const cases: Array<[string, Record<string, unknown>, string, string, string]> = [
+      ['/experiments/create', { name: 123 }, 'name', '123', 'int'],
+      ['/experiments/create', { name: 'x', tags: { a: 'é' } }, 'tags', '{"a":"\\u00e9"}', 'dict'],
+      ['/runs/delete', { run_id: 42 }, 'run_id', '42', 'int'],
+      ['/runs/update', { run_id: ['a'] }, 'run_id', '["a"]', 'list'],
+      ['/runs/search', { experiment_ids: '0' }, 'experiment_ids', '"0"', 'str'],
+      ['/runs/log-parameter', { run_id: 'r', key: 'k', value: 1.5 }, 'value', '1.5', 'float'],
+      ['/registered-models/create', { name: 7 }, 'name', '7', 'int'],
+      ['/model-versions/create', { name: 'm', source: false }, 'source', 'false', 'bool'],
+    ];
+    for (const [path, body, param, value, type] of cases) {
+      const res = await call(app(), 'POST', `${API}${path}`, body);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.body).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: hint(param, value, type) });
+    }
+    // Nothing was created by the refused requests.
+    const search = await call(app(), 'POST', `${API}/experiments/search`, { filter: "name = '123'" });
+    expect(search.body).toEqual({});
+    // null is "not set" in proto JSON, and query strings stay text that is parsed.
+    const nulls = await call(app(), 'POST', `${API}/experiments/create`, {
+      name: `nulls-${Math.random()}`,
+      artifact_location: null,
+    });
+    expect(nulls.status).toBe(200);
+    const page = await call(app(), 'GET', `${API}/experiments/search?max_results=1`);
+    expect(page.status).toBe(200);
+    expect(page.body.experiments).toHaveLength(1);
+  });
+
   it('answers unknown routes with 404 JSON and wrong verbs with 405 JSON', async () => {
     const unknown = await call(app(), 'GET', `${API}/no/such/thing`);
     expect(unknown).toMatchObject({ status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND' } });

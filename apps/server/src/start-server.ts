@@ -53,7 +53,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const registry = await SqlRegistryStore.open(options.registryStoreUri ?? options.backendStoreUri, {
     sources: {
       runArtifactUri: async (id) => (await store.getRun(id)).info.artifactUri,
-      managedRoots: [defaultArtifactRoot],
+      sourcePattern: sourcePatternFromEnv(),
     },
   });
   const app = await buildServer({
@@ -146,4 +146,17 @@ function startPrimary(
 
 function redact(uri: string): string {
   return uri.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/** MLflow's `MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX`: new versions' sources must match it. */
+function sourcePatternFromEnv(): RegExp | undefined {
+  const text = process.env.MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX;
+  if (!text) return undefined;
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new Error(
+      `MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX is not a valid regular expression (${(error as Error).message}); fix or unset it.`,
+    );
+  }
 }

@@ -89,9 +89,10 @@ for (const target of storeTargets()) {
       expect((await client.getRegisteredModel('classifier')).aliases).toEqual([
         { alias: 'champion', version: '2' },
       ]);
+      // Newest update first, as MLflow: version 1 moved to Production last.
       expect(
         (await client.searchModelVersions({ filter: "name = 'classifier'" })).items.map((v) => v.version),
-      ).toEqual(['2', '1']);
+      ).toEqual(['1', '2']);
       await tracker.close();
     });
   });

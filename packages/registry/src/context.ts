@@ -2,12 +2,12 @@ import type { Clock } from '@flowline/core';
 import type { Database, SqlDialectName } from '@flowline/db';
 import type { Kysely } from 'kysely';
 
-/** Where model-version sources may point (Flowline-managed artifact locations). */
+/** How model-version sources are checked (MLflow's server rule; see `source-validation.ts`). */
 export interface SourcePolicy {
-  /** The artifact URI of a run, to accept sources inside it; throws for an unknown run. */
+  /** The artifact URI of a run, to hold local sources against; throws for an unknown run. */
   runArtifactUri?: (runId: string) => Promise<string>;
-  /** Other roots the registry manages (its own copies, the proxy root). */
-  managedRoots?: string[];
+  /** Sources must match this (MLflow's `MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX`). */
+  sourcePattern?: RegExp;
 }
 
 /** What every registry area needs. */

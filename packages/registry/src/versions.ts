@@ -5,6 +5,7 @@ import {
   type ModelStage,
   type ModelVersion,
   type Page,
+  parseModelsUri,
   type RegistrySearchOptions,
   type RegistryTag,
   validateLength,
@@ -51,8 +52,11 @@ export async function createModelVersion(
   input: CreateModelVersionInput,
 ): Promise<ModelVersion> {
   const name = input?.name;
-  await validateSource(input.source, input.runId || undefined, ctx.sources);
+  // MLflow checks no source for a prompt version (tagged mlflow.prompt.is_prompt).
+  const isPrompt = (input.tags ?? []).some((t) => t?.key === 'mlflow.prompt.is_prompt');
+  if (!isPrompt) await validateSource(input.source, input.runId || undefined, ctx.sources);
   validateLength(input.source, 500, 'source');
+  const storageLocation = await storageLocationFor(ctx, input.source);
   const tags = (input.tags ?? []).map(checkTag);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -83,7 +87,7 @@ export async function createModelVersion(
             status: 'READY',
             status_message: null,
             run_link: input.runLink ?? '',
-            storage_location: input.source,
+            storage_location: storageLocation,
           })
           .execute();
         const unique = new Map(tags.map((t) => [t.key, t.value]));
@@ -111,6 +115,35 @@ export async function createModelVersion(
   }
 }
 
+/**
+ * Where a new version's files are: its source, except that a `models:/` source (MLflow's copy of a version
+ * to another model) stores the files' own location, as MLflow's SQL store does, so downloads skip the hop.
+ */
+async function storageLocationFor(ctx: RegistryContext, source: string): Promise<string> {
+  if (!/^models:/i.test(source)) return source;
+  try {
+    const uri = parseModelsUri(source);
+    let version: ModelVersion | undefined;
+    if ('version' in uri) version = await getModelVersion(ctx, uri.name, uri.version);
+    else if ('alias' in uri) version = await getVersionByAlias(ctx, uri.name, uri.alias);
+    else if ('stage' in uri) version = (await getLatestVersions(ctx, uri.name, [uri.stage]))[0];
+    else version = (await searchModelVersions(ctx, { filter: nameFilter(uri.name), maxResults: 1 })).items[0];
+    if (!version) throw MlflowError.resourceDoesNotExist(`No model version matches '${source}'.`);
+    const base = await getDownloadUri(ctx, version.name, version.version);
+    return uri.path ? `${base.replace(/\/+$/, '')}/${uri.path}` : base;
+  } catch (error) {
+    // MLflow's wording; its status is a 500, but a source naming no version is the caller's mistake.
+    throw MlflowError.invalidParameterValue(
+      `Unable to fetch model from model URI source artifact location '${source}'.Error: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+function nameFilter(name: string): string {
+  return `name = '${name.replaceAll("'", "''")}'`;
+}
+
 /** Sets a version's description. */
 export async function updateModelVersion(
   ctx: RegistryContext,
@@ -130,6 +163,7 @@ export async function updateModelVersion(
 
 /** Deletes a version: its tags and aliases go, and its number stays taken (MLflow marks it deleted). */
 export async function deleteModelVersion(ctx: RegistryContext, name: string, version: string): Promise<void> {
+  const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     const row = await requireVersionRow(trx, name, version);
     await trx
@@ -151,10 +185,16 @@ export async function deleteModelVersion(ctx: RegistryContext, name: string, ver
         run_link: 'REDACTED-RUN-LINK',
         description: null,
         status_message: null,
-        last_updated_time: ctx.clock.now(),
+        last_updated_time: now,
       })
       .where('name', '=', name)
       .where('version', '=', row.version)
+      .execute();
+    // As MLflow: deleting a version counts as an update of its model.
+    await trx
+      .updateTable('registered_models')
+      .set({ last_updated_time: now })
+      .where('name', '=', name)
       .execute();
   });
 }

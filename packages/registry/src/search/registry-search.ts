@@ -177,7 +177,10 @@ export async function searchVersionRows(
     last_updated_timestamp: 'v.last_updated_time',
   };
   const used = new Set<string>();
-  for (const item of options.orderBy ?? []) {
+  // MLflow's default: the most recently updated first (then its tie-breakers, name and version).
+  const orderBy =
+    options.orderBy && options.orderBy.length > 0 ? options.orderBy : ['last_updated_timestamp DESC'];
+  for (const item of orderBy) {
     const raw = parseOrderByItem(item);
     const column = raw.entity === null || raw.entity === 'attribute' ? columns[raw.key] : undefined;
     if (!column)

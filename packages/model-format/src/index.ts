@@ -2,7 +2,7 @@ export type { CustomModel, CustomModelSpec, ModelContext } from './custom-js.js'
 export { CUSTOM_JS_FLAVOR, customJsFlavor, saveCustomModel } from './custom-js.js';
 export type { Flavor, Predictor } from './flavor.js';
 export { FlavorRegistry } from './flavor.js';
-export { saveInputExample } from './input-example.js';
+export { exampleSchema, saveInputExample } from './input-example.js';
 export type { ChatMessage, Generated, LlmTaskShape, PrepareGeneration } from './llm.js';
 export {
   CHAT_ROLES,
@@ -30,7 +30,7 @@ export type {
   LogModelOptions,
   SaveModelOptions,
 } from './models.js';
-export { defaultFlavors, loadModel, localModelFolder, logModel, saveModel, toRows } from './models.js';
+export { defaultFlavors, loadModel, localModelFolder, logModel, saveModel } from './models.js';
 export type { OnnxModelSpec } from './onnx.js';
 export { ONNX_FLAVOR, onnxFlavor, saveOnnxModel } from './onnx.js';
 export type { AnswerOptions, OnnxGenaiModelSpec, OnnxGenaiSession } from './onnx-genai.js';
@@ -48,9 +48,10 @@ export {
 } from './onnx-genai.js';
 export { pythonJson } from './python-json.js';
 export type { Row } from './signature/enforce.js';
-export { convertValue, enforceColumns, enforceParams } from './signature/enforce.js';
+export { convertValue, enforceColumns, enforceInput, enforceParams, toRows } from './signature/enforce.js';
 export type { TensorLike } from './signature/infer.js';
 export { inferDataType, inferParams, inferSchema, inferSignature } from './signature/infer.js';
+export { enforceTensorSpec, enforceTensors } from './signature/tensors.js';
 export type {
   ColSpec,
   DataType,

@@ -13,12 +13,12 @@ import {
 } from '@flowline/core';
 import { CUSTOM_JS_FLAVOR, type CustomModelSpec, customJsFlavor, saveCustomModel } from './custom-js.js';
 import { FlavorRegistry, type Predictor } from './flavor.js';
-import { saveInputExample } from './input-example.js';
+import { exampleSchema, isLlmTask, saveInputExample } from './input-example.js';
 import { createMLModel, type MLModel, readMLmodel, writeMLmodel } from './mlmodel.js';
 import { type OnnxModelSpec, onnxFlavor, saveOnnxModel } from './onnx.js';
 import { type OnnxGenaiModelSpec, onnxGenaiFlavor, saveOnnxGenaiModel } from './onnx-genai.js';
-import { enforceColumns, enforceParams, type Row } from './signature/enforce.js';
-import { inferSchema } from './signature/infer.js';
+import { enforceInput, enforceParams } from './signature/enforce.js';
+import { inferParams } from './signature/infer.js';
 import type { ModelSignature } from './signature/types.js';
 import { saveTransformersModel, type TransformersModelSpec, transformersFlavor } from './transformers.js';
 
@@ -44,8 +44,14 @@ export interface SaveModelOptions {
   /** An ONNX Runtime GenAI model folder (a chat model, `llm/v1/chat`). */
   onnxGenai?: OnnxGenaiModelSpec;
   signature?: ModelSignature;
-  /** An example input, saved with the model; the input schema is inferred from it when no signature is given. */
+  /**
+   * An example input, saved with the model as MLflow saves it (`input_example.json` and the
+   * `/invocations` body `serving_input_example.json`); the input schema is inferred from it when neither
+   * a signature nor the flavor gives one.
+   */
   inputExample?: unknown;
+  /** Params that go with the example (the second item of MLflow's `(input, params)` example tuple). */
+  inputExampleParams?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   artifactPath?: string;
   runId?: string;
@@ -86,15 +92,22 @@ export async function saveModel(options: SaveModelOptions): Promise<MLModel> {
     if (saved.metadata) metadata = { ...saved.metadata, ...options.metadata };
     flavorSignature = saved.signature;
   }
+  const example = options.inputExample;
+  const exampleParams = options.inputExampleParams;
+  // LLM models keep their example as given (MLflow's `example_no_conversion`), a request being one row.
+  const llm = isLlmTask(metadata);
+  // The flavor's own schema wins over one inferred from the example (a chat model keeps MLflow's).
+  const inputs = flavorSignature?.inputs ?? (example === undefined ? undefined : exampleSchema(example, llm));
   const info =
-    options.inputExample === undefined
+    example === undefined
       ? undefined
-      : await saveInputExample(options.path, options.inputExample);
+      : await saveInputExample(options.path, example, { params: exampleParams, llm });
+  const params = flavorSignature?.params ?? (exampleParams ? inferParams(exampleParams) : undefined);
   const signature =
     options.signature ??
-    (options.inputExample === undefined
-      ? flavorSignature
-      : { ...flavorSignature, inputs: inferSchema(options.inputExample) });
+    (inputs || params || flavorSignature
+      ? { ...flavorSignature, ...(inputs ? { inputs } : {}), ...(params ? { params } : {}) }
+      : undefined);
   const model = createMLModel({
     flavors,
     ...(options.artifactPath ? { artifactPath: options.artifactPath } : {}),
@@ -193,30 +206,6 @@ export interface LoadModelContext {
   flavors?: FlavorRegistry;
 }
 
-/** Table input in any form MLflow's scoring accepts, as rows. */
-export function toRows(input: unknown): Row[] | null {
-  if (Array.isArray(input) && input.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)))
-    return input as Row[];
-  if (input && typeof input === 'object' && !Array.isArray(input)) {
-    const record = input as Record<string, unknown>;
-    if (Array.isArray(record.columns) && Array.isArray(record.data)) {
-      const columns = record.columns as string[];
-      return (record.data as unknown[][]).map((values) =>
-        Object.fromEntries(columns.map((c, i) => [c, values[i]])),
-      );
-    }
-    const entries = Object.entries(record);
-    if (entries.length > 0 && entries.every(([, v]) => Array.isArray(v))) {
-      const length = (entries[0]![1] as unknown[]).length;
-      return Array.from({ length }, (_, i) =>
-        Object.fromEntries(entries.map(([k, v]) => [k, (v as unknown[])[i]])),
-      );
-    }
-    return [record];
-  }
-  return null;
-}
-
 async function localCopy(
   uri: string,
   context: LoadModelContext,
@@ -271,23 +260,13 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
   const { flavor, config } = (context.flavors ?? defaultFlavors()).pick(metadata);
   const predictor: Predictor = await flavor.load(dir, config, metadata);
   const inputs = metadata.signature?.inputs;
-  const prepare = (input: unknown, params?: Record<string, unknown>) => {
-    const checkedParams = enforceParams(params, metadata.signature?.params);
-    if (inputs?.kind !== 'columns') return [input, checkedParams] as const;
-    // An llm/v1 request ({messages: […], …}) is one row, even when all its values are lists.
-    const request =
-      typeof metadata.metadata?.task === 'string' &&
-      metadata.metadata.task.startsWith('llm/v1/') &&
-      input !== null &&
-      typeof input === 'object' &&
-      !Array.isArray(input);
-    const rows = request ? [input as Row] : toRows(input);
-    if (!rows)
-      throw MlflowError.invalidParameterValue(
-        'This model takes a table: rows of records, columns of values, or {columns, data}.',
-      );
-    return [enforceColumns(rows, inputs), checkedParams] as const;
-  };
+  // An llm/v1 request ({messages: […], …}) is one row, even when all its values are lists.
+  const request = isLlmTask(metadata.metadata);
+  const prepare = (input: unknown, params?: Record<string, unknown>) =>
+    [
+      inputs ? enforceInput(input, inputs, { request }) : input,
+      enforceParams(params, metadata.signature?.params),
+    ] as const;
   const loaded: LoadedModel = {
     metadata,
     path: dir,

@@ -2,7 +2,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MlflowError } from '@flowline/core';
 import type { Flavor, Predictor } from './flavor.js';
-import type { TensorLike } from './signature/infer.js';
+import { isTensorLike, typedArrayDtype } from './signature/infer.js';
 
 /** The flavor name of ONNX models, as MLflow's Python `onnx` flavor writes it. */
 export const ONNX_FLAVOR = 'onnx';
@@ -45,15 +45,6 @@ export async function saveOnnxModel(
 type Ort = typeof import('onnxruntime-node');
 type OrtTensor = InstanceType<Ort['Tensor']>;
 
-function isTensorLike(value: unknown): value is TensorLike {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    ArrayBuffer.isView((value as TensorLike).data) &&
-    Array.isArray((value as TensorLike).dims)
-  );
-}
-
 function shapeOf(value: unknown): number[] {
   const dims: number[] = [];
   let cursor = value;
@@ -74,8 +65,16 @@ const ARRAYS: Record<string, (values: number[]) => ArrayBufferView> = {
 };
 
 function toTensor(ort: Ort, value: unknown, dtype: string, name: string): OrtTensor {
-  if (isTensorLike(value))
-    return new ort.Tensor(dtype as 'float32', value.data as Float32Array, value.dims as number[]);
+  if (isTensorLike(value)) {
+    const have = typedArrayDtype(value.data);
+    const make = ARRAYS[dtype];
+    // A tensor of another dtype (a float64 signature for a float32 graph) is cast to the graph's.
+    const data =
+      have === dtype || have === undefined || !make
+        ? value.data
+        : make(Array.from(value.data as unknown as ArrayLike<number | bigint>, Number));
+    return new ort.Tensor(dtype as 'float32', data as Float32Array, value.dims as number[]);
+  }
   if (!Array.isArray(value))
     throw MlflowError.invalidParameterValue(
       `Input '${name}' must be a tensor or a (nested) list of numbers.`,

@@ -41,8 +41,16 @@ describe('the onnx flavor', () => {
     );
     expectCloseRows(await model.predict([{ a: 0.1, b: 0.2, c: 0.3, d: 0.4 }]), mlp.reference([batch[0]!]));
     await expect(model.predict([[1, 2], [3]])).rejects.toThrow(/rectangular list of numbers/);
-    await expect(model.predict([[1, 2, 3]])).rejects.toThrow(/ONNX model refused the input/);
+    // The signature's shape is checked before the graph runs, as MLflow's _enforce_tensor_spec does.
+    await expect(model.predict([[1, 2, 3]])).rejects.toThrow(
+      "Shape of input 'input' [1, 3] does not match expected shape [-1, 4].",
+    );
     await expect(model.predict({ other: batch })).rejects.toThrow(/Missing input tensor 'input'/);
+    // Without a signature, the graph itself refuses the wrong shape.
+    await saveModel({ path: join(dir, 'bare'), onnx: { model: mlp.bytes } });
+    await expect((await loadModel(join(dir, 'bare'))).predict([[1, 2, 3]])).rejects.toThrow(
+      /ONNX model refused the input/,
+    );
   });
 
   it('loads in a fresh process from the folder alone', async () => {

@@ -1,4 +1,5 @@
 import { MlflowError } from '@flowline/core';
+import { enforceTensors } from './tensors.js';
 import type { ColSpec, DataType, ParamSpec, Schema } from './types.js';
 
 /** A row of tabular input. */
@@ -162,4 +163,79 @@ export function enforceParams(
       return [spec.name, convertValue(value, { type: spec.type }, `param ${spec.name}`)];
     }),
   );
+}
+
+const isRecord = (value: unknown): value is Row =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  !(value instanceof Date) &&
+  !ArrayBuffer.isView(value);
+
+/**
+ * Table input in any form MLflow's scoring accepts, as rows: rows of records, `{columns, data}`, a record
+ * of column lists, one record, or rows of values (a list of lists, as `pd.DataFrame` reads it: the
+ * columns are the positions `0`, `1`, …).
+ */
+export function toRows(input: unknown): Row[] | null {
+  if (Array.isArray(input) && input.every(isRecord)) return input;
+  if (Array.isArray(input) && input.length > 0 && input.every(Array.isArray))
+    return input.map((values: unknown[]) => Object.fromEntries(values.map((v, i) => [String(i), v])));
+  if (isRecord(input)) {
+    if (Array.isArray(input.columns) && Array.isArray(input.data)) {
+      const columns = input.columns as string[];
+      return (input.data as unknown[][]).map((values) =>
+        Object.fromEntries(columns.map((c, i) => [c, values[i]])),
+      );
+    }
+    const entries = Object.entries(input);
+    if (entries.length > 0 && entries.every(([, v]) => Array.isArray(v))) {
+      const length = (entries[0]![1] as unknown[]).length;
+      return Array.from({ length }, (_, i) =>
+        Object.fromEntries(entries.map(([k, v]) => [k, (v as unknown[])[i]])),
+      );
+    }
+    return [input];
+  }
+  return null;
+}
+
+/**
+ * Model input checked and converted against the signature's input schema, as MLflow's pyfunc
+ * `_enforce_schema` does before predict. Tensor schemas: see `enforceTensors`. Column schemas take a
+ * table (`toRows`) and return rows; a one-column unnamed schema also takes a list of values or one value
+ * (MLflow's `List[DataType]` / `DataType` inputs), each converted, keeping the list or value as given;
+ * a one-column named schema takes a list of values as that column. `request` marks an `llm/v1/*`
+ * request object, which is one row even when all its values are lists, returned as the checked object.
+ */
+export function enforceInput(input: unknown, schema: Schema, options: { request?: boolean } = {}): unknown {
+  if (schema.kind === 'tensors') return enforceTensors(input, schema);
+  // The request is one row, and stays one object (as the flavors and MLflow's chat models take it).
+  if (options.request && isRecord(input)) return enforceColumns([input], schema)[0];
+  const [only, ...others] = schema.columns;
+  if (only && others.length === 0 && !isRecord(input) && !(Array.isArray(input) && input.some(isRecord))) {
+    const list = Array.isArray(input) ? input : null;
+    // Lists of lists are rows of values, unless the one column holds lists itself.
+    const rowsOfValues = list?.some(Array.isArray) && only.type !== 'array' && only.type !== 'any';
+    if (only.name === undefined && !rowsOfValues) {
+      const convert = (value: unknown, row: number) => {
+        if (value !== undefined && value !== null) return convertValue(value, only, '0');
+        if (only.required)
+          throw MlflowError.invalidParameterValue(`Required column 0 has a missing value in row ${row}.`);
+        return value;
+      };
+      return list ? list.map(convert) : convert(input, 0);
+    }
+    if (only.name !== undefined && list && !rowsOfValues)
+      return enforceColumns(
+        list.map((value) => ({ [only.name!]: value })),
+        schema,
+      );
+  }
+  const rows = toRows(input);
+  if (!rows)
+    throw MlflowError.invalidParameterValue(
+      'This model takes a table: rows of records, columns of values, or {columns, data}.',
+    );
+  return enforceColumns(rows, schema);
 }

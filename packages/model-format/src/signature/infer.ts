@@ -16,6 +16,7 @@ const TYPED_ARRAYS: Array<[new (...args: never[]) => ArrayBufferView, string]> =
   [Int16Array, 'int16'],
   [Int32Array, 'int32'],
   [BigInt64Array, 'int64'],
+  [Uint8Array, 'uint8'],
   [Uint16Array, 'uint16'],
   [Uint32Array, 'uint32'],
   [BigUint64Array, 'uint64'],
@@ -27,7 +28,8 @@ export interface TensorLike {
   dims: readonly number[];
 }
 
-function isTensorLike(value: unknown): value is TensorLike {
+/** Whether a value is a tensor: a typed array with its dims. */
+export function isTensorLike(value: unknown): value is TensorLike {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -36,8 +38,15 @@ function isTensorLike(value: unknown): value is TensorLike {
   );
 }
 
-function dtypeOf(view: ArrayBufferView): string {
+/** The tensor dtype of a typed array (`float32` for a Float32Array), or undefined for other views. */
+export function typedArrayDtype(view: ArrayBufferView): string | undefined {
   for (const [ctor, dtype] of TYPED_ARRAYS) if (view instanceof ctor) return dtype;
+  return undefined;
+}
+
+function dtypeOf(view: ArrayBufferView): string {
+  const dtype = typedArrayDtype(view);
+  if (dtype) return dtype;
   throw MlflowError.invalidParameterValue('Unsupported typed array for a tensor signature.');
 }
 

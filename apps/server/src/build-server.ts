@@ -7,10 +7,14 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurity } from './plugins/security.js';
 import { artifactProxyRoutes } from './routes/artifact-proxy.js';
 import { experimentRoutes } from './routes/experiments.js';
+import { graphqlRoute } from './routes/graphql.js';
 import { bulkHistoryRoute, metricRoutes } from './routes/metrics.js';
+import { modelVersionArtifactRoute } from './routes/model-version-artifacts.js';
+import { promptlabRoute } from './routes/promptlab.js';
 import { registryRoutes } from './routes/registry.js';
 import { getArtifactRoute, runArtifactRoutes } from './routes/run-artifacts.js';
 import { runRoutes } from './routes/runs.js';
+import { uploadArtifactRoute } from './routes/upload-artifact.js';
 import { SERVER_VERSION } from './version.js';
 import { registerWebUi } from './web-ui.js';
 
@@ -64,6 +68,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.decorate('store', options.store);
   const access = options.artifacts ?? createArtifactAccess(null);
+  const registry = options.registry ?? null;
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -82,15 +87,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         await metricRoutes(api);
         await runArtifactRoutes(api, { access });
         await registryRoutes(api, { registry: options.registry ?? null });
+        await modelVersionArtifactRoute(api, { access, registry });
         if (prefix.startsWith('/ajax-api')) {
           await bulkHistoryRoute(api);
           await getArtifactRoute(api, { access });
+          await uploadArtifactRoute(api, { access });
+          await promptlabRoute(api, { access });
         }
       },
       { prefix },
     );
   }
   await getArtifactRoute(app, { access });
+  // MLflow serves these two at the root, beside `/get-artifact`.
+  await modelVersionArtifactRoute(app, { access, registry });
+  await graphqlRoute(app, { access, registry });
   for (const prefix of ARTIFACT_PREFIXES) {
     await app.register(artifactProxyRoutes, { prefix, destination: access.destination });
   }

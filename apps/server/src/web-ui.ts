@@ -4,8 +4,24 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** Paths that belong to the API or the server itself; the web UI's fallback never answers them. */
-const NOT_UI = /^\/(api|ajax-api|health|version|get-artifact|invocations|ping|v1)(\/|$)/;
+/**
+ * Paths that belong to the API or the server itself, as MLflow's server lays them out (`/api/…`,
+ * `/ajax-api/…`, `/graphql`, `/get-artifact`, `/model-versions/get-artifact`, `/static-files/…`,
+ * `/gateway/…`, `/health`, `/version`) plus the scoring server's. The web UI's fallback never answers them,
+ * so an unknown one gets the API's JSON 404 (`ENDPOINT_NOT_FOUND`), never the app's HTML.
+ */
+export const NOT_UI =
+  /^\/(api|ajax-api|graphql|health|version|get-artifact|model-versions|static-files|gateway|invocations|ping|v1)(\/|$)/;
+
+/** The request's path, percent-decoded (so `/%61pi/x` is still the API), for matching `NOT_UI`. */
+function pathOf(url: string): string {
+  const path = url.split('?')[0] ?? '/';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
 
 /**
  * Where the built web UI lives: `$FLOWLINE_WEB_DIST`, else `apps/web/dist` beside this package in the
@@ -46,7 +62,7 @@ export async function registerWebUi(
     });
   }
   app.get('/*', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
+    const path = pathOf(request.url);
     if (NOT_UI.test(path) || path.startsWith('/assets/')) return reply.callNotFound();
     if (!built)
       return reply

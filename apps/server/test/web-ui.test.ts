@@ -45,6 +45,41 @@ describe('the web UI', () => {
     expect((await call(server.app, 'GET', '/health')).text).toBe('OK');
   });
 
+  it('never answers an API-shaped path with the app: unknown ones get the JSON 404', async () => {
+    for (const url of [
+      '/api/2.0/mlflow/nope',
+      '/api/2.0/mlflow-artifacts/nope/x?y=1',
+      '/api/3.0/mlflow/traces',
+      '/ajax-api/2.0/mlflow/nope',
+      '/ajax-api',
+      '/graphql/extra',
+      '/model-versions/nope',
+      '/static-files/main.js',
+      '/gateway/x',
+      '/%61pi/2.0/mlflow/nope',
+    ]) {
+      const res = await call(server.app, 'GET', url);
+      expect(res.status, url).toBe(404);
+      expect(res.headers['content-type'], url).toMatch(/application\/json/);
+      expect(res.body, url).toEqual({ error_code: 'ENDPOINT_NOT_FOUND', message: expect.any(String) });
+    }
+    // The endpoints MLflow serves at the root are answered, not shadowed by the app.
+    expect(
+      (await call(server.app, 'GET', '/graphql?query=%7Btest(inputString%3A%22a%22)%7Boutput%7D%7D')).body,
+    ).toEqual({
+      data: { test: { output: 'a' } },
+      errors: null,
+    });
+    const version = await call(
+      server.app,
+      'GET',
+      '/model-versions/get-artifact?name=m&version=1&path=MLmodel',
+    );
+    expect(version.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    // Names that merely start like an API prefix are the app's.
+    expect((await call(server.app, 'GET', '/graphqlish')).text).toContain('<div id="root">');
+  });
+
   it('explains how to build the UI when its assets are missing', async () => {
     for (const webRoot of [join(root, 'nowhere'), null]) {
       const bare = await memoryServer({ webRoot });

@@ -5,7 +5,7 @@ import { MlflowError } from '@flowline/core';
 function refuse(path: string, why: string): MlflowError {
   const shown = JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path);
   return MlflowError.invalidParameterValue(
-    `Invalid artifact path ${shown}: ${why}. Artifact paths are relative, use '/' between folders, and stay inside the artifact root.`,
+    `Invalid path ${shown}: ${why}. Artifact paths are relative, use '/' between folders, and stay inside the artifact root.`,
   );
 }
 

@@ -20,7 +20,11 @@ try {
     process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
   }
   const json = process.argv.includes('--json');
-  const message = isMlflowError(error) ? error.message : ((error as Error)?.message ?? String(error));
+  const base = isMlflowError(error) ? error.message : ((error as Error)?.message ?? String(error));
+  // A terse MLflow-compatible message ("Invalid path") carries its reason as the cause: show both.
+  const cause = (error as { cause?: unknown })?.cause;
+  const message =
+    cause instanceof Error && !base.includes(cause.message) ? `${base}: ${cause.message}` : base;
   const code = isMlflowError(error) ? error.errorCode : 'ERROR';
   if (json) process.stderr.write(`${JSON.stringify({ error_code: code, message })}\n`);
   else process.stderr.write(`flowline: ${message}\n`);

@@ -1,4 +1,6 @@
 import { fromWireInt, MlflowError, type ViewType } from '@flowline/core';
+import type { FastifyRequest } from 'fastify';
+import { wrongTypeMessage } from './strict-body.js';
 
 /** A required string field, with MLflow's message when it is missing or empty. */
 export function required(value: string | undefined, name: string): string {
@@ -26,4 +28,23 @@ export function viewTypeOf(value: string | number | undefined): ViewType | undef
 /** An optional int64 field (number or decimal string). */
 export function intOf(value: unknown, name: string): number | undefined {
   return fromWireInt(value, name);
+}
+
+/**
+ * An int64 field under a ceiling that MLflow's handler checks before its store (`_assert_less_than_or_equal`
+ * with no message of its own), so the refusal is its generic wrong-value text: a query-string value shows as
+ * the string it arrived as.
+ */
+export function cappedIntOf(
+  request: FastifyRequest,
+  value: unknown,
+  name: string,
+  max: number,
+): number | undefined {
+  const n = intOf(value, name);
+  if (n !== undefined && n > max) {
+    const raw = request.method === 'GET' ? String(value) : value;
+    throw MlflowError.invalidParameterValue(wrongTypeMessage(name, raw));
+  }
+  return n;
 }

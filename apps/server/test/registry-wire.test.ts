@@ -253,4 +253,39 @@ describe('model registry over the REST API', () => {
       });
     }
   });
+
+  it("caps search sizes in MLflow's handler words, and parses strict body types", async () => {
+    const docs = ' See the API docs for more information about request parameters.';
+    const models = await call(app, 'GET', `${API}/registered-models/search?max_results=1001`);
+    expect(models.body).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: `Invalid value "1001" for parameter 'max_results' supplied:  Hint: Value was of type 'str'.${docs}`,
+    });
+    const versions = await call(app, 'POST', `${API}/model-versions/search`, { max_results: 200001 });
+    expect(versions.body.message).toBe(
+      `Invalid value 200001 for parameter 'max_results' supplied:  Hint: Value was of type 'int'.${docs}`,
+    );
+    expect((await call(app, 'GET', `${API}/model-versions/search?max_results=200000`)).status).toBe(200);
+    const wrong = await call(app, 'POST', `${API}/registered-models/create`, { name: 7 });
+    expect(wrong.body).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: `Invalid value 7 for parameter 'name' supplied:  Hint: Value was of type 'int'.${docs}`,
+    });
+    // MLflow answers a file: source on another host with a 500 naming the problem.
+    await call(app, 'POST', `${API}/registered-models/create`, { name: 'remote-file' });
+    const remote = await call(app, 'POST', `${API}/model-versions/create`, {
+      name: 'remote-file',
+      source: 'file://123.45.67.89/path/to/source',
+      run_id: runId,
+    });
+    expect(remote.status).toBe(500);
+    expect(remote.body.message).toMatch(/is not a valid remote uri/);
+    // A remote source is stored as given, for a run the server does not know.
+    const stored = await call(app, 'POST', `${API}/model-versions/create`, {
+      name: 'remote-file',
+      source: 'runs:/run_id/model',
+      run_id: 'run_id_1',
+    });
+    expect(stored.body.model_version).toMatchObject({ source: 'runs:/run_id/model', run_id: 'run_id_1' });
+  });
 });

@@ -143,7 +143,7 @@ describe('runs wire format', () => {
       run_uuid: body.run.info.run_id,
       run_name: 'wire-run',
       experiment_id: experimentId,
-      user_id: undefined,
+      user_id: '',
       status: 'RUNNING',
       start_time: 1700000000000,
       artifact_uri: `/srv/artifacts/${experimentId}/${body.run.info.run_id}/artifacts`,
@@ -478,6 +478,117 @@ describe('transport rules', () => {
     const page = await call(app(), 'GET', `${API}/experiments/search?max_results=1`);
     expect(page.status).toBe(200);
     expect(page.body.experiments).toHaveLength(1);
+  });
+
+  it("answers with MLflow's own messages where MLflow's tests and clients match on them", async () => {
+    const { runId } = await newRun();
+    const docs = ' See the API docs for more information about request parameters.';
+    const expectations: Array<[string, string, unknown, number, string]> = [
+      [
+        'POST',
+        '/runs/log-batch',
+        { run_id: runId, metrics: [{ key: 'a', value: 1 }] },
+        400,
+        `Missing value for required parameter 'metrics[0].timestamp'.${docs}`,
+      ],
+      [
+        'POST',
+        '/runs/search',
+        { max_results: 123456789 },
+        400,
+        `Invalid value 123456789 for parameter 'max_results' supplied:  Hint: Value was of type 'int'.${docs}`,
+      ],
+      [
+        'POST',
+        '/experiments/search',
+        { max_results: 60000 },
+        400,
+        "Invalid value 60000 for parameter 'max_results' supplied. It must be at most 50000",
+      ],
+      [
+        'GET',
+        '/metrics/get-history-bulk-interval?metric_key=a',
+        undefined,
+        400,
+        `Missing value for required parameter 'run_ids'.${docs}`,
+      ],
+      [
+        'GET',
+        `/metrics/get-history-bulk-interval?run_ids=${runId}`,
+        undefined,
+        400,
+        `Missing value for required parameter 'metric_key'.${docs}`,
+      ],
+      [
+        'GET',
+        `/metrics/get-history-bulk-interval?metric_key=a&${Array.from({ length: 101 }, (_, i) => `run_ids=r${i}`).join('&')}`,
+        undefined,
+        400,
+        `GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received 101 run_ids.${docs}`,
+      ],
+      [
+        'GET',
+        `/metrics/get-history-bulk-interval?metric_key=a&run_ids=${runId}&max_results=2501`,
+        undefined,
+        400,
+        `max_results must be between 1 and 2500.${docs}`,
+      ],
+      [
+        'POST',
+        '/runs/log-inputs',
+        { datasets: [] },
+        400,
+        `Missing value for required parameter 'run_id'.${docs}`,
+      ],
+      ['GET', `/artifacts/list?run_id=${runId}&path=../path`, undefined, 400, 'Invalid path'],
+      [
+        'POST',
+        '/experiments/create',
+        { name: 'frag', artifact_location: 'http://host#/abc/etc/' },
+        400,
+        "'artifact_location' URL can't include fragments or params.",
+      ],
+      [
+        'POST',
+        '/experiments/create',
+        { name: 'params', artifact_location: 'http://host/;..%2F..%2Fetc' },
+        400,
+        "'artifact_location' URL can't include fragments or params.",
+      ],
+    ];
+    for (const [verb, path, body, status, message] of expectations) {
+      const url = path.startsWith('/metrics/get-history-bulk-interval')
+        ? `/ajax-api/2.0/mlflow${path}`
+        : `${API}${path}`;
+      const res = await call(app(), verb as 'GET' | 'POST', url, body);
+      expect(res, path).toMatchObject({ status, body: { error_code: 'INVALID_PARAMETER_VALUE', message } });
+    }
+    // The traversal refusal is exactly MLflow's body, on every artifact route.
+    for (const url of [
+      `${API}/artifacts/list?run_id=${runId}&path=../path`,
+      `/get-artifact?run_id=${runId}&path=../path`,
+    ]) {
+      expect((await call(app(), 'GET', url)).body).toEqual({
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: 'Invalid path',
+      });
+    }
+    // log-inputs needs no datasets.
+    expect((await call(app(), 'POST', `${API}/runs/log-inputs`, { run_id: runId })).status).toBe(200);
+  });
+
+  it('makes a relative artifact_location absolute against the working folder, as MLflow', async () => {
+    const name = `relative-${Math.random()}`;
+    const created = await call(app(), 'POST', `${API}/experiments/create`, {
+      name,
+      artifact_location: 'my_location',
+    });
+    const got = await call(
+      app(),
+      'GET',
+      `${API}/experiments/get?experiment_id=${created.body.experiment_id}`,
+    );
+    expect(got.body.experiment.artifact_location).toBe(`${process.cwd()}/my_location`);
   });
 
   it('answers unknown routes with 404 JSON and wrong verbs with 405 JSON', async () => {

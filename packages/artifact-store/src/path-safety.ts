@@ -2,11 +2,15 @@ import { realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { MlflowError } from '@flowline/core';
 
-function refuse(path: string, why: string): MlflowError {
+// MLflow answers every refused path with exactly "Invalid path" (its tests compare the whole body), and a
+// symbolic link that escapes with its own sentence; the reason travels as the cause, for logs.
+function refuse(path: string, why: string, message = 'Invalid path'): MlflowError {
   const shown = JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path);
-  return MlflowError.invalidParameterValue(
-    `Invalid path ${shown}: ${why}. Artifact paths are relative, use '/' between folders, and stay inside the artifact root.`,
-  );
+  return MlflowError.invalidParameterValue(message, {
+    cause: new Error(
+      `Artifact path ${shown} refused: ${why}. Artifact paths are relative, use '/' between folders, and stay inside the artifact root.`,
+    ),
+  });
 }
 
 /** Every form a path takes as percent-encoding is peeled off (`%252e` → `%2e` → `.`), up to a few layers. */
@@ -78,7 +82,11 @@ export async function resolveInsideRoot(root: string, path: string): Promise<str
     if (real !== null) {
       const inside = relative(realRoot, real);
       if (inside.startsWith('..') || isAbsolute(inside))
-        throw refuse(path, 'a symbolic link leads outside the artifact root');
+        throw refuse(
+          path,
+          'a symbolic link leads outside the artifact root',
+          'Invalid path: resolved path is outside the artifact directory',
+        );
       break;
     }
     if (probe === absoluteRoot) break;

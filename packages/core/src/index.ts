@@ -69,6 +69,7 @@ export { appendToUriPath } from './uri.js';
 export {
   Limits,
   normalizePosixPath,
+  type ValueLengthPolicy,
   validateArtifactLocation,
   validateBatchLimits,
   validateDatasetInputs,

@@ -104,8 +104,21 @@ export function validateLength(value: string, max: number, what: string): void {
   }
 }
 
-/** Checks a param: a valid key and a string value of at most 6000 characters. */
-export function validateParam(param: Param): Param {
+/** How over-long param and tag values are handled (MLflow's `MLFLOW_TRUNCATE_LONG_VALUES`, default on). */
+export interface ValueLengthPolicy {
+  /** Cut a value over its limit down to the limit instead of refusing it. */
+  truncate?: boolean;
+}
+
+function limitValue(value: string, max: number, what: string, policy: ValueLengthPolicy): string {
+  if (value.length <= max) return value;
+  if (policy.truncate) return value.slice(0, max);
+  validateLength(value, max, what);
+  return value;
+}
+
+/** Checks a param: a valid key and a string value of at most 6000 characters (or cut to it, as MLflow). */
+export function validateParam(param: Param, policy: ValueLengthPolicy = {}): Param {
   const key = validateKey('param', param?.key);
   const value = param.value ?? '';
   if (typeof value !== 'string') {
@@ -113,12 +126,11 @@ export function validateParam(param: Param): Param {
       `Invalid value ${JSON.stringify(value)} for parameter 'params[${key}].value' supplied: it must be a string.`,
     );
   }
-  validateLength(value, Limits.maxParamValueLength, `params[${key}].value`);
-  return { key, value };
+  return { key, value: limitValue(value, Limits.maxParamValueLength, 'Param value', policy) };
 }
 
-/** Checks a run tag: a valid key and a string value of at most 8000 characters. */
-export function validateTag(tag: RunTag): RunTag {
+/** Checks a run tag: a valid key and a string value of at most 8000 characters (or cut to it, as MLflow). */
+export function validateTag(tag: RunTag, policy: ValueLengthPolicy = {}): RunTag {
   const key = validateKey('tag', tag?.key);
   const value = tag.value ?? '';
   if (typeof value !== 'string') {
@@ -126,8 +138,7 @@ export function validateTag(tag: RunTag): RunTag {
       `Invalid value ${JSON.stringify(value)} for parameter 'tags[${key}].value' supplied: it must be a string.`,
     );
   }
-  validateLength(value, Limits.maxTagValueLength, `tags[${key}].value`);
-  return { key, value };
+  return { key, value: limitValue(value, Limits.maxTagValueLength, `tags[${key}].value`, policy) };
 }
 
 /** Checks an experiment tag: a valid key and a value of at most 5000 characters. */
@@ -235,19 +246,67 @@ export function validateExperimentId(experimentId: unknown): string {
 }
 
 /** Checks an artifact location: MLflow refuses `runs:` URIs and URL fragments or query strings. */
-export function validateArtifactLocation(location: string): string {
-  if (location.startsWith('runs:')) {
-    throw MlflowError.invalidParameterValue(
-      `Artifact location cannot be a runs:/ URI. Given: '${location}'. Use a file path or a storage URI.`,
-    );
+export function validateArtifactLocation(location: string, cwd?: string): string {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(location)?.[1]?.toLowerCase() ?? '';
+  const withoutFragment = location.split('#')[0]!;
+  const [beforeQuery, ...queryParts] = withoutFragment.split('?');
+  const lastSegment = beforeQuery!.slice(beforeQuery!.lastIndexOf('/') + 1);
+  // Python's urlparse finds `;params` only for the schemes that use them.
+  const hasParams = PARAM_SCHEMES.has(scheme) && lastSegment.includes(';');
+  if (location.includes('#') || hasParams) {
+    throw MlflowError.invalidParameterValue("'artifact_location' URL can't include fragments or params.");
   }
-  if (/^[a-z][a-z0-9+.-]*:/i.test(location) && /[?#]/.test(location)) {
-    throw MlflowError.invalidParameterValue(
-      `Artifact location must not contain a query string or fragment. Given: '${location}'.`,
-    );
+  if (decodeRepeatedly(queryParts.join('?')).includes('..')) {
+    throw MlflowError.invalidParameterValue('Invalid query string');
   }
-  validateLength(location, Limits.maxArtifactLocationLength, 'artifact_location');
-  return location;
+  if (scheme === 'runs') {
+    throw MlflowError.invalidParameterValue(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
+  }
+  const resolved = cwd === undefined ? location : resolveIfLocal(location, scheme, cwd);
+  validateLength(resolved, Limits.maxArtifactLocationLength, 'artifact_location');
+  return resolved;
+}
+
+const PARAM_SCHEMES = new Set([
+  '',
+  'ftp',
+  'hdl',
+  'prospero',
+  'http',
+  'imap',
+  'https',
+  'shttp',
+  'rtsp',
+  'rtspu',
+]);
+for (const s of ['sip', 'sips', 'mms', 'sftp', 'tel']) PARAM_SCHEMES.add(s);
+
+function decodeRepeatedly(text: string): string {
+  let current = text;
+  for (let i = 0; i < 10; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current.replaceAll('+', ' '));
+    } catch {
+      return current;
+    }
+    if (next === current) return current;
+    current = next;
+  }
+  return current;
+}
+
+/**
+ * MLflow's `resolve_uri_if_local`: a relative local location (a plain path or `file:rel`) becomes absolute
+ * against the server's working folder (a plain path stays a plain path; `.` parts go, `..` parts stay).
+ */
+function resolveIfLocal(location: string, scheme: string, cwd: string): string {
+  if (scheme !== '' && scheme !== 'file') return location;
+  const path = scheme === 'file' ? location.slice('file:'.length) : location;
+  if (path.startsWith('/')) return location;
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  const absolute = [cwd.replace(/\/+$/, ''), ...parts].join('/');
+  return scheme === 'file' ? `file://${absolute}` : absolute;
 }
 
 function validateDataset(dataset: Dataset): Dataset {
@@ -296,14 +355,15 @@ export function validateDatasetInputs(inputs: DatasetInput[]): DatasetInput[] {
 /** Checks a `max_results` value against a ceiling, returning the default when it is absent. */
 export function validateMaxResults(value: number | undefined, max: number, fallback: number): number {
   if (value === undefined || value === null) return fallback;
+  // MLflow's tracking store wording (`_validate_max_results_param`).
   if (!Number.isInteger(value) || value < 1) {
     throw MlflowError.invalidParameterValue(
-      `Invalid value for max_results. It must be a positive integer, but got ${value}.`,
+      `Invalid value ${value} for parameter 'max_results' supplied. It must be a positive integer`,
     );
   }
   if (value > max) {
     throw MlflowError.invalidParameterValue(
-      `Invalid value for max_results. It must be at most ${max}, but got ${value}.`,
+      `Invalid value ${value} for parameter 'max_results' supplied. It must be at most ${max}`,
     );
   }
   return value;

@@ -180,7 +180,8 @@ export function toWireRunInfo(i: RunInfo): WireRunInfo {
     run_uuid: i.runId,
     run_name: i.runName || undefined,
     experiment_id: i.experimentId,
-    user_id: i.userId || undefined,
+    // MLflow's run info always carries user_id, '' when the run has none.
+    user_id: i.userId ?? '',
     status: i.status,
     start_time: i.startTime ?? undefined,
     end_time: i.endTime ?? undefined,

@@ -82,9 +82,25 @@ describe('value rules', () => {
     expect(() => validateBatchLimits(1000, 0, 0)).not.toThrow();
   });
 
-  it('refuses runs:/ artifact locations and query strings on URIs', () => {
-    expect(() => validateArtifactLocation('runs:/abc/model')).toThrow(/runs:\//);
-    expect(() => validateArtifactLocation('s3://b/p?x=1')).toThrow(/query/);
-    expect(validateArtifactLocation('/local/path')).toBe('/local/path');
+  it("checks artifact locations as MLflow's create-experiment handler and store do", () => {
+    expect(() => validateArtifactLocation('runs:/abc/model')).toThrow(
+      "Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/model'",
+    );
+    for (const location of ['http://host#/abc/etc/', 'http://host/;..%2F..%2Fetc', 's3://b/p#frag']) {
+      expect(() => validateArtifactLocation(location), location).toThrow(
+        "'artifact_location' URL can't include fragments or params.",
+      );
+    }
+    expect(() => validateArtifactLocation('s3://b/p?x=..%2F..')).toThrow('Invalid query string');
+    // ';' is only a params separator for the schemes Python's urlparse knows to use them.
+    expect(validateArtifactLocation('s3://b/p;v=1')).toBe('s3://b/p;v=1');
+    expect(validateArtifactLocation('s3://b/p?x=1')).toBe('s3://b/p?x=1');
+    // Relative local locations resolve against the working folder: a plain path stays plain, file: stays file:.
+    expect(validateArtifactLocation('/local/path', '/srv')).toBe('/local/path');
+    expect(validateArtifactLocation('my_location', '/srv')).toBe('/srv/my_location');
+    expect(validateArtifactLocation('./a/./b/../c', '/srv')).toBe('/srv/a/b/../c');
+    expect(validateArtifactLocation('file:rel/dir', '/srv')).toBe('file:///srv/rel/dir');
+    expect(validateArtifactLocation('file:///abs', '/srv')).toBe('file:///abs');
+    expect(validateArtifactLocation('mlflow-artifacts:/x', '/srv')).toBe('mlflow-artifacts:/x');
   });
 });

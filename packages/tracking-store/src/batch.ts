@@ -9,6 +9,7 @@ import {
   validateMetric,
   validateParam,
   validateTag,
+  type ValueLengthPolicy,
 } from '@flowline/core';
 import type { Database } from '@flowline/db';
 import { sql, type Transaction } from 'kysely';
@@ -26,7 +27,10 @@ interface MetricRow {
 }
 
 /** Validates a whole batch before anything is written, with MLflow's order of checks and messages. */
-function validateBatch(batch: LogBatchInput): { metrics: Metric[]; params: Param[]; tags: RunTag[] } {
+function validateBatch(
+  batch: LogBatchInput,
+  policy: ValueLengthPolicy,
+): { metrics: Metric[]; params: Param[]; tags: RunTag[] } {
   const metrics = batch?.metrics ?? [];
   const params = batch?.params ?? [];
   const tags = batch?.tags ?? [];
@@ -36,8 +40,8 @@ function validateBatch(batch: LogBatchInput): { metrics: Metric[]; params: Param
   validateBatchLimits(metrics.length, params.length, tags.length);
   const checked = {
     metrics: metrics.map(validateMetric),
-    params: params.map(validateParam),
-    tags: tags.map(validateTag),
+    params: params.map((p) => validateParam(p, policy)),
+    tags: tags.map((t) => validateTag(t, policy)),
   };
   const seen = new Set<string>();
   const duplicates = new Set<string>();
@@ -155,7 +159,7 @@ async function writeMetrics(trx: Transaction<Database>, runId: string, metrics: 
  * Validation happens before the database is touched; a changed param value rolls the whole batch back.
  */
 export async function logBatch(ctx: StoreContext, runId: string, batch: LogBatchInput): Promise<void> {
-  const { metrics, params, tags } = validateBatch(batch);
+  const { metrics, params, tags } = validateBatch(batch, ctx.values);
   if (metrics.length + params.length + tags.length === 0) {
     await requireActiveRunRow(ctx.db, runId);
     return;

@@ -1,4 +1,4 @@
-import type { Clock } from '@flowline/core';
+import type { Clock, ValueLengthPolicy } from '@flowline/core';
 import type { Database, SqlDialectName } from '@flowline/db';
 import type { Kysely } from 'kysely';
 
@@ -8,4 +8,8 @@ export interface StoreContext {
   dialect: SqlDialectName;
   clock: Clock;
   artifactRoot: string;
+  /** The working folder relative artifact locations resolve against (MLflow: the server's). */
+  cwd: string;
+  /** Whether over-long param and tag values are cut to their limit (MLflow's default) or refused. */
+  values: ValueLengthPolicy;
 }

@@ -129,7 +129,7 @@ export async function createExperiment(
   input: { name: string; artifactLocation?: string; tags?: ExperimentTag[] },
 ): Promise<string> {
   const name = validateExperimentName(input?.name);
-  const location = input.artifactLocation ? validateArtifactLocation(input.artifactLocation) : null;
+  const location = input.artifactLocation ? validateArtifactLocation(input.artifactLocation, ctx.cwd) : null;
   const tags = (input.tags ?? []).map(validateExperimentTag);
   const now = ctx.clock.now();
   try {

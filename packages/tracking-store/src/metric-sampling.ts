@@ -76,18 +76,18 @@ function validate(options: MetricHistoryBulkIntervalOptions): {
   const runIds = [...new Set((options.runIds ?? []).map(validateRunId))];
   if (runIds.length === 0) {
     throw MlflowError.invalidParameterValue(
-      'GetMetricHistoryBulkInterval request must specify at least one run_id.',
+      "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.",
     );
   }
   if (runIds.length > Limits.maxBulkIntervalRuns) {
     throw MlflowError.invalidParameterValue(
-      `GetMetricHistoryBulkInterval request cannot specify more than ${Limits.maxBulkIntervalRuns} run_ids. Received ${runIds.length} run_ids.`,
+      `GetMetricHistoryBulkInterval request must specify at most ${Limits.maxBulkIntervalRuns} run_ids. Received ${runIds.length} run_ids. See the API docs for more information about request parameters.`,
     );
   }
   const maxResults = options.maxResults ?? Limits.maxBulkIntervalResults;
   if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > Limits.maxBulkIntervalResults) {
     throw MlflowError.invalidParameterValue(
-      `max_results must be between 1 and ${Limits.maxBulkIntervalResults}, got ${maxResults}.`,
+      `max_results must be between 1 and ${Limits.maxBulkIntervalResults}. See the API docs for more information about request parameters.`,
     );
   }
   const { startStep, endStep } = options;

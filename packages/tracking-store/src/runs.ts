@@ -77,7 +77,7 @@ function checkStatus(status: unknown): RunStatus {
 /** Creates a run in an active experiment, with MLflow's run-name rules and the `mlflow.runName` tag. */
 export async function createRun(ctx: StoreContext, input: CreateRunInput): Promise<Run> {
   const experimentId = input.experimentId ? String(input.experimentId) : DEFAULT_EXPERIMENT_ID;
-  const tags = (input.tags ?? []).map(validateTag);
+  const tags = (input.tags ?? []).map((t) => validateTag(t, ctx.values));
   const tagName = tags.find((t) => t.key === MlflowTags.runName)?.value;
   if (input.runName && tagName !== undefined && input.runName !== tagName) {
     throw MlflowError.invalidParameterValue(

@@ -43,6 +43,16 @@ export interface SqlTrackingStoreOptions {
   cwd?: string;
   /** Postgres pool size. */
   poolSize?: number;
+  /**
+   * Cut param values over 6000 characters and tag values over 8000 to the limit instead of refusing them, as
+   * MLflow's store does (default: `MLFLOW_TRUNCATE_LONG_VALUES`, which defaults to true).
+   */
+  truncateLongValues?: boolean;
+}
+
+function truncateFromEnv(): boolean {
+  const text = (process.env.MLFLOW_TRUNCATE_LONG_VALUES ?? 'true').trim().toLowerCase();
+  return !['false', '0', 'no', 'off'].includes(text);
 }
 
 /** `./mlruns` as an absolute local path, MLflow's default artifact root for a local store. */
@@ -81,6 +91,8 @@ export class SqlTrackingStore extends BaseTrackingStore {
         dialect: database.dialect,
         clock: options.clock ?? systemClock,
         artifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot(cwd),
+        cwd,
+        values: { truncate: options.truncateLongValues ?? truncateFromEnv() },
       };
       await experiments.ensureDefaultExperiment(ctx);
       return new SqlTrackingStore(database, ctx, migration);

@@ -8,8 +8,8 @@ import {
   toWireRegisteredModel,
 } from '@flowline/core';
 import type { Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { intOf, required } from '../inputs.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cappedIntOf, required } from '../inputs.js';
 import { endpoint, repeated } from '../route.js';
 import {
   type ModelVersionOut,
@@ -25,9 +25,13 @@ const wireVersion = (v: ModelVersion) => toWireModelVersion(v) as Static<typeof 
 const truthy = (v: unknown) => v === true || v === 'true';
 
 /** The store query of a registered-models or model-versions search request. */
-const searchQuery = (input: Static<typeof RegistryRequests.search>) => ({
+const searchQuery = (
+  input: Static<typeof RegistryRequests.search>,
+  request: FastifyRequest,
+  cap: number,
+) => ({
   filter: input.filter,
-  maxResults: intOf(input.max_results, 'max_results'),
+  maxResults: cappedIntOf(request, input.max_results, 'max_results', cap),
   orderBy: input.order_by,
   pageToken: input.page_token || undefined,
 });
@@ -110,8 +114,8 @@ export async function registryRoutes(
     ['GET', 'POST'],
     '/registered-models/search',
     { input: RegistryRequests.search, output: RegistryResponses.models },
-    async (input) => {
-      const page = await registry().searchRegisteredModels(searchQuery(input));
+    async (input, request) => {
+      const page = await registry().searchRegisteredModels(searchQuery(input, request, 1000));
       return {
         registered_models: repeated(page.items, wireModel),
         next_page_token: page.nextPageToken,
@@ -251,8 +255,8 @@ export async function registryRoutes(
     ['GET', 'POST'],
     '/model-versions/search',
     { input: RegistryRequests.search, output: RegistryResponses.versions },
-    async (input) => {
-      const page = await registry().searchModelVersions(searchQuery(input));
+    async (input, request) => {
+      const page = await registry().searchModelVersions(searchQuery(input, request, 200_000));
       return {
         model_versions: repeated(page.items, wireVersion),
         next_page_token: page.nextPageToken,

@@ -3,6 +3,7 @@ import {
   fromWireMetric,
   fromWireNumber,
   fromWireTags,
+  Limits,
   MlflowError,
   MlflowTags,
   type RunStatus,
@@ -12,7 +13,7 @@ import {
   type WireMetric,
 } from '@flowline/core';
 import type { FastifyInstance } from 'fastify';
-import { intOf, required, runIdOf, viewTypeOf } from '../inputs.js';
+import { cappedIntOf, intOf, required, runIdOf, viewTypeOf } from '../inputs.js';
 import { endpoint, repeated } from '../route.js';
 import { Requests, Responses } from '../schemas.js';
 
@@ -88,12 +89,12 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
     'POST',
     '/runs/search',
     { input: Requests.searchRuns, output: Responses.runs },
-    async (input) => {
+    async (input, request) => {
       const page = await store.searchRuns({
         experimentIds: input.experiment_ids ?? [],
         filter: input.filter,
         runViewType: viewTypeOf(input.run_view_type),
-        maxResults: intOf(input.max_results, 'max_results'),
+        maxResults: cappedIntOf(request, input.max_results, 'max_results', Limits.maxSearchRunsResults),
         orderBy: input.order_by,
         pageToken: input.page_token || undefined,
       });

@@ -57,9 +57,15 @@ function page<T>(rows: T[], max: number, offset: number, fingerprint: string): P
 
 function maxResults(value: number | undefined, fallback: number, cap: number): number {
   if (value === undefined || value === null) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > cap) {
+  // MLflow's registry store wording.
+  if (!Number.isInteger(value) || value < 1) {
     throw MlflowError.invalidParameterValue(
-      `Invalid value for max_results: it must be an integer between 1 and ${cap}, got ${value}.`,
+      `Invalid value for max_results. It must be a positive integer, but got ${value}`,
+    );
+  }
+  if (value > cap) {
+    throw MlflowError.invalidParameterValue(
+      `Invalid value for request parameter max_results. It must be at most ${cap}, but got value ${value}`,
     );
   }
   return value;
@@ -129,7 +135,8 @@ export async function searchVersionRows(
   ctx: RegistryContext,
   options: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string },
 ): Promise<Page<VersionRow>> {
-  const max = maxResults(options.maxResults, 1000, 200_000);
+  // MLflow's proto default for search_model_versions is its ceiling.
+  const max = maxResults(options.maxResults, 200_000, 200_000);
   const fingerprint = queryFingerprint(['versions', options.filter ?? '', options.orderBy ?? []]);
   const offset = decodePageToken(options.pageToken, fingerprint);
   let query = ctx.db

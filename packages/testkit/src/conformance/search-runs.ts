@@ -207,7 +207,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       await expectMlflowError(
         store.searchRuns({ experimentIds: [fx.expId], maxResults: 50_001 }),
         'INVALID_PARAMETER_VALUE',
-        /50000/,
+        /Invalid value 50001 for parameter 'max_results' supplied/,
       );
     });
 

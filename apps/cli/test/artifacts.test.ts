@@ -83,8 +83,8 @@ for (const mode of ['store URI', 'tracking server'] as const) {
         (await flowline(['artifacts', 'list', '--run-id', runId, '-a', 'model', '--json'], env)).stdout,
       );
       expect(json.files).toEqual([
-        { path: 'model/nested', is_dir: true },
         { path: 'model/model.txt', is_dir: false, file_size: 7 },
+        { path: 'model/nested', is_dir: true },
       ]);
       const out = join(dir, `out-${mode.replace(' ', '-')}`);
       const downloaded = JSON.parse(

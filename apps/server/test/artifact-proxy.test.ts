@@ -103,7 +103,7 @@ describe('artifact proxy over a local destination', () => {
     );
     expect(proxyList).toEqual({ files: [{ path: 'MLmodel', is_dir: false, file_size: 12 }] });
     const download = await fetch(`${server.url}/get-artifact?run_id=${run.info.runId}&path=model/MLmodel`);
-    expect(download.headers.get('content-disposition')).toMatch(/attachment; filename="MLmodel"/);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename=MLmodel');
     expect(download.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await download.text()).toBe('flavors: {}\n');
     const del = await fetch(
@@ -135,7 +135,66 @@ describe('artifact proxy over a local destination', () => {
       body: JSON.stringify({ path: 'x.bin', num_parts: 2 }),
     });
     expect(res.status).toBe(501);
-    expect((await j(res)).error_code).toBe('NOT_IMPLEMENTED');
+    const body = await j(res);
+    expect(body.error_code).toBe('NOT_IMPLEMENTED');
+    // MLflow's client falls back to one PUT only when the message starts with exactly this sentence.
+    expect(
+      body.message.startsWith('Multipart upload is not supported for the current artifact repository'),
+    ).toBe(true);
+  });
+
+  it("serves downloads with MLflow's content types and a valid Content-Disposition for any file name", async () => {
+    const files: Array<[string, string, string]> = [
+      ['a.txt', 'text/plain', 'attachment; filename=a.txt'],
+      ['MLmodel', 'text/plain', 'attachment; filename=MLmodel'],
+      ['mlproject', 'text/plain', 'attachment; filename=mlproject'],
+      ['conf.yaml', 'text/plain', 'attachment; filename=conf.yaml'],
+      ['data.json', 'text/plain', 'attachment; filename=data.json'],
+      ['table.csv', 'text/plain', 'attachment; filename=table.csv'],
+      ['b.pkl', 'application/octet-stream', 'attachment; filename=b.pkl'],
+      ['c.png', 'image/png', 'attachment; filename=c.png'],
+      ['d.pdf', 'application/pdf', 'attachment; filename=d.pdf'],
+      ['dog+step+20', 'application/octet-stream', 'attachment; filename=dog+step+20'],
+      ['my file.txt', 'text/plain', 'attachment; filename="my file.txt"'],
+      ['résumé.txt', 'text/plain', "attachment; filename=resume.txt; filename*=UTF-8''r%C3%A9sum%C3%A9.txt"],
+      [
+        '模型.bin',
+        'application/octet-stream',
+        "attachment; filename=.bin; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.bin",
+      ],
+    ];
+    const run = await server.store.createRun({});
+    const folder = `0/${run.info.runId}/artifacts/names`;
+    for (const [name] of files) {
+      const put = await fetch(
+        `${server.url}/api/2.0/mlflow-artifacts/artifacts/${folder}/${encodeURIComponent(name)}`,
+        {
+          method: 'PUT',
+          body: name,
+        },
+      );
+      expect(put.status, name).toBe(200);
+    }
+    for (const [name, type, disposition] of files) {
+      for (const url of [
+        `${server.url}/api/2.0/mlflow-artifacts/artifacts/${folder}/${encodeURIComponent(name)}`,
+        `${server.url}/get-artifact?run_id=${run.info.runId}&path=${encodeURIComponent(`names/${name}`)}`,
+      ]) {
+        const res = await fetch(url, { headers: { accept: 'application/json' } });
+        expect(res.status, url).toBe(200);
+        expect(res.headers.get('content-type'), name).toBe(type);
+        expect(res.headers.get('content-disposition'), name).toBe(disposition);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(await res.text()).toBe(name);
+      }
+    }
+    // Listings are by path in code-point order, folders among files, as MLflow's repositories list.
+    const list = await j(
+      fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.info.runId}&path=names`),
+    );
+    const paths = list.files.map((f: { path: string }) => f.path);
+    expect(paths).toEqual([...paths].sort());
+    expect(paths[0]).toBe('names/MLmodel');
   });
 
   const routes = (path: string, runId: string) => [

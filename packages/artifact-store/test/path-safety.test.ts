@@ -39,7 +39,13 @@ describe('normalizeArtifactPath', () => {
 
   it('joins relative paths and refuses hostile parts', () => {
     expect(joinArtifactPath('a', undefined, 'b/c', '')).toBe('a/b/c');
-    expect(() => joinArtifactPath('a', '../b')).toThrow(/'\.\.'/);
+    // MLflow's exact message; the reason rides along as the cause.
+    expect(() => joinArtifactPath('a', '../b')).toThrow(/^Invalid path$/);
+    try {
+      joinArtifactPath('a', '../b');
+    } catch (error) {
+      expect(String((error as Error).cause)).toMatch(/'\.\.' is not allowed/);
+    }
   });
 });
 
@@ -74,7 +80,8 @@ describe('symlinks', () => {
         (e: unknown) => e,
       );
       expect(isMlflowError(error) && error.errorCode).toBe('INVALID_PARAMETER_VALUE');
-      expect((error as Error).message).toMatch(/symbolic link/);
+      expect((error as Error).message).toBe('Invalid path: resolved path is outside the artifact directory');
+      expect(String((error as Error).cause)).toMatch(/symbolic link/);
     }
     expect(await readFile(join(dir, 'outside', 'secret.txt'), 'utf8')).toBe('secret');
   });
@@ -91,7 +98,7 @@ describe('runs:/ URIs', () => {
   it('parses the run id and path, and refuses hostile paths', () => {
     expect(parseRunsUri('runs:/abc123/model/MLmodel')).toEqual({ runId: 'abc123', path: 'model/MLmodel' });
     expect(parseRunsUri('runs:/abc123')).toEqual({ runId: 'abc123', path: '' });
-    expect(() => parseRunsUri('runs:/abc/../../etc')).toThrow(/'\.\.'/);
+    expect(() => parseRunsUri('runs:/abc/../../etc')).toThrow(/^Invalid path$/);
     expect(() => parseRunsUri('models:/x/1')).toThrow(/runs:\//);
   });
 });

@@ -62,14 +62,20 @@ export function artifactRepositoryConformance(label: string, factory: Repository
       await rm(local, { recursive: true, force: true });
     });
 
-    it('writes, lists one level (folders first), reads back and deletes', async () => {
+    it('writes, lists one level (by path, as MLflow), reads back and deletes', async () => {
       await repo.writeArtifact('docs/readme.txt', Readable.from(Buffer.from('hello')));
       await repo.writeArtifact('docs/deep/nested.json', Readable.from(Buffer.from('{"a":1}')));
+      await repo.writeArtifact('docs/Zeta.txt', Readable.from(Buffer.from('z')));
+      await repo.writeArtifact('docs/zz/inner.txt', Readable.from(Buffer.from('i')));
       await repo.writeArtifact('top.bin', Readable.from(Buffer.from([0, 1, 2, 3])));
       expect(await repo.listArtifacts('docs')).toEqual([
+        { path: 'docs/Zeta.txt', isDir: false, fileSize: 1 },
         { path: 'docs/deep', isDir: true },
         { path: 'docs/readme.txt', isDir: false, fileSize: 5 },
+        { path: 'docs/zz', isDir: true },
       ]);
+      await repo.deleteArtifacts('docs/Zeta.txt');
+      await repo.deleteArtifacts('docs/zz');
       const root = await repo.listArtifacts();
       expect(root.map((e) => e.path)).toEqual(expect.arrayContaining(['docs', 'top.bin']));
       const { stream, size } = await repo.openArtifact('docs/deep/nested.json');
@@ -99,8 +105,8 @@ export function artifactRepositoryConformance(label: string, factory: Repository
       expect([...progress].sort((a, b) => a - b)).toEqual(progress);
       expect((await repo.listArtifacts('one')).map((e) => e.path)).toEqual(['one/single.txt']);
       expect((await repo.listArtifacts('model/sub')).map((e) => e.path)).toEqual([
-        'model/sub/inner',
         'model/sub/a b ü.txt',
+        'model/sub/inner',
       ]);
 
       const out = join(local, 'out');

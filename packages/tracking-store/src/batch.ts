@@ -5,11 +5,11 @@ import {
   MlflowTags,
   type Param,
   type RunTag,
+  type ValueLengthPolicy,
   validateBatchLimits,
   validateMetric,
   validateParam,
   validateTag,
-  type ValueLengthPolicy,
 } from '@flowline/core';
 import type { Database } from '@flowline/db';
 import { sql, type Transaction } from 'kysely';

@@ -3,8 +3,8 @@ import { normalizeArtifactPath, S3ArtifactRepository } from '@flowline/artifact-
 import { type ArtifactRepository, ErrorCode, MlflowError } from '@flowline/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import mime from 'mime-types';
 import { notServing } from '../artifact-access.js';
+import { artifactContentType, attachmentDisposition } from '../artifact-headers.js';
 import { required } from '../inputs.js';
 import { endpoint } from '../route.js';
 
@@ -17,11 +17,8 @@ export async function sendArtifact(
   const relative = normalizeArtifactPath(path);
   const { stream, size } = await repository.openArtifact(relative);
   const name = relative.split('/').at(-1) || 'artifact';
-  reply.header('content-type', mime.lookup(name) || 'application/octet-stream');
-  reply.header(
-    'content-disposition',
-    `attachment; filename="${name.replace(/["\\\r\n]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
-  );
+  reply.header('content-type', artifactContentType(name));
+  reply.header('content-disposition', attachmentDisposition(name));
   reply.header('x-content-type-options', 'nosniff');
   if (size !== undefined) reply.header('content-length', String(size));
   return reply.send(stream);
@@ -31,7 +28,8 @@ function multipartCapable(repository: ArtifactRepository | null): S3ArtifactRepo
   if (repository instanceof S3ArtifactRepository) return repository;
   throw new MlflowError(
     ErrorCode.NOT_IMPLEMENTED,
-    'Multipart upload is not supported by this artifact destination (only S3). Upload the file with a single PUT instead.',
+    // MLflow's client falls back to a single PUT only when the message starts with exactly this sentence.
+    'Multipart upload is not supported for the current artifact repository. Upload the file with a single PUT instead.',
   );
 }
 

@@ -77,9 +77,7 @@ export class LocalArtifactRepository extends BaseArtifactRepository {
   }
 }
 
-/** Directories first, then files, each by name (a stable order for listings). */
+/** By path, in code-point order (`B` before `a`), folders and files together, as MLflow's repositories list. */
 export function sortListing(entries: FileInfo[]): FileInfo[] {
-  return entries.sort((a, b) =>
-    a.isDir !== b.isDir ? (a.isDir ? -1 : 1) : a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
-  );
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -184,6 +184,7 @@ export async function deleteModelVersion(ctx: RegistryContext, name: string, ver
         run_id: 'REDACTED-RUN-ID',
         run_link: 'REDACTED-RUN-LINK',
         description: null,
+        user_id: null,
         status_message: null,
         last_updated_time: now,
       })

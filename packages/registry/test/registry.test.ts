@@ -1,10 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSteppingClock } from '@flowline/core';
 import { expectMlflowError, storeTargets } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { resolveModelsUri, SqlRegistryStore } from '../src/index.js';
 
 for (const target of storeTargets()) {
@@ -238,6 +238,7 @@ for (const target of storeTargets()) {
       const n = name();
       await registry.createRegisteredModel({ name: n });
       const folder = await mkdtemp(join(tmpdir(), 'registry-sources-'));
+      onTestFinished(() => rm(folder, { recursive: true, force: true }));
       const experimentId = await tracking.createExperiment({ name: `local-${n}`, artifactLocation: folder });
       const local = await tracking.createRun({ experimentId });
       const dir = local.info.artifactUri.replace(/^file:\/\//, '');

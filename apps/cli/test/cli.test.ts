@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '@flowline/db';
+import { MLFLOW_HEAD_REVISION, openDatabase } from '@flowline/db';
 import { buildServer } from '@flowline/server';
 import { createMlflowSchema, SEEDED_ALEMBIC_REVISION, seedMlflowRows } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
@@ -185,9 +185,15 @@ describe('flowline db upgrade', () => {
   it('creates a new database and adopts an MLflow one in place', async () => {
     const fresh = `sqlite:///${join(dir, 'fresh.db')}`;
     expect((await flowline(['db', 'upgrade', fresh])).stdout).toMatch(
-      /applied 0001-mlflow-schema, 0002-search-indexes/,
+      new RegExp(
+        `applied 0001-mlflow-schema, 0002-search-indexes, 0003-mlflow-head \\(MLflow schema revision ${MLFLOW_HEAD_REVISION}\\)`,
+      ),
     );
     expect((await flowline(['db', 'upgrade', fresh])).stdout).toMatch(/is up to date/);
+    expect(JSON.parse((await flowline(['db', 'upgrade', fresh, '--json'])).stdout)).toMatchObject({
+      applied: [],
+      alembic_revision: MLFLOW_HEAD_REVISION,
+    });
     const mlflowUri = `sqlite:///${join(dir, 'from-mlflow.db')}`;
     const raw = await openDatabase(mlflowUri);
     await createMlflowSchema(raw.db, 'sqlite');
@@ -196,7 +202,7 @@ describe('flowline db upgrade', () => {
     const adopted = JSON.parse((await flowline(['db', 'upgrade', mlflowUri, '--json'])).stdout);
     expect(adopted).toMatchObject({
       alembic_revision: SEEDED_ALEMBIC_REVISION,
-      applied: ['0001-mlflow-schema', '0002-search-indexes'],
+      applied: ['0001-mlflow-schema', '0002-search-indexes', '0003-mlflow-head'],
     });
     expect((await flowline(['db', 'upgrade', 'mysql://x/y'])).code).toBe(2);
   });

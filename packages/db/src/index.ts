@@ -23,6 +23,7 @@ export { hasTable, listColumns } from './introspect.js';
 export type { MigrationReport } from './migrate.js';
 export {
   MIGRATION_TABLE,
+  MLFLOW_HEAD_REVISION,
   migrateToLatest,
   migrationsFor,
   pendingMigrations,

@@ -4,8 +4,19 @@ import type { SqlDialectName } from './dialect.js';
 import { hasTable } from './introspect.js';
 import { mlflowSchemaMigration } from './migrations/0001-mlflow-schema.js';
 import { searchIndexesMigration } from './migrations/0002-search-indexes.js';
+import { mlflowHeadMigration } from './migrations/0003-mlflow-head.js';
 
-/** Kysely's bookkeeping tables, named for Flowline so they sit beside MLflow's `alembic_version`. */
+/**
+ * The MLflow (Alembic) revision whose schema a database Flowline creates has, and which it records in
+ * `alembic_version`: the head of MLflow 3.10, so MLflow 3.10 opens the database with nothing to migrate and a
+ * newer MLflow upgrades it from there as it would its own.
+ */
+export const MLFLOW_HEAD_REVISION = '1b5f0d9ad7c1';
+
+/**
+ * Kysely's bookkeeping tables, named for Flowline so they sit beside MLflow's `alembic_version`. MLflow ignores
+ * tables it does not know, so these (and Flowline's `flowline_*` indexes) do not disturb it.
+ */
 export const MIGRATION_TABLE = 'flowline_migration';
 const MIGRATION_LOCK_TABLE = 'flowline_migration_lock';
 
@@ -14,6 +25,7 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
   return {
     '0001-mlflow-schema': mlflowSchemaMigration(dialect),
     '0002-search-indexes': searchIndexesMigration,
+    '0003-mlflow-head': mlflowHeadMigration(dialect),
   };
 }
 
@@ -25,8 +37,13 @@ function isUniqueViolation(error: unknown): boolean {
 export interface MigrationReport {
   /** Migrations applied by this call, in order. */
   applied: string[];
-  /** The MLflow (Alembic) revision found in the database, when it came from MLflow. */
+  /**
+   * The MLflow (Alembic) revision in `alembic_version` after this call: `MLFLOW_HEAD_REVISION` for a database
+   * Flowline created, an adopted MLflow database's own revision (left as MLflow wrote it) otherwise.
+   */
   alembicRevision: string | null;
+  /** True when this call adopted a database MLflow created (it had MLflow's revision before Flowline ran). */
+  adopted?: boolean;
 }
 
 async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
@@ -54,9 +71,10 @@ export async function pendingMigrations(db: Kysely<any>, dialect: SqlDialectName
 }
 
 /**
- * Brings a database to the latest schema: creates MLflow's tables in an empty database, adopts an MLflow
- * database (recognised by `alembic_version`) without touching a row, and refuses a database whose schema
- * is newer than this code.
+ * Brings a database to the latest schema: creates MLflow's tables in an empty database and stamps it with
+ * `MLFLOW_HEAD_REVISION` (an older Flowline database is completed and stamped the same way), adopts an MLflow
+ * database (recognised by `alembic_version`) without touching a row or its revision, and refuses a database
+ * whose schema is newer than this code.
  */
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName): Promise<MigrationReport> {
   const unknown = await unknownMigrations(db, dialect);
@@ -66,6 +84,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName):
         'version does not know). Upgrade Flowline to open it; nothing was changed.',
     );
   }
+  const adopted =
+    (await alembicRevision(db)) !== null &&
+    (await pendingMigrations(db, dialect)).includes('0001-mlflow-schema');
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const migrator = new Migrator({
     db,
@@ -88,5 +109,5 @@ export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName):
       cause: error,
     });
   }
-  return { applied, alembicRevision: await alembicRevision(db) };
+  return { applied, alembicRevision: await alembicRevision(db), adopted };
 }

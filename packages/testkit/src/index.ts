@@ -8,6 +8,7 @@ export {
   countRows,
   createMlflowSchema,
   SEEDED,
+  SEEDED_2X_ALEMBIC_REVISION,
   SEEDED_ALEMBIC_REVISION,
   SHARED_TABLES,
   seedMlflowRows,
@@ -30,5 +31,7 @@ export {
 } from './postgres.js';
 export type { LocalS3 } from './s3.js';
 export { startLocalS3 } from './s3.js';
+export type { DescribeOptions, SchemaDescription, TableDescription } from './schema-description.js';
+export { describeSchema } from './schema-description.js';
 export type { StoreTarget } from './targets.js';
 export { storeTargets } from './targets.js';

@@ -23,10 +23,16 @@ export const SHARED_TABLES = [
   'registered_model_aliases',
 ] as const;
 
-/** A revision id as MLflow's Alembic writes it; the tests only need it preserved. */
+/**
+ * The Alembic revision of the `current` fixtures: MLflow 3.10's head, the schema `sqlite.sql` and
+ * `postgresql.sql` restate (and, today, `MLFLOW_HEAD_REVISION`, which a Flowline database is stamped with).
+ */
 export const SEEDED_ALEMBIC_REVISION = '1b5f0d9ad7c1';
 
-/** Creates MLflow's tables in an empty database from the schema fixtures. */
+/** A 2.x revision for the `2x` fixture (its layout is a simplified 2.x one); adoption must leave it as it is. */
+export const SEEDED_2X_ALEMBIC_REVISION = '7f2a7d5fae7d';
+
+/** Creates MLflow's tables (all of them, at `SEEDED_ALEMBIC_REVISION`, for `current`) from the schema fixtures. */
 export async function createMlflowSchema(
   db: Kysely<any>,
   dialect: 'sqlite' | 'postgres',
@@ -59,7 +65,8 @@ export async function seedMlflowRows(
   const t = true;
   const f = false;
   const bool = (b: boolean) => (b ? 1 : 0);
-  await db.insertInto('alembic_version').values({ version_num: SEEDED_ALEMBIC_REVISION }).execute();
+  const revision = variant === '2x' ? SEEDED_2X_ALEMBIC_REVISION : SEEDED_ALEMBIC_REVISION;
+  await db.insertInto('alembic_version').values({ version_num: revision }).execute();
   await db
     .insertInto('experiments')
     .values([

@@ -107,13 +107,14 @@ function validate(options: MetricHistoryBulkIntervalOptions): {
 }
 
 /**
- * The metrics table, read through MLflow's (run_uuid, key, step) index. Without statistics SQLite's planner
- * prefers the primary key's (key, …) index, which covers every column but makes it scan the metric across
- * all runs; `INDEXED BY` pins the right one. Postgres plans from its statistics.
+ * The metrics table, read through Flowline's (run_uuid, key, step) index (every database has it under this name;
+ * MLflow 3.10 has none such, later MLflow adds its own twin). Without statistics SQLite's planner prefers the
+ * primary key's (key, …) index, which covers every column but makes it scan the metric across all runs;
+ * `INDEXED BY` pins the right one. Postgres plans from its statistics.
  */
 function metricsByRunStep(ctx: StoreContext): RawBuilder<unknown> {
   return ctx.dialect === 'sqlite'
-    ? sql.raw('metrics indexed by index_metrics_run_uuid_key_step')
+    ? sql.raw('metrics indexed by flowline_metrics_run_key_step')
     : sql.raw('metrics');
 }
 

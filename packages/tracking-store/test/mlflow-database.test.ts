@@ -3,8 +3,10 @@ import {
   countRows,
   createMlflowSchema,
   createTestDatabase,
+  describeSchema,
   expectMlflowError,
   SEEDED,
+  SEEDED_2X_ALEMBIC_REVISION,
   SEEDED_ALEMBIC_REVISION,
   seedMlflowRows,
   storeTargets,
@@ -32,8 +34,18 @@ async function mlflowDatabase(name: 'sqlite' | 'postgres', variant: 'current' | 
   await createMlflowSchema(raw.db, raw.dialect, variant);
   await seedMlflowRows(raw.db, raw.dialect, variant);
   const before = await countRows(raw.db);
+  const schema = await describeSchema(raw.db, raw.dialect);
   await raw.close();
-  return { uri: database.uri, before };
+  return { uri: database.uri, before, schema };
+}
+
+async function alembicRows(uri: string): Promise<string[]> {
+  const raw = await openDatabase(uri);
+  const { rows } = await sql<{ version_num: string }>`select version_num from alembic_version`.execute(
+    raw.db,
+  );
+  await raw.close();
+  return rows.map((r) => r.version_num);
 }
 
 async function open(uri: string, options = {}) {
@@ -47,7 +59,7 @@ for (const target of storeTargets()) {
     it('opens unchanged and serves its experiments, runs, metrics and datasets', async () => {
       const { uri, before } = await mlflowDatabase(target.name);
       const store = await open(uri);
-      expect(store.migration.alembicRevision).toBe(SEEDED_ALEMBIC_REVISION);
+      expect(store.migration).toMatchObject({ alembicRevision: SEEDED_ALEMBIC_REVISION, adopted: true });
       expect((await store.getExperiment('0')).artifactLocation).toBe('mlflow-artifacts:/0');
       const exp = await store.getExperimentByName('fraud-detection');
       expect(exp).toMatchObject({
@@ -92,6 +104,16 @@ for (const target of storeTargets()) {
       expect(after).toEqual(before);
     });
 
+    it("leaves an MLflow database at the head revision as MLflow made it, but for Flowline's own indexes", async () => {
+      const { uri, schema } = await mlflowDatabase(target.name);
+      await open(uri);
+      const raw = await openDatabase(uri);
+      const after = await describeSchema(raw.db, raw.dialect, { ignore: /^flowline_/ });
+      await raw.close();
+      expect(after).toEqual(schema);
+      expect(await alembicRows(uri)).toEqual([SEEDED_ALEMBIC_REVISION]);
+    });
+
     it('keeps working for new writes next to MLflow rows', async () => {
       const { uri } = await mlflowDatabase(target.name);
       const store = await open(uri);
@@ -114,7 +136,11 @@ describe('migrations', () => {
   it('brings an older MLflow 2.x database to the current schema without losing a row', async () => {
     const { uri, before } = await mlflowDatabase('sqlite', '2x');
     const store = await open(uri);
-    expect(store.migration.applied).toEqual(['0001-mlflow-schema', '0002-search-indexes']);
+    expect(store.migration).toMatchObject({
+      applied: ['0001-mlflow-schema', '0002-search-indexes', '0003-mlflow-head'],
+      alembicRevision: SEEDED_2X_ALEMBIC_REVISION,
+      adopted: true,
+    });
     const run = await store.getRun(SEEDED.runId);
     expect(run.data.params).toHaveLength(2);
     await store.deleteRun(SEEDED.runId);
@@ -127,6 +153,12 @@ describe('migrations', () => {
     const { registered_model_aliases: created, ...rest } = after;
     expect(created).toBe(0);
     expect(rest).toEqual(before);
+    // Flowline never claims a revision whose schema it did not create: MLflow upgrades the database itself.
+    expect(await alembicRows(uri)).toEqual([SEEDED_2X_ALEMBIC_REVISION]);
+    const check = await openDatabase(uri);
+    const tables = (await check.db.introspection.getTables()).map((t) => t.name);
+    await check.close();
+    expect(tables).not.toContain('trace_info');
   });
 
   for (const target of storeTargets()) {
@@ -158,7 +190,7 @@ describe('migrations', () => {
       /flowline db upgrade/,
     );
     const store = await open(database.uri);
-    expect(store.migration.applied).toHaveLength(2);
+    expect(store.migration.applied).toHaveLength(3);
     const again = await open(database.uri, { migrate: false });
     expect((await again.getExperiment('0')).name).toBe('Default');
   });

@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { createOutput } from '../output.js';
 import type { GlobalOptions } from './globals.js';
 
-/** `flowline db upgrade <url>`: applies pending migrations (creates MLflow's tables, adopts MLflow databases). */
+/**
+ * `flowline db upgrade <url>`: applies pending migrations (creates MLflow's tables at MLflow's head revision, adopts
+ * MLflow databases); reports the database's MLflow revision as `alembic_revision`.
+ */
 export function registerDb(program: Command): void {
   const db = program.command('db').description('Manage the metadata database.');
   db.command('upgrade')
@@ -26,9 +29,11 @@ export function registerDb(program: Command): void {
             report.applied.length === 0
               ? `${redactUri(url)} is up to date.`
               : `Upgraded ${redactUri(url)}: applied ${report.applied.join(', ')}` +
-                (report.alembicRevision
+                (report.adopted
                   ? ` (adopted MLflow database at revision ${report.alembicRevision})`
-                  : ''),
+                  : report.alembicRevision
+                    ? ` (MLflow schema revision ${report.alembicRevision})`
+                    : ''),
         );
       } finally {
         await database.close();

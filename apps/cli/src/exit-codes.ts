@@ -13,6 +13,8 @@ export const ExitCode = {
   conflict: 4,
   /** The tracking server or database could not be reached. */
   unavailable: 5,
+  /** Data the command read is corrupt (MLflow's DATA_LOSS), e.g. a file store's meta.yaml that is not YAML. */
+  corruptData: 6,
 } as const;
 
 /** The exit status for an error. */
@@ -38,6 +40,8 @@ export function exitCodeFor(error: unknown): number {
       return ExitCode.conflict;
     case 'TEMPORARILY_UNAVAILABLE':
       return ExitCode.unavailable;
+    case 'DATA_LOSS':
+      return ExitCode.corruptData;
     default:
       return ExitCode.failure;
   }

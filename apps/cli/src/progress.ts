@@ -65,3 +65,30 @@ export function generationProgress(
     },
   };
 }
+
+/**
+ * A progress bar on stderr counting items (`label [bar] done/total`), or nothing when not `shown`. It starts
+ * on the first `update`, once the total is known; call `stop()` at the end.
+ */
+export function countProgress(
+  label: string,
+  shown: boolean,
+): { update(done: number, total: number): void; stop(): void } {
+  if (!shown) return { update() {}, stop() {} };
+  const bar = new SingleBar(
+    { format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true },
+    undefined,
+  );
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

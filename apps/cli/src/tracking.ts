@@ -1,9 +1,16 @@
 import { DEFAULT_TRACKING_URI, openStore } from '@flowline/client';
-import type { TrackingStore } from '@flowline/core';
+import { MlflowError, type TrackingStore } from '@flowline/core';
+import { fileStoreHint } from '@flowline/db';
 
-/** The tracking URI a command uses: --tracking-uri, else MLFLOW_TRACKING_URI, else the local SQLite file. */
+/**
+ * The tracking URI a command uses: --tracking-uri, else MLFLOW_TRACKING_URI, else the local SQLite file. An
+ * MLflow file store (`./mlruns`) is refused with how to import it.
+ */
 export function trackingUri(option: string | undefined): string {
-  return option ?? process.env.MLFLOW_TRACKING_URI ?? DEFAULT_TRACKING_URI;
+  const uri = option ?? process.env.MLFLOW_TRACKING_URI ?? DEFAULT_TRACKING_URI;
+  const hint = fileStoreHint(uri);
+  if (hint) throw MlflowError.invalidParameterValue(hint);
+  return uri;
 }
 
 /** Runs `fn` with the store for the tracking URI (a server or a database) and closes it afterwards. */

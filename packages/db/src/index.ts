@@ -18,6 +18,7 @@ export type {
   TagsTable,
 } from './database.js';
 export type { SqlDialectName } from './dialect.js';
+export { fileStoreHint, IMPORT_TARGET_HINT, isFileStoreFolder, localFolderOf } from './file-store.js';
 export type { ColumnInfo } from './introspect.js';
 export { hasTable, listColumns } from './introspect.js';
 export type { MigrationReport } from './migrate.js';
@@ -31,5 +32,6 @@ export {
 } from './migrate.js';
 export type { OpenDatabase, OpenDatabaseOptions } from './open-database.js';
 export { openDatabase, redactUri } from './open-database.js';
+export { syncExperimentIdSequence } from './sequences.js';
 export type { StoreLocation } from './store-uri.js';
 export { DEFAULT_STORE_URI, parseStoreUri } from './store-uri.js';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { MlflowError } from '@flowline/core';
 import type { SqlDialectName } from './dialect.js';
+import { fileStoreHint } from './file-store.js';
 
 /** A parsed store URI. */
 export interface StoreLocation {
@@ -17,10 +18,13 @@ export const DEFAULT_STORE_URI = 'sqlite:///mlflow.db';
 /**
  * Parses MLflow's store URI forms: `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` or
  * `sqlite:///:memory:` (in memory), and `postgresql://` / `postgres://` (a `+driver` suffix such as
- * `postgresql+psycopg2://` is accepted and ignored, so MLflow's URIs work unchanged).
+ * `postgresql+psycopg2://` is accepted and ignored, so MLflow's URIs work unchanged). A path or `file:` URI
+ * naming an MLflow file store is refused with how to import it (`flowline db import-filestore`).
  */
 export function parseStoreUri(uri: string, cwd: string = process.cwd()): StoreLocation {
   const match = /^([a-z][a-z0-9]*)(\+[a-z0-9_]+)?:\/\/(.*)$/i.exec(uri);
+  const hint = !match || match[1]!.toLowerCase() === 'file' ? fileStoreHint(uri, cwd) : null;
+  if (hint) throw MlflowError.invalidParameterValue(hint);
   if (!match) {
     throw MlflowError.invalidParameterValue(
       `Unsupported store URI '${uri}'. Use sqlite:///path/to/file.db or postgresql://user@host:port/database.`,

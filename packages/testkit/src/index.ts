@@ -13,6 +13,8 @@ export {
   SHARED_TABLES,
   seedMlflowRows,
 } from './mlflow-database.js';
+export type { MlflowFileStoreFixture } from './mlflow-file-store.js';
+export { writeMlflowFileStore } from './mlflow-file-store.js';
 export type { DecoderShape, TinyDecoder, TinyDecoderOptions } from './onnx/decoder.js';
 export { createTinyDecoder } from './onnx/decoder.js';
 export { createPhi3Decoder, PHI3_MODEL_FILE } from './onnx/decoder-phi3.js';

@@ -1,5 +1,8 @@
 export type { TrackingStore } from '@flowline/core';
 export { DEFAULT_EXPERIMENT_ID } from './experiments.js';
+export type { FileStoreImportCounts } from './import/import-context.js';
+export type { FileStoreImport, ImportFileStoreOptions } from './import/import-file-store.js';
+export { importFileStore } from './import/import-file-store.js';
 export { sampleSteps } from './metric-history.js';
 export type { ExperimentClause, ExperimentOrder } from './search/experiment-search.js';
 export { parseExperimentFilter, parseExperimentOrderBy } from './search/experiment-search.js';

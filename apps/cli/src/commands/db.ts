@@ -1,7 +1,37 @@
 import { DEFAULT_STORE_URI, migrateToLatest, openDatabase, redactUri } from '@flowline/db';
+import { type FileStoreImport, importFileStore } from '@flowline/tracking-store';
 import type { Command } from 'commander';
-import { createOutput } from '../output.js';
+import { createOutput, table } from '../output.js';
+import { countProgress } from '../progress.js';
 import type { GlobalOptions } from './globals.js';
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function importJson(result: FileStoreImport): unknown {
+  return {
+    source: result.source,
+    target: result.target,
+    counts: Object.fromEntries(Object.entries(result.counts).map(([k, v]) => [snake(k), v])),
+    renumbered_experiments: result.renumberedExperiments.map((e) => ({
+      name: e.name,
+      file_store_id: e.fileStoreId,
+      experiment_id: e.experimentId,
+    })),
+    warnings: result.warnings,
+  };
+}
+
+function importText(result: FileStoreImport): string {
+  const rows = Object.entries(result.counts).map(([k, v]) => [snake(k), v]);
+  const lines = [`Imported ${result.source} into ${result.target}:`, table(['table', 'rows'], rows)];
+  if (result.renumberedExperiments.length > 0) {
+    lines.push("Experiments whose file-store ids do not fit Flowline's integer ids got new ones:");
+    for (const e of result.renumberedExperiments)
+      lines.push(`  ${e.fileStoreId} -> ${e.experimentId}  ${e.name}`);
+  }
+  lines.push(`Artifacts stay where they are. Serve it: flowline server --backend-store-uri ${result.target}`);
+  return lines.join('\n');
+}
 
 /**
  * `flowline db upgrade <url>`: applies pending migrations (creates MLflow's tables at MLflow's head revision, adopts
@@ -38,5 +68,31 @@ export function registerDb(program: Command): void {
       } finally {
         await database.close();
       }
+    });
+
+  db.command('import-filestore')
+    .description(
+      "Import an MLflow file store (./mlruns) into a database, as MLflow's migrate-filestore: experiments " +
+        '(deleted ones too), runs with params, tags, metric history and dataset inputs, and the model registry. ' +
+        'Artifacts stay where they are. One transaction: a failure changes nothing; running it again is safe.',
+    )
+    .argument(
+      '<dir>',
+      'the file store folder (what mlflow server --backend-store-uri pointed at), or a file: URI',
+    )
+    .requiredOption('--to <uri>', 'the database to import into: sqlite:///flowline.db or postgresql://…')
+    .action(async (dir: string, opts: { to: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const progress = countProgress('importing', !g.json && process.stderr.isTTY === true);
+      let result: FileStoreImport;
+      try {
+        result = await importFileStore(dir, opts.to, {
+          onProgress: (done, total) => progress.update(done, total),
+        });
+      } finally {
+        progress.stop();
+      }
+      if (!g.json) for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+      createOutput(g.json).result(importJson(result), () => importText(result));
     });
 }

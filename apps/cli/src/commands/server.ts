@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { DEFAULT_STORE_URI } from '@flowline/db';
+import { MlflowError } from '@flowline/core';
+import { DEFAULT_STORE_URI, fileStoreHint } from '@flowline/db';
 import { startServer } from '@flowline/server';
 import { type Command, Option } from 'commander';
 
@@ -82,6 +83,11 @@ export function registerServer(program: Command): void {
         corsAllowedOrigins?: string;
         logLevel: string;
       }) => {
+        // MLflow 2's default store is the ./mlruns folder; say how to bring it over before starting anything.
+        for (const uri of [opts.backendStoreUri, opts.registryStoreUri]) {
+          const hint = uri === undefined ? null : fileStoreHint(uri);
+          if (hint) throw MlflowError.invalidParameterValue(hint);
+        }
         await startServer({
           backendStoreUri: opts.backendStoreUri,
           registryStoreUri: opts.registryStoreUri,

@@ -1,4 +1,5 @@
 export { compare, likeToGlob } from './compare.js';
+export { ConcurrentSqliteDialect, isSqliteBusy } from './concurrent-sqlite-dialect.js';
 export type {
   Database,
   DatasetsTable,

@@ -26,17 +26,20 @@ export function redactUri(uri: string): string {
 }
 
 async function sqliteDialect(filename: string): Promise<Dialect> {
-  const [{ SqliteDialect }, { default: BetterSqlite3 }] = await Promise.all([
-    import('kysely'),
+  const [{ ConcurrentSqliteDialect }, { default: BetterSqlite3 }] = await Promise.all([
+    import('./concurrent-sqlite-dialect.js'),
     import('better-sqlite3'),
   ]);
-  const database = new BetterSqlite3(filename);
-  // WAL lets a CLI read while the server writes; busy_timeout makes concurrent writers wait, not fail.
+  // Opening waits (synchronously) for another process that is switching the file to WAL.
+  const database = new BetterSqlite3(filename, { timeout: 10_000 });
+  // WAL lets a CLI read while the server writes.
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 10000');
+  // From here on the dialect waits for locks asynchronously: a synchronous wait would freeze the event loop,
+  // and with it the other connection of this process (tracking and registry each open one) that holds the lock.
+  database.pragma('busy_timeout = 0');
   database.pragma('foreign_keys = ON');
-  return new SqliteDialect({ database });
+  return new ConcurrentSqliteDialect({ database });
 }
 
 async function postgresDialect(connectionString: string, poolSize: number): Promise<Dialect> {

@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '@flowline/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-cli-concurrency-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const WRITERS = 32;
+const ROUNDS = 6;
+
+describe('flowline server --workers 2 on one SQLite file', () => {
+  it('takes every write of 32 concurrent writers (runs, log-batch, set-tag, model versions)', async () => {
+    const port = await freePort();
+    const file = join(dir, 'shared.db');
+    const child = spawn(
+      process.execPath,
+      [bin, 'server', '-p', String(port), '-w', '2', '--backend-store-uri', `sqlite:///${file}`],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let logs = '';
+    child.stdout.on('data', (d) => (logs += d));
+    child.stderr.on('data', (d) => (logs += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 150 && !logs.includes('"workers":2'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(logs).toContain('"workers":2');
+
+    const api = `http://127.0.0.1:${port}/api/2.0/mlflow`;
+    const failures: string[] = [];
+    const post = async (path: string, body: unknown): Promise<Record<string, unknown> | null> => {
+      const res = await fetch(`${api}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status !== 200) {
+        failures.push(`${path}: ${res.status} ${text}`);
+        return null;
+      }
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+    const experiment = (await post('experiments/create', { name: 'concurrent' }))?.experiment_id as string;
+    await post('registered-models/create', { name: 'concurrent-model' });
+
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, writer) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const created = await post('runs/create', { experiment_id: experiment, start_time: round });
+          const runId = (created?.run as { info: { run_id: string } } | undefined)?.info.run_id;
+          if (!runId) continue;
+          await Promise.all([
+            post('runs/log-batch', {
+              run_id: runId,
+              metrics: [{ key: 'loss', value: writer, timestamp: round, step: round }],
+              params: [{ key: 'writer', value: String(writer) }],
+            }),
+            post('runs/set-tag', { run_id: runId, key: 'round', value: String(round) }),
+            post('model-versions/create', {
+              name: 'concurrent-model',
+              source: `runs:/${runId}/model`,
+              run_id: runId,
+            }),
+          ]);
+        }
+      }),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(failures).toEqual([]);
+
+    const database = await openDatabase(`sqlite:///${file}`);
+    try {
+      const count = async (table: 'runs' | 'metrics' | 'params' | 'model_versions') =>
+        Number(
+          (
+            await database.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const total = WRITERS * ROUNDS;
+      expect(await count('runs')).toBe(total);
+      expect(await count('metrics')).toBe(total);
+      expect(await count('params')).toBe(total);
+      const roundTags = await database.db
+        .selectFrom('tags')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('key', '=', 'round')
+        .executeTakeFirstOrThrow();
+      expect(Number(roundTags.n)).toBe(total);
+      expect(await count('model_versions')).toBe(total);
+      const versions = await database.db.selectFrom('model_versions').select('version').execute();
+      expect(new Set(versions.map((v) => v.version)).size).toBe(total);
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -1,9 +1,15 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { pipeline as chain, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ArtifactRepository, ArtifactStream, FileInfo, TransferOptions } from '@flowline/core';
+import {
+  type ArtifactRepository,
+  type ArtifactStream,
+  type FileInfo,
+  MlflowError,
+  type TransferOptions,
+} from '@flowline/core';
 import { joinArtifactPath, normalizeArtifactPath } from './path-safety.js';
 
 /** Chunk size for file streams: large chunks cut per-chunk overhead on big transfers (Node's default is 64 KiB). */
@@ -15,7 +21,8 @@ export function withProgress(
   total: number | undefined,
   options?: TransferOptions,
 ): Readable {
-  return options?.onProgress ? source.pipe(progressTap(total, options)) : source;
+  // Chained, not piped: a failing source must fail the tap (or the write would wait for its end forever).
+  return options?.onProgress ? chain(source, progressTap(total, options), () => {}) : source;
 }
 
 /** Counts bytes flowing through, reporting progress; adds no buffering. */
@@ -26,6 +33,28 @@ export function progressTap(total: number | undefined, options?: TransferOptions
       done += chunk.length;
       options?.onProgress?.(done, total);
       callback(null, chunk);
+    },
+  });
+}
+
+/**
+ * Passes bytes through and fails at the end when fewer than `size` arrived (an upload cut short, a
+ * shrinking file), so the write is abandoned instead of storing a truncated artifact. No check without `size`.
+ */
+export function expectBytes(size: number | undefined): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (size === undefined || seen >= size) return callback();
+      callback(
+        MlflowError.invalidParameterValue(
+          `The upload ended after ${seen} of ${size} bytes, so nothing was stored. Send the whole file again.`,
+        ),
+      );
     },
   });
 }

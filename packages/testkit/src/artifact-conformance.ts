@@ -38,6 +38,52 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A source that sends `head` and then fails, as a dropped connection or a failing disk does. */
+export function failingSource(head: string): Readable {
+  let sent = false;
+  return new Readable({
+    read() {
+      if (sent) this.destroy(new Error('the source failed midway'));
+      else {
+        sent = true;
+        this.push(Buffer.from(head));
+      }
+    },
+  });
+}
+
+/** A source you control: it sends `head`, says so through `started`, and sends `tail` only once released. */
+export function pausedSource(
+  head: string,
+  tail: string,
+): { stream: Readable; started: Promise<void>; release(): void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started!: () => void;
+  const startedPromise = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  let reads = 0;
+  // highWaterMark 1: the next read() is asked for only once the head has been taken downstream.
+  const stream = new Readable({
+    highWaterMark: 1,
+    read() {
+      reads += 1;
+      if (reads === 1) this.push(Buffer.from(head));
+      else if (reads === 2) {
+        started();
+        void released.then(() => {
+          this.push(Buffer.from(tail));
+          this.push(null);
+        });
+      }
+    },
+  });
+  return { stream, started: startedPromise, release };
+}
+
 async function expectInvalid(promise: Promise<unknown>): Promise<void> {
   const error = await promise.then(
     () => null,
@@ -143,6 +189,65 @@ export function artifactRepositoryConformance(label: string, factory: Repository
       }
       expect(length).toBe(size);
       expect(back.digest('hex')).toBe(hash.digest('hex'));
+    });
+
+    it('stores nothing when the source fails midway or ends short of its size; an older file stays whole', async () => {
+      await repo.writeArtifact('atomic/keep.txt', Readable.from(Buffer.from('old content')));
+      const before = await repo.listArtifacts('atomic');
+      await expect(repo.writeArtifact('atomic/keep.txt', failingSource('NEW PART'))).rejects.toThrow();
+      await expect(repo.writeArtifact('atomic/other.txt', failingSource('NEW PART'))).rejects.toThrow();
+      await expect(
+        repo.writeArtifact('atomic/keep.txt', Readable.from(Buffer.from('short')), { size: 100 }),
+      ).rejects.toThrow();
+      await expect(
+        repo.writeArtifact('atomic/short.txt', Readable.from(Buffer.from('short')), { size: 100 }),
+      ).rejects.toThrow();
+      expect(await repo.listArtifacts('atomic')).toEqual(before);
+      expect((await collect((await repo.openArtifact('atomic/keep.txt')).stream)).toString()).toBe(
+        'old content',
+      );
+      for (const missing of ['atomic/other.txt', 'atomic/short.txt']) {
+        const error = await repo.openArtifact(missing).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(isMlflowError(error) ? error.errorCode : error).toBe('RESOURCE_DOES_NOT_EXIST');
+      }
+      await repo.deleteArtifacts('atomic');
+    });
+
+    it('shows readers the old file (or none) during a slow write, never part of the new one', async () => {
+      await repo.writeArtifact('slow/file.txt', Readable.from(Buffer.from('old content')));
+      const replacing = pausedSource('NEW-HEAD|', 'NEW-TAIL');
+      const fresh = pausedSource('NEW-HEAD|', 'NEW-TAIL');
+      const writes = [
+        repo.writeArtifact('slow/file.txt', replacing.stream),
+        repo.writeArtifact('slow/fresh.txt', fresh.stream),
+      ];
+      await Promise.all([replacing.started, fresh.started]);
+      expect((await collect((await repo.openArtifact('slow/file.txt')).stream)).toString()).toBe(
+        'old content',
+      );
+      const error = await repo.openArtifact('slow/fresh.txt').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isMlflowError(error) ? error.errorCode : error).toBe('RESOURCE_DOES_NOT_EXIST');
+      // Nothing half-written is listed: no temporary files, no second entry.
+      expect(await repo.listArtifacts('slow')).toEqual([
+        { path: 'slow/file.txt', isDir: false, fileSize: 'old content'.length },
+      ]);
+      replacing.release();
+      fresh.release();
+      await Promise.all(writes);
+      expect((await collect((await repo.openArtifact('slow/file.txt')).stream)).toString()).toBe(
+        'NEW-HEAD|NEW-TAIL',
+      );
+      expect((await repo.listArtifacts('slow')).map((e) => e.path)).toEqual([
+        'slow/file.txt',
+        'slow/fresh.txt',
+      ]);
+      await repo.deleteArtifacts('slow');
     });
 
     it('answers a missing file with RESOURCE_DOES_NOT_EXIST and a missing folder with an empty listing', async () => {

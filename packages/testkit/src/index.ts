@@ -1,5 +1,10 @@
 export type { RepositoryFactory } from './artifact-conformance.js';
-export { artifactRepositoryConformance, HOSTILE_PATHS } from './artifact-conformance.js';
+export {
+  artifactRepositoryConformance,
+  failingSource,
+  HOSTILE_PATHS,
+  pausedSource,
+} from './artifact-conformance.js';
 export type { StoreFactory } from './conformance/harness.js';
 export { expectMlflowError, uniqueName } from './conformance/harness.js';
 export { trackingStoreConformance } from './conformance/index.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import {
   type ArtifactStream,
   authHeadersFromEnv,
@@ -9,7 +9,7 @@ import {
   MlflowError,
   type TransferOptions,
 } from '@flowline/core';
-import { BaseArtifactRepository, withProgress } from '../../base-repository.js';
+import { BaseArtifactRepository, expectBytes, withProgress } from '../../base-repository.js';
 import { joinArtifactPath, normalizeArtifactPath } from '../../path-safety.js';
 import { sortListing } from '../local/local-artifact-repository.js';
 import { readText, streamRequest } from './raw-http.js';
@@ -96,7 +96,8 @@ export class HttpArtifactRepository extends BaseArtifactRepository {
         'content-type': 'application/octet-stream',
         ...(options?.size !== undefined ? { 'content-length': String(options.size) } : {}),
       },
-      body: withProgress(source, options?.size, options),
+      // A source that fails or ends short of `size` cuts the request off, so the server stores nothing.
+      body: pipeline(withProgress(source, options?.size, options), expectBytes(options?.size), () => {}),
     });
     const text = await readText(res);
     if (!ok(res))

@@ -1,12 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readdir, rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { type ArtifactStream, type FileInfo, MlflowError, type TransferOptions } from '@flowline/core';
 import { BaseArtifactRepository, STREAM_CHUNK, withProgress } from '../../base-repository.js';
 import { joinArtifactPath, normalizeArtifactPath, resolveInsideRoot } from '../../path-safety.js';
+import { isPartialName, writeAtomically } from './atomic-write.js';
 
 /** The local folder a plain path or `file:` URI names. */
 export function localPathOf(uri: string): string {
@@ -34,13 +32,14 @@ export class LocalArtifactRepository extends BaseArtifactRepository {
     const relative = normalizeArtifactPath(path);
     if (relative === '')
       throw MlflowError.invalidParameterValue('An artifact needs a file name; the root is a folder.');
+    if (isPartialName(relative.split('/').at(-1)!))
+      throw MlflowError.invalidParameterValue(
+        `'${relative}' has the form of an upload in progress (.<name>.<hex>.partial); choose another name.`,
+      );
     const target = await resolveInsideRoot(this.root, relative);
-    await mkdir(dirname(target), { recursive: true });
-    // Re-check once the folders exist: a symlink created meanwhile must not redirect the write.
-    await resolveInsideRoot(this.root, relative);
-    await pipeline(
-      withProgress(source, options?.size, options),
-      createWriteStream(target, { highWaterMark: STREAM_CHUNK }),
+    // Written beside the target and renamed into place: readers see the old file or the whole new one.
+    await writeAtomically(target, withProgress(source, options?.size, options), options?.size, () =>
+      resolveInsideRoot(this.root, relative),
     );
   }
 
@@ -52,6 +51,7 @@ export class LocalArtifactRepository extends BaseArtifactRepository {
     const entries = await readdir(dir, { withFileTypes: true });
     const out: FileInfo[] = [];
     for (const entry of entries) {
+      if (isPartialName(entry.name)) continue;
       const entryPath = joinArtifactPath(relative, entry.name);
       if (entry.isDirectory()) out.push({ path: entryPath, isDir: true });
       else if (entry.isFile())
@@ -63,11 +63,18 @@ export class LocalArtifactRepository extends BaseArtifactRepository {
   async openArtifact(path: string): Promise<ArtifactStream> {
     const relative = normalizeArtifactPath(path);
     const file = await resolveInsideRoot(this.root, relative);
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) {
-      throw MlflowError.resourceDoesNotExist(`No artifact file at '${relative}' under ${this.uri}.`);
+    const missing = () =>
+      MlflowError.resourceDoesNotExist(`No artifact file at '${relative}' under ${this.uri}.`);
+    if (isPartialName(relative.split('/').at(-1) ?? '')) throw missing();
+    // Size and bytes come from one open file: a rename over the path meanwhile cannot mix two versions.
+    const handle = await open(file, 'r').catch(() => null);
+    if (!handle) throw missing();
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      await handle.close();
+      throw missing();
     }
-    return { stream: createReadStream(file, { highWaterMark: STREAM_CHUNK }), size: info.size };
+    return { stream: handle.createReadStream({ highWaterMark: STREAM_CHUNK }), size: info.size };
   }
 
   async deleteArtifacts(path?: string): Promise<void> {

@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type ArtifactStream, type FileInfo, MlflowError, type TransferOptions } from '@flowline/core';
-import { BaseArtifactRepository, withProgress } from '../../base-repository.js';
+import { BaseArtifactRepository, expectBytes, withProgress } from '../../base-repository.js';
 import { joinArtifactPath, normalizeArtifactPath } from '../../path-safety.js';
 import { sortListing } from '../local/local-artifact-repository.js';
 
@@ -89,9 +89,21 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
       params: { Bucket: this.bucket, Key, Body: body },
       partSize: this.#options.partSize ?? 8 * 1024 * 1024,
       queueSize: this.#options.queueSize ?? 4,
+      // On any failure lib-storage aborts the multipart upload before `done()` settles: never left half.
       leavePartsOnError: false,
     });
-    await Promise.all([pipeline(withProgress(source, options?.size, options), body), upload.done()]);
+    // A source that fails (or ends short of `size`) destroys `body`, which fails the upload; an upload that
+    // fails stops reading `body`, so it is destroyed to end the pipeline. Both are awaited, so by the time
+    // this returns or throws the object is either complete or was never created.
+    const [pumped, uploaded] = await Promise.allSettled([
+      pipeline(withProgress(source, options?.size, options), expectBytes(options?.size), body),
+      upload.done().catch((error: unknown) => {
+        body.destroy(error as Error);
+        throw error;
+      }),
+    ]);
+    if (pumped.status === 'rejected') throw pumped.reason;
+    if (uploaded.status === 'rejected') throw uploaded.reason;
   }
 
   async listArtifacts(path?: string): Promise<FileInfo[]> {
@@ -170,15 +182,21 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
     const created = await client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }));
     const uploadId = created.UploadId!;
     const parts: PresignedPart[] = [];
-    for (let partNumber = 1; partNumber <= numParts; partNumber++) {
-      const url = await getSignedUrl(
-        client,
-        new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber: partNumber }),
-        {
-          expiresIn: 3600,
-        },
-      );
-      parts.push({ partNumber, url, headers: {} });
+    try {
+      for (let partNumber = 1; partNumber <= numParts; partNumber++) {
+        const url = await getSignedUrl(
+          client,
+          new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber: partNumber }),
+          {
+            expiresIn: 3600,
+          },
+        );
+        parts.push({ partNumber, url, headers: {} });
+      }
+    } catch (error) {
+      // The client never learns this upload's id, so nobody else could abort it.
+      await this.abortMultipartUpload(path, uploadId).catch(() => {});
+      throw error;
     }
     return { uploadId, parts };
   }
@@ -191,7 +209,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
   ): Promise<void> {
     const { CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
     const client = await this.client();
-    await client.send(
+    const complete = client.send(
       new CompleteMultipartUploadCommand({
         Bucket: this.bucket,
         Key: this.#key(path),
@@ -203,6 +221,11 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
         },
       }),
     );
+    // As lib-storage and MLflow's client do: a completion that fails aborts, so no upload is left half.
+    await complete.catch(async (error: unknown) => {
+      await this.abortMultipartUpload(path, uploadId).catch(() => {});
+      throw error;
+    });
   }
 
   /** Aborts a multipart upload (MLflow's proxy `mpu/abort`). */

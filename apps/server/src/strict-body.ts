@@ -1,4 +1,4 @@
-import { MlflowError } from '@flowline/core';
+import { MlflowError, sortKeysDeep } from '@flowline/core';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifySchemaCompiler } from 'fastify';
@@ -23,21 +23,9 @@ export function pythonTypeName(value: unknown): string {
   }
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
 /** A value as Python's `json.dumps(value, sort_keys=True, separators=(",", ":"))` writes it (ASCII only). */
 export function pythonJson(value: unknown): string {
-  const text = JSON.stringify(sortKeys(value)) ?? 'null';
+  const text = JSON.stringify(sortKeysDeep(value)) ?? 'null';
   return text.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -54,6 +54,7 @@ export type { RawOrderBy } from './search/order-by.js';
 export { parseOrderByItem } from './search/order-by.js';
 export type { IdentifierPart, Token } from './search/tokenizer.js';
 export { tokenize } from './search/tokenizer.js';
+export { sortKeysDeep } from './sort-keys.js';
 export { MlflowTags } from './tags.js';
 export type {
   CreateExperimentInput,

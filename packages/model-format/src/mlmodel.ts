@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MlflowError } from '@flowline/core';
+import { MlflowError, sortKeysDeep } from '@flowline/core';
 import { parse, stringify } from 'yaml';
 import { type ModelSignature, signatureFromMLmodel, signatureToMLmodel } from './signature/types.js';
 
@@ -55,18 +55,6 @@ const KNOWN = new Set([
   'metadata',
 ]);
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
 /** The MLmodel YAML as MLflow writes it: block style, keys sorted, signature parts as JSON strings. */
 export function serializeMLmodel(model: MLModel): string {
   const doc: Record<string, unknown> = {
@@ -83,7 +71,7 @@ export function serializeMLmodel(model: MLModel): string {
     utc_time_created: model.utcTimeCreated,
   };
   // YAML 1.1 rules, as PyYAML uses: strings that 1.1 would read as timestamps or booleans get quoted.
-  return stringify(sortKeys(doc), {
+  return stringify(sortKeysDeep(doc), {
     version: '1.1',
     lineWidth: 0,
     indent: 2,

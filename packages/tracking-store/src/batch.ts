@@ -17,7 +17,8 @@ import type { StoreContext } from './context.js';
 import { requireActiveRunRow, upsertTags } from './runs.js';
 import { chunk, encodeMetricValue } from './values.js';
 
-interface MetricRow {
+/** A `metrics` / `latest_metrics` row as MLflow's SQL store writes it. */
+export interface MetricRow {
   key: string;
   value: number;
   timestamp: number;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { isMlflowError, MlflowError, RunStatus, SourceType } from '@flowline/core';
+import type { MetricRow } from '../batch.js';
 import { chunk, encodeMetricValue } from '../values.js';
 import { corrupt, listFolders, MetaFields, readKeyFiles, readMeta, stableUuid } from './file-store-files.js';
 import { type ImportContext, INSERT_CHUNK } from './import-context.js';
@@ -30,15 +31,6 @@ export interface RunLocation {
   datasets: Map<string, string>;
   /** Run id → folder of runs imported so far, to catch one run in two places. */
   seen: Map<string, string>;
-}
-
-interface MetricRow {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-  is_nan: 0 | 1;
-  run_uuid: string;
 }
 
 function enumValue<T extends string>(

@@ -24,3 +24,16 @@ export function numberBetween(name: string, min: number, max: number) {
     return n;
   };
 }
+
+/** A comma-separated flag value as a list, trimmed, without empty entries (MLflow's list flags). */
+export function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Whether a boolean environment variable is on, as MLflow reads its flags (`true`, any case). */
+export function envFlag(name: string): boolean {
+  return process.env[name]?.trim().toLowerCase() === 'true';
+}

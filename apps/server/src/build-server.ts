@@ -3,6 +3,7 @@ import type { RegistryStore, TrackingStore } from '@flowline/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type ArtifactAccess, createArtifactAccess } from './artifact-access.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurity } from './plugins/security.js';
 import { artifactProxyRoutes } from './routes/artifact-proxy.js';
@@ -32,6 +33,14 @@ export interface ServerOptions {
   logger?: FastifyBaseLogger | boolean;
   /** Browser origins allowed to send state-changing requests besides the server's own. */
   corsAllowedOrigins?: string[];
+  /** Host headers accepted (MLflow's `--allowed-hosts`); default: loopback, private-network and bound addresses. */
+  allowedHosts?: string[];
+  /** MLflow's `--x-frame-options`: `SAMEORIGIN` (default), `DENY` or `NONE`. */
+  xFrameOptions?: string;
+  /** MLflow's `--disable-security-middleware`: no Host check, origin guard or security headers. */
+  disableSecurityMiddleware?: boolean;
+  /** A request body that sends nothing for this long is cut off with 408 (default 30 000 ms; 0: never). */
+  bodyIdleTimeoutMs?: number;
   /** Largest accepted JSON body in bytes (default 16 MiB). Artifact uploads stream and have no limit. */
   bodyLimit?: number;
   /** Artifact repositories and the proxy destination (default: no proxy; run artifacts read by URI scheme). */
@@ -73,7 +82,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
-  registerSecurity(app, { allowedOrigins: options.corsAllowedOrigins });
+  registerIdleBodyTimeout(
+    app,
+    options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+    '--body-idle-timeout (FLOWLINE_BODY_IDLE_TIMEOUT)',
+  );
+  registerSecurity(app, {
+    allowedOrigins: options.corsAllowedOrigins,
+    allowedHosts: options.allowedHosts,
+    xFrameOptions: options.xFrameOptions,
+    disabled: options.disableSecurityMiddleware,
+  });
   registerJsonBody(app, bodyLimit);
 
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));

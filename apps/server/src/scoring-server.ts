@@ -4,6 +4,8 @@ import type { LoadedModel } from '@flowline/model-format';
 import { parse as parseCsv } from 'csv-parse/sync';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { llmTask, registerOpenAiRoutes } from './openai-routes.js';
+import { registerHostCheck } from './plugins/host-check.js';
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { SERVER_VERSION } from './version.js';
 
 /** Options of the scoring server. */
@@ -13,6 +15,12 @@ export interface ScoringServerOptions {
   bodyLimit?: number;
   /** The name `/v1/models` and OpenAI responses give the model (default: `model`). */
   modelName?: string;
+  /** Host headers accepted, as the tracking server's `--allowed-hosts`; default: loopback, private and bound addresses. */
+  allowedHosts?: string[];
+  /** A request body that sends nothing for this long is cut off with 408 (default 30 000 ms; 0: never). */
+  bodyIdleTimeoutMs?: number;
+  /** Send a failed prediction's `stack_trace` to the client, as MLflow does (default: only logged). */
+  stackTraces?: boolean;
 }
 
 const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -131,6 +139,16 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
     genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',
   });
+  registerIdleBodyTimeout(
+    app,
+    options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+    '--body-idle-timeout (FLOWLINE_BODY_IDLE_TIMEOUT)',
+  );
+  registerHostCheck(app, {
+    allowedHosts: options.allowedHosts,
+    exempt: ['/ping', '/health', '/version'],
+    hint: '--allowed-hosts (FLOWLINE_SCORING_ALLOWED_HOSTS)',
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -141,11 +159,13 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
         .send({ error_code: error.errorCode, message: error.message });
     if ((error as { statusCode?: number }).statusCode === 413)
       return reply.status(413).send({ error_code: ErrorCode.RESOURCE_EXHAUSTED, message: error.message });
+    // The stack names server paths and code, so it goes to the log; MLflow also sends it, which
+    // `stackTraces` restores.
     request.log.error({ err: error }, 'prediction failed');
     return reply.status(400).send({
       error_code: ErrorCode.BAD_REQUEST,
       message: `Encountered an unexpected error while evaluating the model: ${error.message}`,
-      stack_trace: error.stack,
+      ...(options.stackTraces ? { stack_trace: error.stack } : {}),
     });
   });
   app.setNotFoundHandler((request, reply) =>

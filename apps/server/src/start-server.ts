@@ -22,6 +22,14 @@ export interface StartServerOptions {
   /** Worker processes sharing the port (default 1: the server runs in this process). */
   workers?: number;
   corsAllowedOrigins?: string[];
+  /** Host headers accepted (MLflow's `--allowed-hosts`); default: loopback, private-network and bound addresses. */
+  allowedHosts?: string[];
+  /** MLflow's `--x-frame-options`: `SAMEORIGIN` (default), `DENY` or `NONE`. */
+  xFrameOptions?: string;
+  /** MLflow's `--disable-security-middleware`. */
+  disableSecurityMiddleware?: boolean;
+  /** A request body silent this long is cut off with 408 (default 30 000 ms; 0: never). */
+  bodyIdleTimeoutMs?: number;
   /** Log level for the pino logger (default `info`). */
   logLevel?: string;
 }
@@ -61,6 +69,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     registry,
     logger,
     corsAllowedOrigins: options.corsAllowedOrigins,
+    allowedHosts: options.allowedHosts,
+    xFrameOptions: options.xFrameOptions,
+    disableSecurityMiddleware: options.disableSecurityMiddleware,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     artifacts: createArtifactAccess(serve ? destination : null),
   });
   const address = await app.listen({ host, port });

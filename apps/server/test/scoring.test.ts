@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '@flowline/model-format';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScoringServer } from '../src/index.js';
 
@@ -105,8 +106,52 @@ describe('scoring server', () => {
     expect(failing.json()).toMatchObject({
       error_code: 'BAD_REQUEST',
       message: expect.stringMatching(/unlucky input/),
-      stack_trace: expect.any(String),
     });
+    // The stack names server paths: it is logged, and sent only with `stackTraces` (below).
+    expect(failing.json()).not.toHaveProperty('stack_trace');
     expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
+  });
+});
+
+describe('scoring errors', () => {
+  /** A scoring server whose log lines are collected. */
+  async function logged(stackTraces?: boolean) {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const server = await buildScoringServer({
+      model: await loadModel(join(dir, 'model')),
+      logger,
+      stackTraces,
+    });
+    const failing = await server.inject({
+      method: 'POST',
+      url: '/invocations',
+      payload: JSON.stringify({ dataframe_records: [{ x: 13 }] }),
+      headers: { 'content-type': 'application/json' },
+    });
+    await server.close();
+    return { failing, log: lines.join('') };
+  }
+
+  it('logs the stack trace and sends only the message by default', async () => {
+    const { failing, log } = await logged();
+    expect(failing.statusCode).toBe(400);
+    expect(failing.json()).toEqual({
+      error_code: 'BAD_REQUEST',
+      message: expect.stringMatching(/unlucky input/),
+    });
+    expect(failing.body).not.toContain('model.mjs');
+    expect(log).toMatch(/prediction failed/);
+    expect(log).toMatch(/"stack":"Error: unlucky input[^"]*model\.mjs/);
+  });
+
+  it('sends the stack trace too when stack traces are turned on, as MLflow does', async () => {
+    const { failing, log } = await logged(true);
+    expect(failing.json()).toMatchObject({
+      error_code: 'BAD_REQUEST',
+      message: expect.stringMatching(/unlucky input/),
+      stack_trace: expect.stringMatching(/unlucky input[\s\S]*model\.mjs/),
+    });
+    expect(log).toMatch(/prediction failed/);
   });
 });

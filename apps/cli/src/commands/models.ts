@@ -5,7 +5,7 @@ import { type LoadedModel, loadModel } from '@flowline/model-format';
 import { buildScoringServer, type Invocation, parseCsvInput, parseInvocation } from '@flowline/server';
 import { type Command, Option } from 'commander';
 import { pino } from 'pino';
-import { wholeNumber } from '../arguments.js';
+import { commaList, envFlag, numberBetween, wholeNumber } from '../arguments.js';
 import { openModelContext } from '../model-context.js';
 import type { GlobalOptions } from './globals.js';
 
@@ -18,6 +18,17 @@ async function load(uri: string, g: GlobalOptions): Promise<{ model: LoadedModel
     await close();
     throw error;
   }
+}
+
+/** `flowline models serve`'s options as commander hands them over. */
+interface ServeOptions {
+  modelUri: string;
+  host: string;
+  port: string;
+  workers: number;
+  allowedHosts?: string;
+  bodyIdleTimeout: number;
+  enableStackTraces?: boolean;
 }
 
 /** `flowline models serve|predict`: MLflow's scoring server and batch scoring. */
@@ -43,7 +54,26 @@ export function registerModels(program: Command): void {
         .default(1)
         .argParser(wholeNumber('workers')),
     )
-    .action(async (opts: { modelUri: string; host: string; port: string; workers: number }, cmd: Command) => {
+    .addOption(
+      new Option(
+        '--allowed-hosts <hosts>',
+        'comma-separated Host headers to answer (against DNS rebinding): names, IPs, name:port, wildcards (*.example.com), or * for any; replaces the default of localhost, 127.0.0.1, [::1], 0.0.0.0, private-network IPs and the bound address',
+      ).env('FLOWLINE_SCORING_ALLOWED_HOSTS'),
+    )
+    .addOption(
+      new Option(
+        '--body-idle-timeout <seconds>',
+        'answer 408 and close when a request body sends nothing for this long (0: wait forever)',
+      )
+        .env('FLOWLINE_BODY_IDLE_TIMEOUT')
+        .default(30)
+        .argParser(numberBetween('--body-idle-timeout', 0, 86_400)),
+    )
+    .option(
+      '--enable-stack-traces',
+      "send a failed prediction's stack trace to the client, as MLflow does (also FLOWLINE_SCORING_STACK_TRACES=true); by default it is only logged",
+    )
+    .action(async (opts: ServeOptions, cmd: Command) => {
       const logger = pino({ level: 'info' });
       if (opts.workers > 1 && cluster.isPrimary) {
         servePrimary(opts, logger);
@@ -51,7 +81,14 @@ export function registerModels(program: Command): void {
       }
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { model, close } = await load(opts.modelUri, g);
-      const app = await buildScoringServer({ model, logger, modelName: opts.modelUri });
+      const app = await buildScoringServer({
+        model,
+        logger,
+        modelName: opts.modelUri,
+        allowedHosts: opts.allowedHosts === undefined ? undefined : commaList(opts.allowedHosts),
+        bodyIdleTimeoutMs: opts.bodyIdleTimeout * 1000,
+        stackTraces: opts.enableStackTraces === true || envFlag('FLOWLINE_SCORING_STACK_TRACES'),
+      });
       const url = await app.listen({ host: opts.host, port: Number(opts.port) });
       logger.info(
         { url, model: opts.modelUri, flavors: Object.keys(model.metadata.flavors) },

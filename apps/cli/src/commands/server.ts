@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { MlflowError } from '@flowline/core';
 import { DEFAULT_STORE_URI, fileStoreHint } from '@flowline/db';
 import { startServer } from '@flowline/server';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { commaList, envFlag, numberBetween } from '../arguments.js';
 
 const int = (name: string) => (value: string) => {
   const n = Number.parseInt(value, 10);
@@ -10,6 +11,14 @@ const int = (name: string) => (value: string) => {
     throw new Error(`${name} must be a whole number, got '${value}'`);
   return n;
 };
+
+/** MLflow's `--x-frame-options` values, any case. */
+function frameOptions(value: string): string {
+  const upper = value.trim().toUpperCase();
+  if (!['SAMEORIGIN', 'DENY', 'NONE'].includes(upper))
+    throw new InvalidArgumentError(`--x-frame-options must be SAMEORIGIN, DENY or NONE, got '${value}'.`);
+  return upper;
+}
 
 /** `flowline server` (alias `ui`): MLflow's tracking server flags. */
 export function registerServer(program: Command): void {
@@ -61,9 +70,39 @@ export function registerServer(program: Command): void {
         .default(1)
         .argParser(int('workers')),
     )
+    .addOption(
+      new Option(
+        '--cors-allowed-origins <origins>',
+        'comma-separated browser origins allowed to call the API besides the server itself and localhost, 127.0.0.1 and [::1] on any port; wildcards (https://*.example.com) or * for all',
+      ).env('MLFLOW_SERVER_CORS_ALLOWED_ORIGINS'),
+    )
+    .addOption(
+      new Option(
+        '--allowed-hosts <hosts>',
+        'comma-separated Host headers to answer (against DNS rebinding): names, IPs, name:port, wildcards (*.example.com, 192.168.*), or * for any; replaces the default of localhost, 127.0.0.1, [::1], 0.0.0.0, private-network IPs and the bound address, on any port',
+      ).env('MLFLOW_SERVER_ALLOWED_HOSTS'),
+    )
+    .addOption(
+      new Option(
+        '--x-frame-options <value>',
+        'X-Frame-Options: SAMEORIGIN, DENY, or NONE to allow embedding anywhere',
+      )
+        .env('MLFLOW_SERVER_X_FRAME_OPTIONS')
+        .default('SAMEORIGIN')
+        .argParser(frameOptions),
+    )
     .option(
-      '--cors-allowed-origins <origins>',
-      'comma-separated browser origins allowed to write besides the server itself',
+      '--disable-security-middleware',
+      'DANGEROUS: no Host check, cross-origin guard or security headers (also MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE=true)',
+    )
+    .addOption(
+      new Option(
+        '--body-idle-timeout <seconds>',
+        'answer 408 and close when a request body sends nothing for this long (0: wait forever)',
+      )
+        .env('FLOWLINE_BODY_IDLE_TIMEOUT')
+        .default(30)
+        .argParser(numberBetween('--body-idle-timeout', 0, 86_400)),
     )
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -81,6 +120,10 @@ export function registerServer(program: Command): void {
         port: number;
         workers: number;
         corsAllowedOrigins?: string;
+        allowedHosts?: string;
+        xFrameOptions: string;
+        disableSecurityMiddleware?: boolean;
+        bodyIdleTimeout: number;
         logLevel: string;
       }) => {
         // MLflow 2's default store is the ./mlruns folder; say how to bring it over before starting anything.
@@ -103,6 +146,11 @@ export function registerServer(program: Command): void {
             ?.split(',')
             .map((s) => s.trim())
             .filter(Boolean),
+          allowedHosts: opts.allowedHosts === undefined ? undefined : commaList(opts.allowedHosts),
+          xFrameOptions: opts.xFrameOptions,
+          disableSecurityMiddleware:
+            opts.disableSecurityMiddleware === true || envFlag('MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE'),
+          bodyIdleTimeoutMs: opts.bodyIdleTimeout * 1000,
           logLevel: opts.logLevel,
         });
       },

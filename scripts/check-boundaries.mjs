@@ -10,6 +10,8 @@ const ALLOWED = {
   db: ['core'],
   'tracking-store': ['core', 'db'],
   registry: ['core', 'db'],
+  // The basic-auth app's store: MLflow's auth database, opened through db like the stores.
+  auth: ['core', 'db'],
   'artifact-store': ['core'],
   'projects-runner': ['core'],
   client: ['core'],

@@ -24,6 +24,8 @@ beforeAll(async () => {
   port = (app.server.address() as { port: number }).port;
 });
 afterAll(async () => {
+  // fetch's keep-alive sockets may still be open; the uploads under test have all ended by now.
+  app?.server.closeAllConnections();
   await app?.close();
   await store?.close();
   await rm(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { LoadedModel } from '@flowline/model-format';
 import { parse as parseCsv } from 'csv-parse/sync';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { llmTask, registerOpenAiRoutes } from './openai-routes.js';
+import { registerApiKey } from './plugins/api-key.js';
 import { registerHostCheck } from './plugins/host-check.js';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { SERVER_VERSION } from './version.js';
@@ -21,6 +22,8 @@ export interface ScoringServerOptions {
   bodyIdleTimeoutMs?: number;
   /** Send a failed prediction's `stack_trace` to the client, as MLflow does (default: only logged). */
   stackTraces?: boolean;
+  /** When set, every route but `/ping`, `/health` and `/version` needs `Authorization: Bearer <key>`. */
+  apiKey?: string;
 }
 
 const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -149,6 +152,8 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
     exempt: ['/ping', '/health', '/version'],
     hint: '--allowed-hosts (FLOWLINE_SCORING_ALLOWED_HOSTS)',
   });
+  if (options.apiKey)
+    registerApiKey(app, { apiKey: options.apiKey, exempt: ['/ping', '/health', '/version'] });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 

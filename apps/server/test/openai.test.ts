@@ -53,12 +53,16 @@ async function serve(name: string, code: string, task?: string): Promise<OpenAI>
   return listen(name);
 }
 
-async function listen(name: string): Promise<OpenAI> {
-  const app = await buildScoringServer({ model: await loadModel(join(dir, name)), modelName: name });
+async function listen(name: string, serverKey?: string, clientKey = 'unused'): Promise<OpenAI> {
+  const app = await buildScoringServer({
+    model: await loadModel(join(dir, name)),
+    modelName: name,
+    apiKey: serverKey,
+  });
   servers.push(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
-  return new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+  return new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: clientKey, maxRetries: 0 });
 }
 
 let chat: OpenAI;
@@ -278,5 +282,40 @@ describe('OpenAI-compatible endpoints, through the official openai client', () =
     await expect(
       embeddings.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
     ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe('--api-key', () => {
+  it('lets OpenAI clients and /invocations in with the key, refuses others with 401, and keeps probes open', async () => {
+    const good = await listen('echo', 's3cret-key', 's3cret-key');
+    const bad = await listen('echo', 's3cret-key', 'wrong-key');
+    const reply = await good.chat.completions.create({
+      model: 'echo',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(reply.choices[0]?.message.role).toBe('assistant');
+    const refused = await bad.chat.completions
+      .create({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((refused as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
+    const root = new URL('..', bad.baseURL).href;
+    const invoke = (headers: Record<string, string>) =>
+      fetch(new URL('invocations', root), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const anonymous = await invoke({});
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await anonymous.json()) as { error_code: string }).error_code).toBe('UNAUTHENTICATED');
+    expect((await invoke({ authorization: 'Bearer s3cret-key' })).status).toBe(200);
+    for (const probe of ['ping', 'health', 'version']) {
+      expect((await fetch(new URL(probe, root))).status, probe).toBe(200);
+    }
   });
 });

@@ -29,6 +29,7 @@ interface ServeOptions {
   allowedHosts?: string;
   bodyIdleTimeout: number;
   enableStackTraces?: boolean;
+  apiKey?: string;
 }
 
 /** `flowline models serve|predict`: MLflow's scoring server and batch scoring. */
@@ -69,6 +70,12 @@ export function registerModels(program: Command): void {
         .default(30)
         .argParser(numberBetween('--body-idle-timeout', 0, 86_400)),
     )
+    .addOption(
+      new Option(
+        '--api-key <key>',
+        'require this key on every route but /ping, /health and /version (OpenAI clients send it as Authorization: Bearer)',
+      ).env('FLOWLINE_SCORING_API_KEY'),
+    )
     .option(
       '--enable-stack-traces',
       "send a failed prediction's stack trace to the client, as MLflow does (also FLOWLINE_SCORING_STACK_TRACES=true); by default it is only logged",
@@ -88,6 +95,7 @@ export function registerModels(program: Command): void {
         allowedHosts: opts.allowedHosts === undefined ? undefined : commaList(opts.allowedHosts),
         bodyIdleTimeoutMs: opts.bodyIdleTimeout * 1000,
         stackTraces: opts.enableStackTraces === true || envFlag('FLOWLINE_SCORING_STACK_TRACES'),
+        apiKey: opts.apiKey,
       });
       const url = await app.listen({ host: opts.host, port: Number(opts.port) });
       logger.info(

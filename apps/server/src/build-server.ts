@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RegistryStore, TrackingStore } from '@flowline/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type ArtifactAccess, createArtifactAccess } from './artifact-access.js';
+import { registerAuth, type ServerAuth } from './auth/auth-plugin.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { registerJsonBody } from './plugins/json-body.js';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   registry?: RegistryStore;
   /** The built web UI's folder (default: `$FLOWLINE_WEB_DIST` or the workspace's `apps/web/dist`); `null` for none. */
   webRoot?: string | null;
+  /** MLflow's basic-auth app (`--app-name basic-auth`): every route then needs its permission rule. */
+  auth?: ServerAuth;
 }
 
 /** The API prefixes MLflow serves: the public API and the one its web UI calls. */
@@ -94,6 +97,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     disabled: options.disableSecurityMiddleware,
   });
   registerJsonBody(app, bodyLimit);
+  // Before any route, so its hooks and route table cover every one of them.
+  if (options.auth) await registerAuth(app, options.auth);
 
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(SERVER_VERSION));

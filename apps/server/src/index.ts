@@ -1,5 +1,9 @@
 export type { ArtifactAccess } from './artifact-access.js';
 export { createArtifactAccess, repositoryFor } from './artifact-access.js';
+export type { GuardedRoute, ServerAuth } from './auth/auth-plugin.js';
+export { guardedRoutes } from './auth/auth-plugin.js';
+export { APP_NAMES } from './auth/open-server-auth.js';
+export { ROUTE_RULES } from './auth/rules.js';
 export type { ServerOptions } from './build-server.js';
 export { API_PREFIXES, ARTIFACT_PREFIXES, buildServer } from './build-server.js';
 export type { LlmTask } from './openai-routes.js';

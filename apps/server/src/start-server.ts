@@ -4,6 +4,7 @@ import { SqlRegistryStore } from '@flowline/registry';
 import { openTrackingStore } from '@flowline/tracking-store';
 import { pino } from 'pino';
 import { createArtifactAccess } from './artifact-access.js';
+import { openServerAuth } from './auth/open-server-auth.js';
 import { buildServer } from './build-server.js';
 
 /** Options of `startServer`, named after MLflow's `mlflow server` flags. */
@@ -32,6 +33,8 @@ export interface StartServerOptions {
   bodyIdleTimeoutMs?: number;
   /** Log level for the pino logger (default `info`). */
   logLevel?: string;
+  /** MLflow's `--app-name`: `basic-auth` turns on users and permissions (`MLFLOW_AUTH_CONFIG_PATH`). */
+  appName?: string;
 }
 
 /** A running server: its address, and `close()` to drain requests and close the store. */
@@ -56,6 +59,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // MLflow's order: an explicit root; else the proxy when serving artifacts; else ./mlruns.
   const defaultArtifactRoot =
     options.defaultArtifactRoot ?? (serve ? 'mlflow-artifacts:/' : resolve('mlruns'));
+  const auth = await openServerAuth(options.appName, logger);
   const store = await openTrackingStore(options.backendStoreUri, { defaultArtifactRoot });
   // The registry shares the backend store's database unless told otherwise (MLflow's --registry-store-uri).
   const registry = await SqlRegistryStore.open(options.registryStoreUri ?? options.backendStoreUri, {
@@ -74,6 +78,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     disableSecurityMiddleware: options.disableSecurityMiddleware,
     bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     artifacts: createArtifactAccess(serve ? destination : null),
+    auth,
   });
   const address = await app.listen({ host, port });
   logger.info(
@@ -92,6 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await app.close();
       await registry.close();
       await store.close();
+      await auth?.close();
       logger.info('stopped');
     })();
     return closing;

@@ -105,6 +105,12 @@ export function registerServer(program: Command): void {
         .argParser(numberBetween('--body-idle-timeout', 0, 86_400)),
     )
     .addOption(
+      new Option(
+        '--app-name <name>',
+        "an app around the server: basic-auth for MLflow's users and permissions (configured by MLFLOW_AUTH_CONFIG_PATH)",
+      ).choices(['basic-auth']),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error'])
         .default('info'),
@@ -124,6 +130,7 @@ export function registerServer(program: Command): void {
         xFrameOptions: string;
         disableSecurityMiddleware?: boolean;
         bodyIdleTimeout: number;
+        appName?: string;
         logLevel: string;
       }) => {
         // MLflow 2's default store is the ./mlruns folder; say how to bring it over before starting anything.
@@ -151,6 +158,7 @@ export function registerServer(program: Command): void {
           disableSecurityMiddleware:
             opts.disableSecurityMiddleware === true || envFlag('MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE'),
           bodyIdleTimeoutMs: opts.bodyIdleTimeout * 1000,
+          appName: opts.appName,
           logLevel: opts.logLevel,
         });
       },

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { execute, GraphQLError, parse, validate } from 'graphql';
 import type { ArtifactAccess } from '../artifact-access.js';
+import { guardedRootValue } from '../auth/graphql-guard.js';
 import { checkQueryLimits, type GraphqlLimits, limitsFromEnv } from '../graphql/query-limits.js';
 import { type GraphqlContext, rootValue } from '../graphql/resolvers.js';
 import { buildMlflowSchema } from '../graphql/schema.js';
@@ -93,7 +94,7 @@ export async function graphqlRoute(
       const result = await execute({
         schema,
         document,
-        rootValue,
+        rootValue: guardedRootValue(rootValue, request.graphqlGuard),
         contextValue,
         variableValues: variablesOf(input.variables),
         operationName: input.operationName ?? undefined,

@@ -91,3 +91,26 @@ export async function authServer(
     },
   };
 }
+
+/** One request over real HTTP: JSON bodies for payloads, the answer's status, text, JSON and headers. */
+export async function send(
+  url: string,
+  method: string,
+  path: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; body: any; headers: Record<string, string> }> {
+  const res = await fetch(url + path, {
+    method,
+    headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, text, body, headers: Object.fromEntries(res.headers) };
+}

@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, runCli } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-cli-auth-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function writeConfig(name: string, extra = ''): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(
+    path,
+    `[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///${join(dir, `${name}.db`)}\nadmin_username = root\nadmin_password = root-password-123\n${extra}`,
+  );
+  return path;
+}
+
+describe('flowline server --app-name basic-auth', () => {
+  it("reads MLflow's auth config, creates its admin, and lets the CLI in with MLFLOW_TRACKING_USERNAME/PASSWORD", async () => {
+    const config = await writeConfig('auth.ini');
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'server',
+        '-p',
+        String(port),
+        '--app-name',
+        'basic-auth',
+        '--backend-store-uri',
+        `sqlite:///${join(dir, 'mlflow.db')}`,
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, MLFLOW_AUTH_CONFIG_PATH: config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let logs = '';
+    child.stdout.on('data', (d) => (logs += d));
+    child.stderr.on('data', (d) => (logs += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 150 && !logs.includes('flowline server listening'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(logs).toContain("Created admin user 'root'");
+      expect(logs).toContain('basic-auth enabled');
+      const url = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${url}/api/2.0/mlflow/experiments/search?max_results=1`)).status).toBe(401);
+
+      const env = {
+        MLFLOW_TRACKING_URI: url,
+        MLFLOW_TRACKING_USERNAME: 'root',
+        MLFLOW_TRACKING_PASSWORD: 'root-password-123',
+      };
+      const created = await runCli(['experiments', 'create', '-n', 'from-cli'], { env, cwd: dir });
+      expect(created.code, created.stderr).toBe(0);
+      const refused = await runCli(['experiments', 'search'], {
+        env: { ...env, MLFLOW_TRACKING_PASSWORD: 'wrong-password-1', MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' },
+        cwd: dir,
+      });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('You are not authenticated');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('refuses an authorization_function it does not implement, with the reason', async () => {
+    const config = await writeConfig('plugin.ini', 'authorization_function = my_company.auth:check\n');
+    const port = await freePort();
+    const result = await runCli(['server', '-p', String(port), '--app-name', 'basic-auth'], {
+      env: { MLFLOW_AUTH_CONFIG_PATH: config },
+      cwd: dir,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("authorization_function 'my_company.auth:check'");
+    expect(result.stderr).toContain('is not supported');
+  });
+});

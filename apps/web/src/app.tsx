@@ -3,6 +3,7 @@ import { searchExperiments } from './api/endpoints.js';
 import { Link } from './components/link.js';
 import { Empty } from './components/states.js';
 import { match, navigate, useLocation } from './lib/router.js';
+import { useAccess } from './lib/use-access.js';
 import { useAsync } from './lib/use-async.js';
 import { ComparePage } from './pages/compare-page.js';
 import { ExperimentsSidebar } from './pages/experiments-sidebar.js';
@@ -27,6 +28,7 @@ export function App() {
     window.localStorage?.setItem('flowline.theme', theme);
   }, [theme]);
   const experiments = useAsync(() => searchExperiments(), []);
+  const access = useAccess([]);
   const path = location.path;
   const inRegistry = path.startsWith('/models');
 
@@ -85,6 +87,7 @@ export function App() {
             Models
           </Link>
         </nav>
+        {access.username ? <span className="signed-in">Signed in as {access.username}</span> : null}
         <button
           type="button"
           className="theme-toggle"

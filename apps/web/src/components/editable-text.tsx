@@ -13,6 +13,7 @@ export function EditableText({
   rows = 4,
   empty = 'None.',
   inlineErrors = false,
+  readOnly = false,
 }: {
   label: string;
   value: string;
@@ -20,6 +21,8 @@ export function EditableText({
   rows?: number;
   empty?: string;
   inlineErrors?: boolean;
+  /** No Edit button (the user may not change it). */
+  readOnly?: boolean;
 }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(value);
@@ -38,7 +41,7 @@ export function EditableText({
     <div className="description">
       <h3>
         {label}{' '}
-        {editing ? null : (
+        {editing || readOnly ? null : (
           <button
             type="button"
             onClick={() => {

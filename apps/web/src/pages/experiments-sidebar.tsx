@@ -4,6 +4,7 @@ import type { Experiment } from '../api/types.js';
 import { Link } from '../components/link.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { navigate } from '../lib/router.js';
+import { useAccess } from '../lib/use-access.js';
 
 /** Props of the experiments sidebar. */
 export interface ExperimentsSidebarProps {
@@ -21,6 +22,8 @@ export function ExperimentsSidebar(props: ExperimentsSidebarProps) {
   const [editing, setEditing] = useState<{ id: string; mode: 'rename' | 'delete' } | null>(null);
   const [name, setName] = useState('');
   const [actionError, setActionError] = useState<unknown>();
+  // Reloaded with the list: creating an experiment makes its creator its manager.
+  const access = useAccess([props.experiments]);
   const needle = search.toLowerCase();
   const shown = (props.experiments ?? []).filter((e) => e.name.toLowerCase().includes(needle));
 
@@ -144,6 +147,7 @@ export function ExperimentsSidebar(props: ExperimentsSidebarProps) {
                 <span className="row-actions">
                   <button
                     type="button"
+                    hidden={!access.experiment(e.experiment_id).update}
                     aria-label={`Rename ${e.name}`}
                     title="Rename"
                     onClick={() => {
@@ -155,6 +159,7 @@ export function ExperimentsSidebar(props: ExperimentsSidebarProps) {
                   </button>
                   <button
                     type="button"
+                    hidden={!access.experiment(e.experiment_id).delete}
                     aria-label={`Delete ${e.name}`}
                     title="Delete"
                     onClick={() => setEditing({ id: e.experiment_id, mode: 'delete' })}

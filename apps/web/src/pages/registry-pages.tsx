@@ -18,6 +18,7 @@ import { Link } from '../components/link.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatTime } from '../lib/format.js';
+import { useAccess } from '../lib/use-access.js';
 import { useAsync } from '../lib/use-async.js';
 
 const STAGES = ['None', 'Staging', 'Production', 'Archived'];
@@ -99,6 +100,7 @@ export function ModelPage({ name }: { name: string }) {
     model.reload();
     versions.reload();
   });
+  const can = useAccess([name]).model(name);
   if (model.error) return <ErrorBox error={model.error} />;
   if (!model.data) return <Loading what="Loading model" />;
   const m = model.data;
@@ -114,6 +116,7 @@ export function ModelPage({ name }: { name: string }) {
       <EditableText
         label="Description"
         value={m.description ?? ''}
+        readOnly={!can.update}
         onSave={(d) => act(() => updateModelDescription(name, d))}
       />
       <h3>Aliases</h3>
@@ -124,6 +127,7 @@ export function ModelPage({ name }: { name: string }) {
             <Link href={`${modelHref(name)}/versions/${a.version}`}>version {a.version}</Link>{' '}
             <button
               type="button"
+              hidden={!can.delete}
               aria-label={`Remove alias ${a.alias}`}
               onClick={() => act(() => deleteAlias(name, a.alias)).catch(shown)}
             >
@@ -133,13 +137,15 @@ export function ModelPage({ name }: { name: string }) {
         ))}
         {(m.aliases ?? []).length === 0 ? <li className="muted">No aliases.</li> : null}
       </ul>
-      <PairForm
-        labels={['Alias', 'Version']}
-        submit="Set alias"
-        onSubmit={(alias, version) => act(() => setAlias(name, alias, version))}
-      />
+      {can.update ? (
+        <PairForm
+          labels={['Alias', 'Version']}
+          submit="Set alias"
+          onSubmit={(alias, version) => act(() => setAlias(name, alias, version))}
+        />
+      ) : null}
       <h3>Tags</h3>
-      <TagList tags={m.tags} onSet={(k, v) => act(() => setModelTag(name, k, v))} />
+      <TagList tags={m.tags} readOnly={!can.update} onSet={(k, v) => act(() => setModelTag(name, k, v))} />
       <h3>Versions</h3>
       {versions.error ? <ErrorBox error={versions.error} /> : null}
       {versions.data?.length === 0 ? <Empty>No versions yet.</Empty> : null}
@@ -187,6 +193,7 @@ export function ModelPage({ name }: { name: string }) {
 export function VersionPage({ name, version }: { name: string; version: string }) {
   const v = useAsync(() => getVersion(name, version), [name, version]);
   const { error, act } = useAction(() => v.reload());
+  const can = useAccess([name]).model(name);
   if (v.error) return <ErrorBox error={v.error} />;
   if (!v.data) return <Loading what="Loading version" />;
   const mv = v.data;
@@ -218,6 +225,7 @@ export function VersionPage({ name, version }: { name: string; version: string }
         <dd>
           <select
             aria-label="Stage"
+            disabled={!can.update}
             value={mv.current_stage ?? 'None'}
             onChange={(e) => act(() => transitionStage(name, version, e.target.value)).catch(shown)}
           >
@@ -246,10 +254,15 @@ export function VersionPage({ name, version }: { name: string; version: string }
       <EditableText
         label="Description"
         value={mv.description ?? ''}
+        readOnly={!can.update}
         onSave={(d) => act(() => updateVersionDescription(name, version, d))}
       />
       <h3>Tags</h3>
-      <TagList tags={mv.tags} onSet={(k, val) => act(() => setVersionTag(name, version, k, val))} />
+      <TagList
+        tags={mv.tags}
+        readOnly={!can.update}
+        onSet={(k, val) => act(() => setVersionTag(name, version, k, val))}
+      />
     </section>
   );
 }
@@ -292,9 +305,12 @@ function PairForm(props: {
 function TagList({
   tags,
   onSet,
+  readOnly = false,
 }: {
   tags?: KeyValue[];
   onSet: (key: string, value: string | null) => Promise<void>;
+  /** Tags shown without the controls to change them. */
+  readOnly?: boolean;
 }) {
   return (
     <>
@@ -304,6 +320,7 @@ function TagList({
             <code>{t.key}</code> = {t.value}{' '}
             <button
               type="button"
+              hidden={readOnly}
               aria-label={`Remove tag ${t.key}`}
               onClick={() => onSet(t.key, null).catch(shown)}
             >
@@ -313,7 +330,9 @@ function TagList({
         ))}
         {(tags ?? []).length === 0 ? <li className="muted">No tags.</li> : null}
       </ul>
-      <PairForm labels={['Tag key', 'Tag value']} submit="Set tag" onSubmit={(k, v) => onSet(k, v)} />
+      {readOnly ? null : (
+        <PairForm labels={['Tag key', 'Tag value']} submit="Set tag" onSubmit={(k, v) => onSet(k, v)} />
+      )}
     </>
   );
 }

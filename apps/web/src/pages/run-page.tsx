@@ -11,6 +11,7 @@ import { StatusCell } from '../lib/columns.js';
 import { formatDuration, formatTime, formatValue } from '../lib/format.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { PARENT_TAG } from '../lib/run-tree.js';
+import { useAccess } from '../lib/use-access.js';
 import { useAsync } from '../lib/use-async.js';
 
 const TABS = ['overview', 'params', 'metrics', 'artifacts', 'datasets', 'models'] as const;
@@ -148,8 +149,10 @@ function Overview({ run, onSaved }: { run: Run; onSaved: () => void }) {
 }
 
 function Description({ run, onSaved }: { run: Run; onSaved: () => void }) {
+  const access = useAccess([run.info.experiment_id]);
   return (
     <EditableText
+      readOnly={!access.experiment(run.info.experiment_id).update}
       label="Description"
       value={tagOf(run.data.tags, NOTE) ?? ''}
       rows={5}

@@ -4,19 +4,12 @@ import { join } from 'node:path';
 import { SqlAuthStore } from '@flowline/auth';
 import { buildServer } from '@flowline/server';
 import { SqlTrackingStore } from '@flowline/tracking-store';
-import { CLIENTS } from '../server/common.mjs';
+import { seedRuns } from '../server/common.mjs';
 
 const [uri, dir] = process.argv.slice(2);
 const store = await SqlTrackingStore.open(uri, { defaultArtifactRoot: '/tmp/bench-artifacts' });
 const auth = await SqlAuthStore.open(`sqlite:///${join(dir, 'basic_auth.db')}`);
-const exp = await store.createExperiment({ name: `bench-${Date.now()}` });
-const runs = [];
-for (let c = 0; c < CLIENTS * 2; c++) runs.push((await store.createRun({ experimentId: exp })).info.runId);
-const getTarget = runs[0];
-await store.logBatch(getTarget, {
-  params: Array.from({ length: 20 }, (_, i) => ({ key: `p${i}`, value: String(i) })),
-  metrics: Array.from({ length: 20 }, (_, i) => ({ key: `g${i}`, value: i, timestamp: 1, step: 0 })),
-});
+const { exp, runs, getTarget } = await seedRuns(store);
 // A plain user holding EDIT on the experiment: every request takes the permission path, not the admin one.
 await auth.createUser('bench', 'bench-password-123');
 await auth.createExperimentPermission(exp, 'bench', 'EDIT');

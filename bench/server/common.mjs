@@ -40,3 +40,19 @@ export async function load(perClient, call) {
     msPerRequest: (seconds * 1000) / latencies.length,
   };
 }
+
+/**
+ * The benchmarks' experiment: CLIENTS * 2 runs, the first holding 20 params and 20 metrics (what runs/get
+ * reads back). Returns the run ids and that first run.
+ */
+export async function seedRuns(store) {
+  const exp = await store.createExperiment({ name: `bench-${Date.now()}` });
+  const runs = [];
+  for (let c = 0; c < CLIENTS * 2; c++) runs.push((await store.createRun({ experimentId: exp })).info.runId);
+  const getTarget = runs[0];
+  await store.logBatch(getTarget, {
+    params: Array.from({ length: 20 }, (_, i) => ({ key: `p${i}`, value: String(i) })),
+    metrics: Array.from({ length: 20 }, (_, i) => ({ key: `g${i}`, value: i, timestamp: 1, step: 0 })),
+  });
+  return { exp, runs, getTarget };
+}

@@ -2,19 +2,12 @@
 // in-process, so both are timed in one process against the same database as it grows.
 import { buildServer } from '@flowline/server';
 import { SqlTrackingStore } from '@flowline/tracking-store';
-import { batch, CLIENTS, load } from './common.mjs';
+import { batch, CLIENTS, load, seedRuns } from './common.mjs';
 
 const [uri, perClientText] = process.argv.slice(2);
 const perClient = Number(perClientText);
 const store = await SqlTrackingStore.open(uri, { defaultArtifactRoot: '/tmp/bench-artifacts' });
-const exp = await store.createExperiment({ name: `bench-${Date.now()}` });
-const runs = [];
-for (let c = 0; c < CLIENTS * 2; c++) runs.push((await store.createRun({ experimentId: exp })).info.runId);
-const getTarget = runs[0];
-await store.logBatch(getTarget, {
-  params: Array.from({ length: 20 }, (_, i) => ({ key: `p${i}`, value: String(i) })),
-  metrics: Array.from({ length: 20 }, (_, i) => ({ key: `g${i}`, value: i, timestamp: 1, step: 0 })),
-});
+const { runs, getTarget } = await seedRuns(store);
 // Runs 0..7 take the in-process writes, runs 8..15 the HTTP ones; each round shifts steps so no point repeats.
 async function inProcess(round) {
   // Points are built per call (about what the server's JSON.parse does per request), not held in memory.

@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { buildServer } from '@flowline/server';
 import { createMlflowSchema, SEEDED_ALEMBIC_REVISION, seedMlflowRows } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -207,15 +207,6 @@ describe('flowline db upgrade', () => {
     expect((await flowline(['db', 'upgrade', 'mysql://x/y'])).code).toBe(2);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(p));
-    });
-  });
-}
 
 /** Starts `flowline server` with extra arguments; resolves once `ready` matches its log. */
 async function startCli(args: string[], ready: RegExp) {

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@flowline/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin } from './helpers.js';
+import { bin, freePort } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -14,15 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const WRITERS = 32;
 const ROUNDS = 6;

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '@flowline/model-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, runCli, serveModel } from './helpers.js';
+import { bin, freePort, runCli, serveModel } from './helpers.js';
 
 let dir: string;
 
@@ -21,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET over real HTTP with this Host header. */
 function get(port: number, path: string, host: string): Promise<{ status: number; text: string }> {

@@ -31,7 +31,14 @@ export {
   VIEW_TYPE_NUMBERS,
   ViewType,
 } from './enums.js';
-export { ErrorCode, errorFromHttpResponse, httpStatusFor, isMlflowError, MlflowError } from './errors.js';
+export {
+  ErrorCode,
+  errorFromHttpResponse,
+  HTTP_STATUS_BY_CODE,
+  httpStatusFor,
+  isMlflowError,
+  MlflowError,
+} from './errors.js';
 export { generateRunId, generateUuid } from './ids.js';
 export type { ModelsUri } from './models-uri.js';
 export { parseModelsUri, resolveModelsUri } from './models-uri.js';

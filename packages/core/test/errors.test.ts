@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodePageToken,
+  ErrorCode,
   encodePageToken,
   generateRunId,
   generateRunName,
+  HTTP_STATUS_BY_CODE,
   httpStatusFor,
   isMlflowError,
   MlflowError,
@@ -18,6 +20,22 @@ describe('MlflowError', () => {
     expect(httpStatusFor('INVALID_STATE')).toBe(500);
     expect(httpStatusFor('TEMPORARILY_UNAVAILABLE')).toBe(503);
     expect(httpStatusFor('SOMETHING_NEW')).toBe(500);
+    expect(httpStatusFor('toString')).toBe(500);
+  });
+
+  it('gives every MLflow error code a status, and codes MLflow leaves unmapped 500', () => {
+    expect(Object.keys(HTTP_STATUS_BY_CODE).sort()).toEqual(Object.keys(ErrorCode).sort());
+    for (const [code, status] of Object.entries(HTTP_STATUS_BY_CODE)) {
+      expect(httpStatusFor(code), code).toBe(status);
+      expect(status >= 400 && status < 600, code).toBe(true);
+    }
+    // MLflow's ERROR_CODE_TO_HTTP_STATUS, and a few it does not list.
+    expect(httpStatusFor('CANCELLED')).toBe(499);
+    expect(httpStatusFor('NOT_IMPLEMENTED')).toBe(501);
+    expect(httpStatusFor('DEADLINE_EXCEEDED')).toBe(504);
+    expect(httpStatusFor('MALFORMED_REQUEST')).toBe(500);
+    expect(httpStatusFor('FEATURE_DISABLED')).toBe(500);
+    expect(httpStatusFor('PROVIDER_SHARE_NOT_ACCESSIBLE')).toBe(500);
   });
 
   it("serialises as MLflow's error body and keeps its cause", () => {

@@ -6,6 +6,7 @@ export { ArtifactRepositoryRegistry, createArtifactRegistry, schemeOf } from './
 export type { HttpArtifactOptions } from './repositories/http/http-artifact-repository.js';
 export {
   HttpArtifactRepository,
+  mlflowArtifactsPath,
   PROXY_PATH,
   parseProxyUri,
 } from './repositories/http/http-artifact-repository.js';
@@ -16,5 +17,12 @@ export {
 } from './repositories/local/local-artifact-repository.js';
 export type { PresignedPart, S3Options } from './repositories/s3/s3-artifact-repository.js';
 export { parseS3Uri, S3ArtifactRepository } from './repositories/s3/s3-artifact-repository.js';
+export type {
+  ArtifactResolver,
+  ArtifactResolverOptions,
+  RepositoryOpener,
+  ResolvedArtifact,
+} from './resolver.js';
+export { createArtifactResolver, storeLookups } from './resolver.js';
 export { parseRunsUri, resolveRunsUri } from './runs-uri.js';
 export { SubArtifactRepository } from './sub-repository.js';

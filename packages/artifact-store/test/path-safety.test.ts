@@ -98,7 +98,9 @@ describe('runs:/ URIs', () => {
   it('parses the run id and path, and refuses hostile paths', () => {
     expect(parseRunsUri('runs:/abc123/model/MLmodel')).toEqual({ runId: 'abc123', path: 'model/MLmodel' });
     expect(parseRunsUri('runs:/abc123')).toEqual({ runId: 'abc123', path: '' });
-    expect(() => parseRunsUri('runs:/abc/../../etc')).toThrow(/^Invalid path$/);
+    expect(parseRunsUri('runs:/abc/a/./b/../c')).toEqual({ runId: 'abc', path: 'a/c' });
+    expect(() => parseRunsUri('runs:/abc/../../etc')).toThrow(/leads above the run's artifact root/);
+    expect(() => parseRunsUri('runs:/abc/%2e%2e/etc')).toThrow(/^Invalid path$/);
     expect(() => parseRunsUri('models:/x/1')).toThrow(/runs:\//);
   });
 });

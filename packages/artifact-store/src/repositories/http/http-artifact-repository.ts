@@ -24,12 +24,16 @@ export interface HttpArtifactOptions {
   fetch?: typeof fetch;
 }
 
+/** The path under the proxy root that an `mlflow-artifacts:` URI names, with or without a host. */
+export function mlflowArtifactsPath(uri: string): string {
+  return normalizeArtifactPath(uri.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/, ''));
+}
+
 /** The server base URL and the path under the proxy root that an artifact URI names. */
 export function parseProxyUri(uri: string, trackingUri?: string): { base: string; prefix: string } {
   if (uri.startsWith('mlflow-artifacts:')) {
-    const hosted = /^mlflow-artifacts:\/\/([^/]+)(\/.*)?$/.exec(uri);
-    if (hosted)
-      return { base: `http://${hosted[1]}`, prefix: normalizeArtifactPath(hosted[2]?.slice(1) ?? '') };
+    const hosted = /^mlflow-artifacts:\/\/([^/]+)/.exec(uri);
+    if (hosted) return { base: `http://${hosted[1]}`, prefix: mlflowArtifactsPath(uri) };
     const tracking = trackingUri ?? process.env.MLFLOW_TRACKING_URI;
     if (!tracking || !/^https?:\/\//.test(tracking)) {
       throw MlflowError.invalidParameterValue(
@@ -37,10 +41,7 @@ export function parseProxyUri(uri: string, trackingUri?: string): { base: string
           'an http(s) server. Set MLFLOW_TRACKING_URI to the server, e.g. http://127.0.0.1:5000.',
       );
     }
-    return {
-      base: tracking.replace(/\/+$/, ''),
-      prefix: normalizeArtifactPath(uri.replace(/^mlflow-artifacts:\/*/, '')),
-    };
+    return { base: tracking.replace(/\/+$/, ''), prefix: mlflowArtifactsPath(uri) };
   }
   const url = new URL(uri);
   const at = url.pathname.indexOf(PROXY_PATH);

@@ -3,7 +3,7 @@ import type { RegistryStore, TrackingStore } from '@flowline/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type ArtifactAccess, createArtifactAccess } from './artifact-access.js';
 import { registerAuth, type ServerAuth } from './auth/auth-plugin.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { mlflowErrors, registerErrorHandling } from './plugins/errors.js';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurity } from './plugins/security.js';
@@ -84,7 +84,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerErrorHandling(app);
+  registerErrorHandling(app, { format: mlflowErrors() });
   registerIdleBodyTimeout(
     app,
     options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
 import type { LoadedModel } from '@flowline/model-format';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, RouteOptions } from 'fastify';
+import { openAiErrors, registerErrorHandling } from './plugins/errors.js';
 
 /** The MLflow tasks that get OpenAI-compatible endpoints. */
 export const LLM_TASKS = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
@@ -39,11 +40,24 @@ function modelInput(body: Json): Json {
   return rest;
 }
 
+/**
+ * Runs the model: its failure is a 500 `INTERNAL_ERROR` that says what the model reported (the stack trace
+ * goes to the log); an `MlflowError` keeps its own code.
+ */
+async function generated<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isMlflowError(error)) throw error;
+    throw MlflowError.internal(`The model failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /** A model may answer with the response object or a one-element list of it (pyfunc style). */
 function single(prediction: unknown): Json {
   const value = Array.isArray(prediction) && prediction.length === 1 ? prediction[0] : prediction;
   if (!value || typeof value !== 'object' || Array.isArray(value))
-    throw new Error('The model did not return an OpenAI-style response object.');
+    throw MlflowError.internal('The model did not return an OpenAI-style response object.');
   return value as Json;
 }
 
@@ -101,7 +115,7 @@ const firstChoice = (answer: Json) => (answer.choices as Json[] | undefined)?.[0
 
 const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
   'llm/v1/chat': {
-    path: '/v1/chat/completions',
+    path: '/chat/completions',
     prefix: 'chatcmpl',
     object: 'chat.completion',
     chunkObject: 'chat.completion.chunk',
@@ -111,7 +125,7 @@ const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
     answerText: (answer) => String((firstChoice(answer)?.message as Json | undefined)?.content ?? ''),
   },
   'llm/v1/completions': {
-    path: '/v1/completions',
+    path: '/completions',
     prefix: 'cmpl',
     object: 'text_completion',
     chunkObject: 'text_completion',
@@ -141,7 +155,7 @@ async function sendStream(
   const created = Math.floor(Date.now() / 1000);
   const iterator = pieces[Symbol.asyncIterator]();
   // Pull the first piece before committing to a 200, so a failing model still gets an error status.
-  let next = await iterator.next();
+  let next = await generated(() => iterator.next());
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -185,43 +199,45 @@ async function* wholeAnswer(answer: Promise<Json>, endpoint: GenerationEndpoint)
   yield { choices: [endpoint.finish(reason)], ...(usage ? { usage } : {}) };
 }
 
+/** What `openAiRoutes` serves: the model, its `llm/v1/*` task, and the name clients know it by. */
+export interface OpenAiRoutesOptions {
+  model: LoadedModel;
+  task: LlmTask;
+  modelName: string;
+}
+
 /**
- * OpenAI-compatible endpoints for a model whose MLmodel declares an `llm/v1/*` task:
- * `GET /v1/models` and, by task, `POST /v1/chat/completions` (with `stream: true` as server-sent
- * events), `/v1/completions` or `/v1/embeddings`. Errors carry both MLflow's `error_code`/`message`
- * and OpenAI's `error` object, so either kind of client reads them.
+ * OpenAI-compatible endpoints for a model whose MLmodel declares an `llm/v1/*` task, as one encapsulated
+ * plugin registered under `OPENAI_PREFIX`: `GET /v1/models` and, by task, `POST /v1/chat/completions` (with `stream: true` as
+ * server-sent events), `/v1/completions` or `/v1/embeddings`. Errors, 404s included, are OpenAI's JSON
+ * (`{error: {message, type, param, code}}`) from the one error plugin.
  */
-export async function registerOpenAiRoutes(
-  app: FastifyInstance,
-  model: LoadedModel,
-  task: LlmTask,
-  modelName: string,
-): Promise<void> {
-  await app.register(async (scope) => {
-    scope.setErrorHandler((error: Error, request, reply) => {
-      const client = isMlflowError(error) && error.httpStatus < 500;
-      if (!client) request.log.error({ err: error }, 'model request failed');
-      const status = client ? (error as MlflowError).httpStatus : 500;
-      const errorCode = isMlflowError(error) ? error.errorCode : ErrorCode.INTERNAL_ERROR;
-      return reply.status(status).send({
-        error_code: errorCode,
-        message: error.message,
-        error: {
-          message: error.message,
-          type: client ? 'invalid_request_error' : 'server_error',
-          code: errorCode,
-        },
-      });
-    });
+export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (app, options) => {
+  registerErrorHandling(app, { format: openAiErrors });
+  for (const route of routesFor(options.model, options.task, options.modelName)) app.route(route);
+};
 
-    scope.get('/v1/models', async () => ({
-      object: 'list',
-      data: [{ id: modelName, object: 'model', created: 0, owned_by: 'flowline', task }],
-    }));
+/** Where `openAiRoutes` is registered, as OpenAI's clients expect (`baseURL: 'http://host:port/v1'`). */
+export const OPENAI_PREFIX = '/v1';
 
-    const endpoint = ENDPOINTS[task];
-    if (endpoint) {
-      scope.post(endpoint.path, async (request, reply) => {
+/** The routes a task gets, as data. */
+function routesFor(model: LoadedModel, task: LlmTask, modelName: string): RouteOptions[] {
+  const routes: RouteOptions[] = [
+    {
+      method: 'GET',
+      url: '/models',
+      handler: async () => ({
+        object: 'list',
+        data: [{ id: modelName, object: 'model', created: 0, owned_by: 'flowline', task }],
+      }),
+    },
+  ];
+  const endpoint = ENDPOINTS[task];
+  if (endpoint) {
+    routes.push({
+      method: 'POST',
+      url: endpoint.path,
+      handler: async (request, reply) => {
         const body = parseBody(request.body);
         endpoint.validate(body);
         const input = modelInput(body);
@@ -230,7 +246,7 @@ export async function registerOpenAiRoutes(
             model.predictStream?.(input) ?? wholeAnswer(model.predict(input).then(single), endpoint);
           return sendStream(reply, pieces, endpoint, modelName);
         }
-        const answer = single(await model.predict(input));
+        const answer = single(await generated(() => model.predict(input)));
         return {
           id: `${endpoint.prefix}-${randomUUID()}`,
           object: endpoint.object,
@@ -238,11 +254,14 @@ export async function registerOpenAiRoutes(
           model: modelName,
           ...answer,
         };
-      });
-    }
-
-    if (task === 'llm/v1/embeddings') {
-      scope.post('/v1/embeddings', async (request) => {
+      },
+    });
+  }
+  if (task === 'llm/v1/embeddings') {
+    routes.push({
+      method: 'POST',
+      url: '/embeddings',
+      handler: async (request) => {
         const body = parseBody(request.body);
         const texts = typeof body.input === 'string' ? [body.input] : body.input;
         if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string'))
@@ -250,7 +269,7 @@ export async function registerOpenAiRoutes(
         const format = body.encoding_format ?? 'float';
         if (format !== 'float' && format !== 'base64')
           throw badRequest(`'encoding_format' must be 'float' or 'base64'; got ${JSON.stringify(format)}.`);
-        const prediction = await model.predict({ ...modelInput(body), input: texts });
+        const prediction = await generated(() => model.predict({ ...modelInput(body), input: texts }));
         // Either MLflow's embeddings response ({data: [{embedding}], usage}) or a bare list of vectors.
         const response =
           Array.isArray(prediction) && Array.isArray(prediction[0])
@@ -266,7 +285,8 @@ export async function registerOpenAiRoutes(
           model: modelName,
           usage: response.usage ?? { prompt_tokens: 0, total_tokens: 0 },
         };
-      });
-    }
-  });
+      },
+    });
+  }
+  return routes;
 }

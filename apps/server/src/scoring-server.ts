@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
 import type { LoadedModel } from '@flowline/model-format';
 import { parse as parseCsv } from 'csv-parse/sync';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { llmTask, registerOpenAiRoutes } from './openai-routes.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { llmTask, OPENAI_PREFIX, openAiRoutes } from './openai-routes.js';
 import { registerApiKey } from './plugins/api-key.js';
+import { mlflowErrors, registerErrorHandling } from './plugins/errors.js';
 import { registerHostCheck } from './plugins/host-check.js';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { SERVER_VERSION } from './version.js';
@@ -118,6 +119,24 @@ export function parseCsvInput(text: string): Array<Record<string, unknown>> {
   );
 }
 
+/**
+ * Runs the model. As MLflow's scoring server, a model failing on its input is the request's fault: 400
+ * `BAD_REQUEST` with the error's message, the stack trace in the log (an `MlflowError` keeps its own code).
+ */
+async function evaluate<T>(request: FastifyRequest, predict: () => Promise<T>): Promise<T> {
+  try {
+    return await predict();
+  } catch (error) {
+    if (isMlflowError(error)) throw error;
+    request.log.error({ err: error }, 'prediction failed');
+    throw new MlflowError(
+      ErrorCode.BAD_REQUEST,
+      `Encountered an unexpected error while evaluating the model: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
 /** JSON-safe predictions: typed arrays become lists, NaN becomes null. */
 function jsonable(value: unknown): unknown {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView))
@@ -128,7 +147,8 @@ function jsonable(value: unknown): unknown {
 /**
  * MLflow's scoring server for one loaded model: `GET /ping`, `/health`, `/version`, `POST /invocations`
  * taking `dataframe_split`, `dataframe_records`, `instances`, `inputs` (+ `params`) as JSON, or CSV, and
- * answering `{"predictions": …}`; bad input gets MLflow's error JSON, other content types 415.
+ * answering `{"predictions": …}`; bad input gets MLflow's error JSON (from the one error plugin), other
+ * content types 415.
  * Models whose MLmodel declares an `llm/v1/*` task also get OpenAI-compatible `/v1/*` endpoints.
  */
 export async function buildScoringServer(options: ScoringServerOptions): Promise<FastifyInstance> {
@@ -157,28 +177,10 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((error: Error, request, reply) => {
-    if (isMlflowError(error))
-      return reply
-        .status(error.httpStatus === 500 ? 400 : error.httpStatus)
-        .send({ error_code: error.errorCode, message: error.message });
-    if ((error as { statusCode?: number }).statusCode === 413)
-      return reply.status(413).send({ error_code: ErrorCode.RESOURCE_EXHAUSTED, message: error.message });
-    // The stack names server paths and code, so it goes to the log; MLflow also sends it, which
-    // `stackTraces` restores.
-    request.log.error({ err: error }, 'prediction failed');
-    return reply.status(400).send({
-      error_code: ErrorCode.BAD_REQUEST,
-      message: `Encountered an unexpected error while evaluating the model: ${error.message}`,
-      ...(options.stackTraces ? { stack_trace: error.stack } : {}),
-    });
+  registerErrorHandling(app, {
+    format: mlflowErrors({ stackTraces: options.stackTraces }),
+    notFoundHint: 'Use POST /invocations.',
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error_code: ErrorCode.ENDPOINT_NOT_FOUND,
-      message: `No endpoint at ${request.method} ${request.url.split('?')[0]}; use POST /invocations.`,
-    }),
-  );
 
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('\n'));
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('\n'));
@@ -209,11 +211,16 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
       }
       invocation = parseInvocation(body, paramNames);
     }
-    const predictions = jsonable(await options.model.predict(invocation.input, invocation.params));
+    const predictions = jsonable(
+      await evaluate(request, () => options.model.predict(invocation.input, invocation.params)),
+    );
     return invocation.unwrapped ? predictions : { predictions };
   });
   const task = llmTask(options.model);
-  if (task) await registerOpenAiRoutes(app, options.model, task, options.modelName ?? 'model');
+  if (task) {
+    const modelName = options.modelName ?? 'model';
+    await app.register(openAiRoutes, { prefix: OPENAI_PREFIX, model: options.model, task, modelName });
+  }
   await app.ready();
   return app;
 }

@@ -17,6 +17,9 @@ beforeAll(async () => {
     `export default class Doubler {
       predict(_ctx, rows, params) {
         if (rows.some((r) => r.x === 13)) throw new Error('unlucky input');
+        // An MlflowError from another copy of core (matched by brand): a server fault stays a 5xx.
+        if (rows.some((r) => r.x === 500))
+          throw Object.assign(new Error('store is down'), { isMlflowError: true, errorCode: 'TEMPORARILY_UNAVAILABLE' });
         return rows.map((r) => r.x * 2 * (params?.factor ?? 1) + (r.label ? 1000 : 0));
       }
     }`,
@@ -109,6 +112,9 @@ describe('scoring server', () => {
     });
     // The stack names server paths: it is logged, and sent only with `stackTraces` (below).
     expect(failing.json()).not.toHaveProperty('stack_trace');
+    const fault = await invoke(JSON.stringify({ dataframe_records: [{ x: 500 }] }));
+    expect(fault.statusCode).toBe(503);
+    expect(fault.json()).toEqual({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'store is down' });
     expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
   });
 });

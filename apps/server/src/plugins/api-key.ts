@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ErrorCode } from '@flowline/core';
+import { ErrorCode, MlflowError } from '@flowline/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** What `registerApiKey` needs: the key, and the paths that stay open (health probes). */
@@ -23,8 +23,8 @@ function presentedKey(request: FastifyRequest): string | null {
 
 /**
  * Requires an API key on every route but the exempt ones. Keys are compared as SHA-256 digests in constant
- * time, so neither the key's length nor its prefix leaks through timing. OpenAI-style routes (`/v1/…`) are
- * refused in OpenAI's error shape, the others in MLflow's.
+ * time, so neither the key's length nor its prefix leaks through timing. A refusal is an `UNAUTHENTICATED`
+ * error, which each route area's error plugin writes in its protocol (OpenAI's on `/v1/…`, MLflow's elsewhere).
  */
 export function registerApiKey(app: FastifyInstance, options: ApiKeyOptions): void {
   const expected = digest(options.apiKey);
@@ -39,11 +39,7 @@ export function registerApiKey(app: FastifyInstance, options: ApiKeyOptions): vo
         ? 'This server needs an API key: send it as "Authorization: Bearer <key>".'
         : 'The API key is not valid for this server.';
     reply.header('www-authenticate', 'Bearer');
-    if (path.startsWith('/v1/')) {
-      return reply
-        .status(401)
-        .send({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
-    }
-    return reply.status(401).send({ error_code: ErrorCode.UNAUTHENTICATED, message });
+    // The route's area answers in its protocol: OpenAI's JSON on /v1/*, MLflow's elsewhere.
+    throw new MlflowError(ErrorCode.UNAUTHENTICATED, message);
   });
 }

@@ -1,5 +1,44 @@
 import { ErrorCode, httpStatusFor, isMlflowError } from '@flowline/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+
+// The one place errors become HTTP answers. Every error is first read into a `Problem` (status, MLflow code,
+// a message fit for the client); a formatter per protocol then writes the body. Route areas choose their
+// protocol by registering this plugin's handlers in their encapsulated context, so the tracking API answers
+// MLflow's JSON and the OpenAI routes OpenAI's. Stack traces go to the log only.
+
+/** An error as the client will see it. */
+export interface Problem {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  /** The error that was thrown (a formatter may read its cause). */
+  error: unknown;
+}
+
+/** Writes a protocol's error body. */
+export type ErrorFormatter = (problem: Problem) => unknown;
+
+/** MLflow's error JSON, `{error_code, message}`; with `stackTraces`, a wrapped failure's `stack_trace` too. */
+export function mlflowErrors(options: { stackTraces?: boolean } = {}): ErrorFormatter {
+  return ({ code, message, error }) => {
+    const cause = (error as { cause?: unknown } | null)?.cause;
+    const stack = options.stackTraces && cause instanceof Error ? cause.stack : undefined;
+    return { error_code: code, message, ...(stack ? { stack_trace: stack } : {}) };
+  };
+}
+
+// OpenAI's own `code` where it has one for an MLflow code; otherwise the MLflow code, which MLflow clients read.
+const OPENAI_CODES: Partial<Record<ErrorCode, string>> = { UNAUTHENTICATED: 'invalid_api_key' };
+
+/** OpenAI's error JSON, `{error: {message, type, param, code}}`, as its clients parse it. */
+export const openAiErrors: ErrorFormatter = ({ status, code, message }) => ({
+  error: {
+    message,
+    type: status >= 500 ? 'server_error' : 'invalid_request_error',
+    param: null,
+    code: OPENAI_CODES[code] ?? code,
+  },
+});
 
 interface ValidationIssue {
   instancePath?: string;
@@ -25,61 +64,6 @@ function validationMessage(error: FastifyError): string {
   return `Invalid value for parameter '${name}' supplied: ${issue.message ?? 'wrong type'}. See the API docs for more information about request parameters.`;
 }
 
-/**
- * Turns every error into MLflow's JSON body (`error_code`, `message`) with MLflow's HTTP status. Client
- * mistakes are 4xx with a message that says what to fix; anything unexpected is a generic 500, logged in full.
- */
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (isMlflowError(error)) {
-      const status = httpStatusFor(error.errorCode);
-      if (status >= 500) request.log.error({ err: error }, 'server error');
-      return reply.status(status).send({ error_code: error.errorCode, message: error.message });
-    }
-    if (error.validation) {
-      return reply
-        .status(400)
-        .send({ error_code: ErrorCode.INVALID_PARAMETER_VALUE, message: validationMessage(error) });
-    }
-    // MLflow answers a wrong Content-Type with 400, not 415.
-    const status = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 400 : (error.statusCode ?? 500);
-    if (status >= 400 && status < 500) {
-      const code =
-        status === 404
-          ? ErrorCode.ENDPOINT_NOT_FOUND
-          : status === 413
-            ? ErrorCode.RESOURCE_EXHAUSTED
-            : ErrorCode.INVALID_PARAMETER_VALUE;
-      return reply.status(status).send({ error_code: code, message: clientMessage(error) });
-    }
-    request.log.error({ err: error }, 'unexpected error');
-    return reply.status(500).send({
-      error_code: ErrorCode.INTERNAL_ERROR,
-      message: `Internal server error (request id ${request.id}); see the server log.`,
-    });
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? request.url;
-    const other = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
-      (method) => method !== request.method && app.hasRoute({ method, url: path }),
-    );
-    if (other.length > 0) {
-      return reply
-        .status(405)
-        .header('allow', other.join(', '))
-        .send({
-          error_code: ErrorCode.BAD_REQUEST,
-          message: `Method ${request.method} is not allowed on ${path}; use ${other.join(' or ')}.`,
-        });
-    }
-    return reply.status(404).send({
-      error_code: ErrorCode.ENDPOINT_NOT_FOUND,
-      message: `No API endpoint at ${request.method} ${path}.`,
-    });
-  });
-}
-
 function clientMessage(error: FastifyError): string {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -92,4 +76,74 @@ function clientMessage(error: FastifyError): string {
     default:
       return error.message;
   }
+}
+
+/**
+ * Reads any thrown value as a `Problem`: an `MlflowError` keeps its code (status from core's table), a schema
+ * failure is `INVALID_PARAMETER_VALUE` (400), fastify's own client errors keep their 4xx, and anything else
+ * is `INTERNAL_ERROR` (500) with a generic message. Server faults are logged in full.
+ */
+export function problemOf(error: unknown, request: FastifyRequest): Problem {
+  if (isMlflowError(error)) {
+    const status = httpStatusFor(error.errorCode);
+    if (status >= 500) request.log.error({ err: error }, 'server error');
+    return { status, code: error.errorCode, message: error.message, error };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError?.validation) {
+    const message = validationMessage(fastifyError);
+    return { status: 400, code: ErrorCode.INVALID_PARAMETER_VALUE, message, error };
+  }
+  // MLflow answers a wrong Content-Type with 400, not 415.
+  const status =
+    fastifyError?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 400 : (fastifyError?.statusCode ?? 500);
+  if (status >= 400 && status < 500) {
+    const code =
+      status === 404
+        ? ErrorCode.ENDPOINT_NOT_FOUND
+        : status === 413
+          ? ErrorCode.RESOURCE_EXHAUSTED
+          : ErrorCode.INVALID_PARAMETER_VALUE;
+    return { status, code, message: clientMessage(fastifyError), error };
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  const message = `Internal server error (request id ${request.id}); see the server log.`;
+  return { status: 500, code: ErrorCode.INTERNAL_ERROR, message, error };
+}
+
+/** What `registerErrorHandling` answers with. */
+export interface ErrorHandlingOptions {
+  format: ErrorFormatter;
+  /** Appended to the 404 message (what to call instead). */
+  notFoundHint?: string;
+}
+
+/**
+ * Sets this context's error and not-found handlers, answering in `format`'s protocol. A wrong verb on a
+ * known path is 405 with an `Allow` header (MLflow's Flask answers an HTML page there).
+ */
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
+  const { format } = options;
+  app.setErrorHandler((error, request, reply) => {
+    const problem = problemOf(error, request);
+    return reply.status(problem.status).send(format(problem));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const other = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
+      (method) => method !== request.method && app.hasRoute({ method, url: path }),
+    );
+    const problem = (status: number, code: ErrorCode, message: string) =>
+      format({ status, code, message, error: null });
+    if (other.length > 0) {
+      const message = `Method ${request.method} is not allowed on ${path}; use ${other.join(' or ')}.`;
+      return reply
+        .status(405)
+        .header('allow', other.join(', '))
+        .send(problem(405, ErrorCode.BAD_REQUEST, message));
+    }
+    const message = `No API endpoint at ${request.method} ${path}.${options.notFoundHint ? ` ${options.notFoundHint}` : ''}`;
+    return reply.status(404).send(problem(404, ErrorCode.ENDPOINT_NOT_FOUND, message));
+  });
 }

@@ -1,57 +1,29 @@
-export type { CustomModel, CustomModelSpec, ModelContext } from './custom-js.js';
-export { CUSTOM_JS_FLAVOR, customJsFlavor, saveCustomModel } from './custom-js.js';
-export type { Flavor, Predictor } from './flavor.js';
+export { defaultFlavors } from './builtin-flavors.js';
+export type { Flavor, LazyFlavorOptions, Predictor, SavedFlavor } from './flavor.js';
 export { FlavorRegistry } from './flavor.js';
-export { exampleSchema, saveInputExample } from './input-example.js';
+export type { CustomModel, CustomModelSpec, ModelContext } from './flavors/custom-js/index.js';
+export type { OnnxModelSpec } from './flavors/onnx/index.js';
+export type { AnswerOptions } from './flavors/onnx-genai/generate.js';
+export type { OnnxGenaiModelSpec } from './flavors/onnx-genai/index.js';
+export type { OpenedOnnxGenai } from './flavors/onnx-genai/open.js';
+export type { OnnxGenaiSession } from './flavors/onnx-genai/session.js';
+export type { TransformersModelSpec, TransformersTask } from './flavors/transformers/index.js';
+export { continueText, generateText, openOnnxGenai } from './generation.js';
+export { saveInputExample } from './input-example.js';
 export type { ChatMessage, Generated, LlmTaskShape, PrepareGeneration } from './llm.js';
-export {
-  CHAT_ROLES,
-  CHAT_SIGNATURE,
-  chatMessages,
-  LLM_TEXT_TASKS,
-  llmPredictor,
-  llmRequest,
-  streamed,
-  usage,
-} from './llm.js';
+export { CHAT_SIGNATURE, LLM_TEXT_TASKS, llmPredictor } from './llm.js';
+export type { LoadedModel } from './load-model.js';
+export { loadModel } from './load-model.js';
+export type { LoggedModel, LogModelOptions } from './log-model.js';
+export { logModel } from './log-model.js';
 export type { MLModel, SavedInputExampleInfo } from './mlmodel.js';
-export {
-  createMLModel,
-  parseMLmodel,
-  readMLmodel,
-  serializeMLmodel,
-  utcTimestamp,
-  writeMLmodel,
-} from './mlmodel.js';
-export type {
-  LoadedModel,
-  LoadModelContext,
-  LoggedModel,
-  LogModelOptions,
-  SaveModelOptions,
-} from './models.js';
-export { defaultFlavors, loadModel, localModelFolder, logModel, saveModel } from './models.js';
-export type { OnnxModelSpec } from './onnx.js';
-export { ONNX_FLAVOR, onnxFlavor, saveOnnxModel } from './onnx.js';
-export type { AnswerOptions, OnnxGenaiModelSpec, OnnxGenaiSession } from './onnx-genai.js';
-export {
-  continueText,
-  GROWING_CACHE,
-  generateText,
-  importOnnxGenai,
-  loadOnnxGenai,
-  ONNX_GENAI_FLAVOR,
-  ONNX_GENAI_SEARCH_PARAMS,
-  onnxGenaiFlavor,
-  onnxGenaiFolder,
-  saveOnnxGenaiModel,
-} from './onnx-genai.js';
+export { createMLModel, parseMLmodel, readMLmodel, serializeMLmodel, writeMLmodel } from './mlmodel.js';
+export type { LoadModelContext } from './model-folder.js';
 export { pythonJson } from './python-json.js';
-export type { Row } from './signature/enforce.js';
-export { convertValue, enforceColumns, enforceInput, enforceParams, toRows } from './signature/enforce.js';
-export type { TensorLike } from './signature/infer.js';
-export { inferDataType, inferParams, inferSchema, inferSignature } from './signature/infer.js';
-export { enforceTensorSpec, enforceTensors } from './signature/tensors.js';
+export type { SaveModelOptions } from './save-model.js';
+export { saveModel } from './save-model.js';
+export { enforceColumns, enforceParams } from './signature/enforce.js';
+export { inferSignature } from './signature/infer.js';
 export type {
   ColSpec,
   DataType,
@@ -61,18 +33,3 @@ export type {
   Schema,
   TensorSpec,
 } from './signature/types.js';
-export {
-  paramsFromJson,
-  paramsToJson,
-  schemaFromJson,
-  schemaToJson,
-  signatureFromMLmodel,
-  signatureToMLmodel,
-} from './signature/types.js';
-export type { TransformersModelSpec, TransformersTask } from './transformers.js';
-export {
-  saveTransformersModel,
-  TRANSFORMERS_FLAVOR,
-  TRANSFORMERS_TASKS,
-  transformersFlavor,
-} from './transformers.js';

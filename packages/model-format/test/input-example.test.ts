@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleSchema, saveInputExample } from '../src/index.js';
+import { exampleSchema, saveInputExample } from '../src/input-example.js';
 
 let dir: string;
 let count = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { enforceColumns, enforceParams, inferSignature, schemaFromJson, schemaToJson } from '../src/index.js';
+import { enforceColumns, enforceParams, inferSignature } from '../src/index.js';
+import { schemaFromJson, schemaToJson } from '../src/signature/types.js';
 
 describe('inferSignature', () => {
   it('maps records, columnar data, scalars and nested values as MLflow maps pandas columns', () => {

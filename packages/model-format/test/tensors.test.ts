@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { enforceInput, enforceTensors, type Schema } from '../src/index.js';
+import { enforceInput } from '../src/signature/enforce.js';
+import { enforceTensors } from '../src/signature/tensors.js';
+import type { Schema } from '../src/signature/types.js';
 
 const unnamed: Extract<Schema, { kind: 'tensors' }> = {
   kind: 'tensors',

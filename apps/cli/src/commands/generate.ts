@@ -1,20 +1,13 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MlflowError } from '@flowline/core';
 import {
   type ChatMessage,
   continueText,
   type Generated,
-  GROWING_CACHE,
   generateText,
-  importOnnxGenai,
-  loadOnnxGenai,
-  localModelFolder,
-  ONNX_GENAI_FLAVOR,
   type OnnxGenaiSession,
-  onnxGenaiFolder,
-  readMLmodel,
+  type OpenedOnnxGenai,
+  openOnnxGenai,
 } from '@flowline/model-format';
 import type { Command } from 'commander';
 import { numberBetween, wholeNumber } from '../arguments.js';
@@ -37,43 +30,18 @@ interface GenerationOptions {
 }
 
 /** A loaded model with the search defaults of the Flowline model it came from (its `model_config`). */
-interface Loaded {
-  session: OnnxGenaiSession;
-  defaults: Record<string, unknown>;
-}
+type Loaded = OpenedOnnxGenai;
 
 /**
  * Loads an ONNX Runtime GenAI folder, a Flowline model folder with the onnx_genai flavor, or such a
  * model by URI (`runs:/`, `models:/`, an artifact URI; downloaded first).
  */
 async function loadGenerator(uri: string, g: GlobalOptions): Promise<Loaded> {
-  const isUri = /^[a-z][a-z0-9+.-]*:/i.test(uri) && !uri.startsWith('file:');
-  let dir = uri.startsWith('file:') ? new URL(uri).pathname : uri;
-  let cleanup = async () => {};
-  if (isUri) {
-    const { context, close } = await openModelContext(uri, g);
-    try {
-      ({ dir, cleanup } = await localModelFolder(uri, context));
-    } finally {
-      await close();
-    }
-  } else if (!(await stat(dir).catch(() => null))?.isDirectory()) {
-    throw MlflowError.resourceDoesNotExist(
-      `No model folder at '${uri}'; point -m at an ONNX Runtime GenAI folder or a Flowline model URI.`,
-    );
-  }
+  const { context, close } = await openModelContext(uri, g);
   try {
-    const folder = await onnxGenaiFolder(dir);
-    if (!(await stat(join(folder, 'genai_config.json')).catch(() => null)))
-      throw MlflowError.invalidParameterValue(
-        `${folder} has no genai_config.json; point -m at a folder exported for ONNX Runtime GenAI ` +
-          `(genai_config.json, the .onnx file, the tokenizer) or at a model with the ${ONNX_GENAI_FLAVOR} flavor.`,
-      );
-    const flavor = folder === dir ? undefined : (await readMLmodel(dir)).flavors[ONNX_GENAI_FLAVOR];
-    const session = await loadOnnxGenai(folder, flavor?.providers as string[] | undefined);
-    return { session, defaults: { ...(flavor?.model_config as Record<string, unknown> | undefined) } };
+    return await openOnnxGenai(uri, context);
   } finally {
-    await cleanup();
+    await close();
   }
 }
 
@@ -93,13 +61,13 @@ function promptIds(session: OnnxGenaiSession, messages: ChatMessage[], chatTempl
 
 /** The search options of the command line over the model's defaults; `maxLength` caps prompt plus answer. */
 async function generatorParams(loaded: Loaded, options: GenerationOptions, maxLength: number) {
-  const search: Record<string, unknown> = { ...GROWING_CACHE, ...loaded.defaults };
+  const search: Record<string, unknown> = { ...loaded.defaults };
   if (options.temperature !== undefined) search.temperature = options.temperature;
   if (options.topK !== undefined) search.top_k = options.topK;
   if (options.topP !== undefined) search.top_p = options.topP;
   if (options.doSample) search.do_sample = true;
   if (options.seed !== undefined) search.random_seed = options.seed;
-  const { GeneratorParams } = await importOnnxGenai();
+  const { GeneratorParams } = await import('@flowline/onnx-genai');
   const params = new GeneratorParams(loaded.session.model);
   try {
     params.setSearchOptions({ ...search, max_length: maxLength });
@@ -236,7 +204,7 @@ export function registerGenerate(program: Command): void {
           process.stderr.write(stats(summary));
         }
       } finally {
-        await loaded.session.model.close();
+        await loaded.close();
       }
     });
 
@@ -252,7 +220,7 @@ export function registerGenerate(program: Command): void {
     const loaded = await loadGenerator(options.model, g);
     // One generator for the whole chat: its KV cache carries the conversation, so each turn runs only
     // the tokens the last one did not (continuous decoding).
-    const { Generator } = await importOnnxGenai();
+    const { Generator } = await import('@flowline/onnx-genai');
     const generator = new Generator(
       loaded.session.model,
       await generatorParams(loaded, options, maxLengthOf(loaded, options)),
@@ -289,7 +257,7 @@ export function registerGenerate(program: Command): void {
       }
     } finally {
       lines.close();
-      await loaded.session.model.close();
+      await loaded.close();
     }
   });
 }

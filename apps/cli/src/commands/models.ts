@@ -9,11 +9,24 @@ import { commaList, envFlag, numberBetween, wholeNumber } from '../arguments.js'
 import { openModelContext } from '../model-context.js';
 import type { GlobalOptions } from './globals.js';
 
-/** Loads a model by URI with the tracking store, registry and artifact repositories of the tracking URI. */
+/**
+ * Loads a model by URI with the tracking store, registry and artifact repositories of the tracking URI;
+ * `close` releases the model (its sessions and any downloaded copy) and the stores.
+ */
 async function load(uri: string, g: GlobalOptions): Promise<{ model: LoadedModel; close(): Promise<void> }> {
   const { context, close } = await openModelContext(uri, g);
   try {
-    return { model: await loadModel(uri, context), close };
+    const model = await loadModel(uri, context);
+    return {
+      model,
+      close: async () => {
+        try {
+          await model.close();
+        } finally {
+          await close();
+        }
+      },
+    };
   } catch (error) {
     await close();
     throw error;

@@ -1,9 +1,8 @@
 import { cp, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MlflowError } from '@flowline/core';
-import type { Flavor, Predictor } from './flavor.js';
-import { CHAT_SIGNATURE } from './llm.js';
-import type { ModelSignature } from './signature/types.js';
+import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
+import { CHAT_SIGNATURE } from '../../llm.js';
 import {
   GENERATION_PARAMS,
   type GenerationPipeline,
@@ -42,14 +41,7 @@ export interface TransformersModelSpec {
 }
 
 /** Copies the pipeline folder into the model and returns its flavor config and MLmodel metadata. */
-export async function saveTransformersModel(
-  path: string,
-  spec: TransformersModelSpec,
-): Promise<{
-  flavors: Record<string, Record<string, unknown>>;
-  metadata?: Record<string, unknown>;
-  signature: ModelSignature;
-}> {
+async function saveTransformersModel(path: string, spec: TransformersModelSpec): Promise<SavedFlavor> {
   if (!TRANSFORMERS_TASKS.includes(spec.task))
     throw MlflowError.invalidParameterValue(
       `The transformers flavor saves tasks ${TRANSFORMERS_TASKS.join(', ')}; got '${spec.task}'.`,
@@ -124,13 +116,14 @@ type Pipeline = ((texts: string[], options: Record<string, unknown>) => Promise<
 };
 
 /**
- * Loads transformers.js pipelines from the model folder, offline (remote models are switched off), with
+ * transformers.js pipelines: `save` copies a local pipeline folder in; `load` runs it from the model folder, offline (remote models are switched off), with
  * onnxruntime-node on CPU. `text-generation` is described at `textGenerationPredictor`. `feature-extraction` returns one vector per text (mean-pooled and normalized
  * unless `pooling` / `normalize` say otherwise); with `inference_task: llm/v1/embeddings` it takes
  * `{input}` and answers MLflow's embeddings response with `usage` token counts.
  */
-export const transformersFlavor: Flavor = {
+export const flavor: Flavor<TransformersModelSpec> = {
   name: TRANSFORMERS_FLAVOR,
+  save: saveTransformersModel,
   async load(dir, config): Promise<Predictor> {
     const task = config.task as string;
     if (!TRANSFORMERS_TASKS.includes(task as TransformersTask))
@@ -144,20 +137,26 @@ export const transformersFlavor: Flavor = {
       dtype: String(config.dtype ?? 'fp32') as 'fp32',
       device: 'cpu',
     });
+    // Frees the pipeline's ONNX sessions.
+    const close = () => loaded.dispose();
     if (task === 'text-generation')
-      return textGenerationPredictor(
-        loaded as unknown as GenerationPipeline,
-        TextStreamer as unknown as StreamerClass,
-        config.inference_task as string | undefined,
-        (config.model_config as Record<string, unknown>) ?? {},
-      );
+      return {
+        ...textGenerationPredictor(
+          loaded as unknown as GenerationPipeline,
+          TextStreamer as unknown as StreamerClass,
+          config.inference_task as string | undefined,
+          (config.model_config as Record<string, unknown>) ?? {},
+        ),
+        close,
+      };
     const pipe = loaded as unknown as Pipeline;
     const defaults = { pooling: 'mean', normalize: true, ...(config.model_config as object) };
     const embed = async (values: string[], params?: Record<string, unknown>) =>
       (await pipe(values, { ...defaults, ...params })).tolist();
     if (config.inference_task !== 'llm/v1/embeddings')
-      return { predict: (input, params) => embed(textList(input, 'text'), params) };
+      return { predict: (input, params) => embed(textList(input, 'text'), params), close };
     return {
+      close,
       async predict(input, params) {
         const request = (input ?? {}) as { input?: unknown };
         const values = textList(request.input, 'text');

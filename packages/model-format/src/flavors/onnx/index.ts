@@ -1,8 +1,8 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MlflowError } from '@flowline/core';
-import type { Flavor, Predictor } from './flavor.js';
-import { isTensorLike, typedArrayDtype } from './signature/infer.js';
+import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
+import { isTensorLike, typedArrayDtype } from '../../signature/infer.js';
 
 /** The flavor name of ONNX models, as MLflow's Python `onnx` flavor writes it. */
 export const ONNX_FLAVOR = 'onnx';
@@ -25,20 +25,19 @@ const PROVIDERS: Record<string, string> = {
 };
 
 /** Writes `model.onnx` and returns the flavor configs (ours and the Python pyfunc one, so MLflow loads it too). */
-export async function saveOnnxModel(
-  dir: string,
-  spec: OnnxModelSpec,
-): Promise<Record<string, Record<string, unknown>>> {
+async function saveOnnxModel(dir: string, spec: OnnxModelSpec): Promise<SavedFlavor> {
   if (typeof spec.model === 'string') await copyFile(spec.model, join(dir, 'model.onnx'));
   else await writeFile(join(dir, 'model.onnx'), spec.model);
   return {
-    [ONNX_FLAVOR]: {
-      code: null,
-      data: 'model.onnx',
-      providers: spec.providers ?? ['CPUExecutionProvider'],
-      ...(spec.sessionOptions ? { onnx_session_options: spec.sessionOptions } : {}),
+    flavors: {
+      [ONNX_FLAVOR]: {
+        code: null,
+        data: 'model.onnx',
+        providers: spec.providers ?? ['CPUExecutionProvider'],
+        ...(spec.sessionOptions ? { onnx_session_options: spec.sessionOptions } : {}),
+      },
+      python_function: { loader_module: 'mlflow.onnx', data: 'model.onnx' },
     },
-    python_function: { loader_module: 'mlflow.onnx', data: 'model.onnx' },
   };
 }
 
@@ -121,11 +120,13 @@ function declaredType(session: unknown, name: string): string {
 }
 
 /**
- * Loads ONNX models with onnxruntime-node (loaded on first use), with the model's execution providers
- * mapped to onnxruntime's names and CPU as the fallback. Reads models saved by MLflow's Python flavor.
+ * ONNX models: `save` writes `model.onnx` as MLflow's `mlflow.onnx` does; `load` runs it on
+ * onnxruntime-node (loaded on first use), with the model's execution providers mapped to onnxruntime's
+ * names and CPU as the fallback, and `close` releases the session. Reads models saved by MLflow's Python flavor.
  */
-export const onnxFlavor: Flavor = {
+export const flavor: Flavor<OnnxModelSpec> = {
   name: ONNX_FLAVOR,
+  save: saveOnnxModel,
   async load(dir, config): Promise<Predictor> {
     const ort = (await import('onnxruntime-node')) as Ort;
     const requested = ((config.providers as string[] | undefined) ?? ['CPUExecutionProvider']).map(
@@ -154,6 +155,7 @@ export const onnxFlavor: Flavor = {
     const inputNames = session.inputNames as string[];
     const outputNames = session.outputNames as string[];
     return {
+      close: () => session.release(),
       async predict(input) {
         const feeds: Record<string, OrtTensor> = {};
         const single = inputNames.length === 1;

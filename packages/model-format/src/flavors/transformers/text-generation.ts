@@ -1,12 +1,12 @@
 import { MlflowError } from '@flowline/core';
-import type { Predictor } from './flavor.js';
+import type { Predictor } from '../../flavor.js';
 import {
   type Generated,
   LLM_TEXT_TASKS,
   llmPredictor,
   type ChatMessage as Message,
   streamed,
-} from './llm.js';
+} from '../../llm.js';
 
 type Json = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import { cp, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlflowError } from '@flowline/core';
-import type { Flavor, Predictor } from './flavor.js';
+import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
 
 /** The flavor name of custom JS models (the counterpart of MLflow's `PythonModel`). */
 export const CUSTOM_JS_FLAVOR = 'custom_js';
@@ -27,6 +27,8 @@ export interface CustomModel {
     input: unknown,
     params?: Record<string, unknown>,
   ): AsyncIterable<unknown>;
+  /** Optional: releases what `loadContext` opened; called when the loaded model is closed. */
+  close?(): Promise<void> | void;
 }
 
 /** How to package a custom model: its code (a module exporting the class), artifacts and npm dependencies. */
@@ -53,8 +55,8 @@ async function copyInto(source: string, targetDir: string): Promise<string> {
   return basename(absolute);
 }
 
-/** Writes a custom model's payload into a model folder; returns the flavor config for MLmodel. */
-export async function saveCustomModel(dir: string, spec: CustomModelSpec): Promise<Record<string, unknown>> {
+/** Writes a custom model's payload into a model folder; returns its MLmodel flavor entry. */
+async function saveCustomModel(dir: string, spec: CustomModelSpec): Promise<SavedFlavor> {
   const codeDir = join(dir, 'code');
   await mkdir(codeDir, { recursive: true });
   const entry = await copyInto(spec.code, codeDir);
@@ -72,13 +74,14 @@ export async function saveCustomModel(dir: string, spec: CustomModelSpec): Promi
     join(dir, 'package.json'),
     `${JSON.stringify({ private: true, type: 'module', dependencies }, null, 2)}\n`,
   );
-  return {
+  const config = {
     code: `code/${entry}`,
     export: spec.exportName ?? 'default',
     artifacts,
     npm_dependencies: spec.dependencies ?? [],
     ...(spec.modelConfig ? { model_config: spec.modelConfig } : {}),
   };
+  return { flavors: { [CUSTOM_JS_FLAVOR]: config } };
 }
 
 /** `name@version` (or a bare name) as `[name, version]`. */
@@ -114,9 +117,13 @@ async function linkDependencies(dir: string, names: string[]): Promise<void> {
   }
 }
 
-/** Loads custom JS models: imports the packaged code, builds the class, calls `loadContext`. */
-export const customJsFlavor: Flavor = {
+/**
+ * Custom JS models: `save` copies the code, artifacts and dependency list in; `load` imports the packaged
+ * code, builds the class, calls `loadContext`, and `close` calls the model's own `close()` when it has one.
+ */
+export const flavor: Flavor<CustomModelSpec> = {
   name: CUSTOM_JS_FLAVOR,
+  save: saveCustomModel,
   async load(dir, config): Promise<Predictor> {
     const code = String(config.code ?? '');
     if (!code || code.includes('..'))
@@ -150,6 +157,9 @@ export const customJsFlavor: Flavor = {
     await instance.loadContext?.(context);
     const predictor: Predictor = {
       predict: async (input, params) => instance.predict(context, input, params),
+      close: async () => {
+        await instance.close?.();
+      },
     };
     if (typeof instance.predictStream === 'function') {
       const stream = instance.predictStream.bind(instance);

@@ -1,0 +1,73 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ArtifactResolver,
+  createArtifactResolver,
+  localPathOf,
+  schemeOf,
+  storeLookups,
+} from '@flowline/artifact-store';
+import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
+import type { FlavorRegistry } from './flavor.js';
+
+/** How `loadModel` reaches remote models: a resolver, or the stores and repositories to build one from. */
+export interface LoadModelContext {
+  /** Resolves `runs:/`, `models:/` and artifact URIs (`createArtifactResolver` from `@flowline/artifact-store`). */
+  resolver?: ArtifactResolver;
+  /** Without a resolver: opens an artifact repository by URI (default: `createArtifactRegistry()`). */
+  openRepository?: (uri: string) => Promise<ArtifactRepository>;
+  /** Without a resolver: the tracking store `runs:/` URIs are looked up in. */
+  store?: Pick<TrackingStore, 'getRun'>;
+  /** Without a resolver: the registry `models:/` URIs are looked up in. */
+  registry?: RegistryStore;
+  flavors?: FlavorRegistry;
+}
+
+/** A local folder holding a model; `close` removes it when it is a downloaded copy (and does nothing otherwise). */
+export interface ModelFolder {
+  dir: string;
+  /** Whether `dir` is a temporary copy this call downloaded. */
+  downloaded: boolean;
+  close(): Promise<void>;
+}
+
+function resolverOf(context: LoadModelContext): ArtifactResolver {
+  if (context.resolver) return context.resolver;
+  const { openRepository } = context;
+  return createArtifactResolver({
+    ...(openRepository ? { repositories: { resolve: openRepository } } : {}),
+    ...storeLookups({ store: context.store, registry: context.registry }),
+  });
+}
+
+/**
+ * The local folder of the model at `uri`: a folder or `file://` URI (percent-decoded) as it is, anything
+ * else (`runs:/`, `models:/`, `s3://`, `mlflow-artifacts:`, …) downloaded through the artifact resolver
+ * into a fresh temporary folder that `close` removes. A local path that does not exist is refused naming
+ * that path.
+ */
+export async function openModelFolder(uri: string, context: LoadModelContext = {}): Promise<ModelFolder> {
+  if (schemeOf(uri) === 'file') {
+    const dir = localPathOf(uri);
+    const info = await stat(dir).catch(() => null);
+    if (!info)
+      throw MlflowError.resourceDoesNotExist(
+        `No model folder at '${uri}': the path does not exist. Give a model folder, or a runs:/, models:/ or artifact URI.`,
+      );
+    if (!info.isDirectory())
+      throw MlflowError.invalidParameterValue(
+        `'${uri}' is a file; a model is a folder holding an MLmodel file.`,
+      );
+    return { dir, downloaded: false, close: async () => {} };
+  }
+  const { repository, path } = await resolverOf(context).resolve(uri);
+  const staging = await mkdtemp(join(tmpdir(), 'flowline-load-'));
+  const close = () => rm(staging, { recursive: true, force: true });
+  try {
+    return { dir: await repository.downloadArtifacts(path, join(staging, 'model')), downloaded: true, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ArtifactResolver } from '@flowline/artifact-store';
 import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
 import { openRegistry } from './open-store.js';
 
@@ -16,33 +17,40 @@ async function artifactStore(): Promise<ArtifactStoreModule> {
   }
 }
 
+/** Where artifact URIs are resolved: the tracking store, the tracking URI (for its proxy) and the registry. */
+export interface ArtifactContext {
+  store?: TrackingStore;
+  trackingUri: string;
+  headers?: Record<string, string>;
+  /** The registry for `models:/` URIs; opened from the tracking URI on the first one when not given. */
+  registry?: RegistryStore;
+}
+
 /**
- * The repository for an artifact URI: `runs:/` resolves through the tracking store, `models:/` through the
- * registry (to the version's source, resolved in turn), `mlflow-artifacts:` through the tracking server.
+ * The artifact store's resolver for a tracking URI: `runs:/` through the tracking store, `models:/` through
+ * the registry (to the version's source, resolved in turn), `mlflow-artifacts:` through the tracking server.
  */
-export async function openArtifactRepository(
-  uri: string,
-  context: {
-    store: TrackingStore;
-    trackingUri: string;
-    headers?: Record<string, string>;
-    registry?: RegistryStore;
-  },
-): Promise<ArtifactRepository> {
+export async function artifactResolver(context: ArtifactContext): Promise<ArtifactResolver> {
   const mod = await artifactStore();
-  if (uri.startsWith('models:')) {
-    const registry =
-      context.registry ?? (await openRegistry(context.trackingUri, { trackingStore: context.store }));
-    const { resolveModelsUri } = await import('@flowline/registry');
-    const { version, path } = await resolveModelsUri(uri, registry);
-    const source = version.source.replace(/\/+$/, '');
-    return openArtifactRepository(path ? `${source}/${path}` : source, { ...context, registry });
-  }
-  const target = uri.startsWith('runs:') ? (await mod.resolveRunsUri(uri, context.store)).artifactUri : uri;
   const http = /^https?:\/\//.test(context.trackingUri)
     ? { trackingUri: context.trackingUri, headers: context.headers }
     : undefined;
-  return mod.createArtifactRegistry({ http }).resolve(target);
+  const { store } = context;
+  return mod.createArtifactResolver({
+    repositories: mod.createArtifactRegistry({ http }),
+    ...mod.storeLookups({
+      store,
+      registry: context.registry ?? (() => openRegistry(context.trackingUri, { trackingStore: store })),
+    }),
+  });
+}
+
+/** The repository for an artifact URI (`runs:/`, `models:/`, `mlflow-artifacts:`, files, S3, …). */
+export async function openArtifactRepository(
+  uri: string,
+  context: ArtifactContext,
+): Promise<ArtifactRepository> {
+  return (await artifactResolver(context)).open(uri);
 }
 
 /** A run's artifact repository. */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tracker } from '../src/index.js';
+import { openArtifactRepository, Tracker } from '../src/index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -65,6 +65,32 @@ describe('Tracker artifacts against a local store', () => {
     await tracker.endRun();
     await expect(tracker.listArtifacts()).rejects.toThrow(/No run to read artifacts from/);
     expect((await tracker.listArtifacts('', { runId: run.info.runId })).length).toBe(4);
+    await tracker.close();
+  });
+});
+
+describe('openArtifactRepository', () => {
+  it("resolves runs:/ (its '..' normalised, kept inside the run) and models:/ through the artifact store's resolver", async () => {
+    const trackingUri = `sqlite:///${join(dir, 'mlflow.db')}`;
+    const tracker = new Tracker({ trackingUri, env: {} });
+    const store = await tracker.store();
+    const expId = await store.createExperiment({ name: 'resolve', artifactLocation: join(dir, 'artifacts') });
+    const { runId } = (await tracker.startRun({ experimentId: expId })).info;
+    await tracker.logText('flavors: {}\n', 'model/MLmodel');
+    const context = { store, trackingUri };
+    const files = async (uri: string) =>
+      (await (await openArtifactRepository(uri, context)).listArtifacts()).map((f) => f.path);
+
+    expect(await files(`runs:/${runId}/other/../model`)).toEqual(['MLmodel']);
+    await expect(openArtifactRepository(`runs:/${runId}/../elsewhere`, context)).rejects.toThrow(
+      /leads above the run's artifact root/,
+    );
+    const registry = await tracker.registry();
+    await registry.createRegisteredModel({ name: 'resolved' });
+    await registry.createModelVersion({ name: 'resolved', source: `runs:/${runId}/model`, runId });
+    // No registry in the context: it is opened from the tracking URI for the models:/ URI.
+    expect(await files('models:/resolved/1')).toEqual(['MLmodel']);
+    await tracker.endRun();
     await tracker.close();
   });
 });

@@ -46,6 +46,7 @@ describe('Tracker.logModel', () => {
       openRepository: async (uri) => repositories.resolve(uri),
     });
     expect(await model.predict([{ v: 2 }])).toEqual([6]);
+    await model.close();
     await tracker.close();
   });
 
@@ -65,6 +66,7 @@ describe('Tracker.logModel', () => {
     expect(model.metadata.flavors.onnx).toBeDefined();
     const predicted = (await model.predict([[0.5, -1]])) as number[][];
     expect(predicted[0]![0]).toBeCloseTo(mlp.reference([[0.5, -1]])[0]![0]!, 5);
+    await model.close();
     await tracker.close();
   });
 
@@ -95,6 +97,7 @@ describe('Tracker.logModel', () => {
     };
     expect(answer.choices[0]!.message.role).toBe('assistant');
     expect(answer.usage.completion_tokens).toBeLessThanOrEqual(4);
+    await model.close();
     await tracker.close();
   });
 });

@@ -12,6 +12,7 @@ import { SERVER_VERSION } from './version.js';
 
 /** Options of the scoring server. */
 export interface ScoringServerOptions {
+  /** The model to serve; `close()`d when the server closes. */
   model: LoadedModel;
   logger?: FastifyBaseLogger | boolean;
   bodyLimit?: number;
@@ -162,6 +163,8 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
     genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',
   });
+  // The server owns the model it serves: closing it releases the model's sessions and downloaded copy.
+  app.addHook('onClose', () => options.model.close());
   registerIdleBodyTimeout(
     app,
     options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,

@@ -15,6 +15,16 @@ export function wholeNumber(name: string, min = 1) {
   };
 }
 
+/** A commander parser for a TCP port (0 to 65535; 0 picks a free one). */
+export function portNumber(name: string) {
+  const whole = wholeNumber(name, 0);
+  return (value: string): number => {
+    const n = whole(value);
+    if (n > 65_535) throw new InvalidArgumentError(`${name} must be a port from 0 to 65535, got '${value}'.`);
+    return n;
+  };
+}
+
 /** A commander parser for a number from `min` to `max`. */
 export function numberBetween(name: string, min: number, max: number) {
   return (value: string): number => {

@@ -1,8 +1,7 @@
-import { openArtifactRepository, openRegistry, openStore } from '@flowline/client';
 import { authHeadersFromEnv } from '@flowline/core';
 import type { LoadModelContext } from '@flowline/model-format';
 import type { GlobalOptions } from './commands/globals.js';
-import { trackingUri } from './tracking.js';
+import { openTracking, openTrackingRegistry, trackingUri } from './tracking.js';
 
 /**
  * What `loadModel` needs to reach the model at `uri`: for `runs:/` and `models:/`, the tracking store and
@@ -12,10 +11,12 @@ export async function openModelContext(
   uri: string,
   g: GlobalOptions,
 ): Promise<{ context: LoadModelContext; close(): Promise<void> }> {
-  const tracking = trackingUri(g.trackingUri);
   const needsStores = /^(runs|models):/.test(uri);
-  const store = needsStores ? await openStore(tracking) : undefined;
-  const registry = needsStores && store ? await openRegistry(tracking, { trackingStore: store }) : undefined;
+  const opened = needsStores ? await openTracking(g) : undefined;
+  const tracking = opened?.uri ?? (await trackingUri(g.trackingUri));
+  const store = opened?.store;
+  const registry = opened ? await openTrackingRegistry(opened) : undefined;
+  const { openArtifactRepository } = await import('@flowline/client');
   return {
     context: {
       store,

@@ -1,4 +1,7 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+
+// cli-table3 is CommonJS: required on the first table, so commands that print none (and --help) skip it.
+const require = createRequire(import.meta.url);
 
 /** Where a command writes: human text, or JSON for scripts. */
 export interface Output {
@@ -23,6 +26,7 @@ export function createOutput(
 /** A plain table for terminals: header row, then one row per item. */
 export function table(head: string[], rows: Array<Array<string | number | null | undefined>>): string {
   if (rows.length === 0) return '(none)';
+  const Table = require('cli-table3') as typeof import('cli-table3');
   const t = new Table({
     head,
     style: { head: [], border: [] },

@@ -1,5 +1,11 @@
+import { createRequire } from 'node:module';
 import type { TransferOptions } from '@flowline/core';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar as Bar } from 'cli-progress';
+
+// cli-progress is CommonJS: required when a bar is first shown, never for --help or scripts.
+const require = createRequire(import.meta.url);
+const newBar = (...args: ConstructorParameters<typeof Bar>): Bar =>
+  new (require('cli-progress') as typeof import('cli-progress')).SingleBar(...args);
 
 /** Transfers larger than this show a progress bar (on a terminal, and never with --json). */
 export const PROGRESS_THRESHOLD_BYTES = 4 * 1024 * 1024;
@@ -15,7 +21,7 @@ export function transferProgress(
 ): TransferOptions & { stop(): void } {
   if (quiet || totalBytes < PROGRESS_THRESHOLD_BYTES || !process.stderr.isTTY) return { stop() {} };
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-  const bar = new SingleBar(
+  const bar = newBar(
     {
       format: `${label} [{bar}] {percentage}% | {done}/{all} MB | {speed} MB/s`,
       stream: process.stderr,
@@ -45,7 +51,7 @@ export function generationProgress(
   shown: boolean,
 ): { update(count: number): void; stop(): void } {
   if (!shown) return { update() {}, stop() {} };
-  const bar = new SingleBar(
+  const bar = newBar(
     {
       format: 'generating [{bar}] {value}/{total} tokens | {speed} tokens/s',
       stream: process.stderr,
@@ -75,7 +81,7 @@ export function countProgress(
   shown: boolean,
 ): { update(done: number, total: number): void; stop(): void } {
   if (!shown) return { update() {}, stop() {} };
-  const bar = new SingleBar(
+  const bar = newBar(
     { format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true },
     undefined,
   );

@@ -21,6 +21,23 @@ export interface HttpOptions {
   fetch?: typeof fetch;
   /** Replaceable for tests: how to wait between retries. */
   sleep?: (ms: number) => Promise<void>;
+  /** Called before each wait between attempts, so a caller can say what is going on (the CLI prints it). */
+  onRetry?: (retry: HttpRetry) => void;
+}
+
+/** A failed attempt about to be retried, as `HttpOptions.onRetry` receives it. */
+export interface HttpRetry {
+  /** The server's base URL. */
+  url: string;
+  /** The attempt that failed (1 for the first) and how many there will be at most. */
+  attempt: number;
+  attempts: number;
+  /** How long the transport waits before the next attempt. */
+  delayMs: number;
+  /** The HTTP status that is retried (429, 5xx), or absent when the server could not be reached. */
+  status?: number;
+  /** Why: the network error's code (ECONNREFUSED, ENOTFOUND, a timeout) or `HTTP <status>`. */
+  reason: string;
 }
 
 const RETRIABLE = new Set([429, 500, 502, 503, 504]);
@@ -54,7 +71,8 @@ export function toQueryString(params: Record<string, unknown>): string {
 /** A JSON-over-HTTP transport for MLflow's REST API, with auth, retries and MLflow error decoding. */
 export class HttpTransport {
   readonly baseUrl: string;
-  readonly #options: Required<Omit<HttpOptions, 'token' | 'username' | 'password' | 'headers'>>;
+  readonly #options: Required<Omit<HttpOptions, 'token' | 'username' | 'password' | 'headers' | 'onRetry'>>;
+  readonly #onRetry: HttpOptions['onRetry'];
   readonly #headers: Record<string, string>;
 
   constructor(baseUrl: string, options: HttpOptions = {}) {
@@ -67,6 +85,7 @@ export class HttpTransport {
       fetch: options.fetch ?? globalThis.fetch,
       sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     };
+    this.#onRetry = options.onRetry;
     this.#headers = { accept: 'application/json', 'user-agent': 'flowline-client', ...options.headers };
     Object.assign(this.#headers, authHeadersFromEnv({}, options));
   }
@@ -97,13 +116,14 @@ export class HttpTransport {
         });
       } catch (cause) {
         if (attempt < this.#options.maxRetries) {
-          await this.#backoff(attempt, null);
+          await this.#backoff(attempt, null, { reason: describe(cause) });
           continue;
         }
+        const tries = attempt === 0 ? '' : ` after ${attempt + 1} attempts`;
         throw new MlflowError(
           ErrorCode.TEMPORARILY_UNAVAILABLE,
-          `Could not reach the tracking server at ${this.baseUrl} (${describe(cause)}) after ${attempt + 1} attempts. ` +
-            'Check MLFLOW_TRACKING_URI and that the server is running.',
+          `Could not reach the tracking server at ${this.baseUrl} (${describe(cause)})${tries}. Check that ` +
+            'a server is running there and that MLFLOW_TRACKING_URI names it.',
           { cause },
         );
       }
@@ -113,24 +133,39 @@ export class HttpTransport {
       }
       if (RETRIABLE.has(response.status) && attempt < this.#options.maxRetries) {
         await response.body?.cancel().catch(() => {});
-        await this.#backoff(attempt, response.headers.get('retry-after'));
+        await this.#backoff(attempt, response.headers.get('retry-after'), {
+          status: response.status,
+          reason: `HTTP ${response.status}`,
+        });
         continue;
       }
       throw await decodeError(response, method, path);
     }
   }
 
-  async #backoff(attempt: number, retryAfter: string | null): Promise<void> {
+  async #backoff(
+    attempt: number,
+    retryAfter: string | null,
+    why: { status?: number; reason: string },
+  ): Promise<void> {
     const fromHeader = retryAfter !== null && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : null;
     const seconds =
       fromHeader ??
       Math.min(60, this.#options.backoffFactor * 2 ** attempt) + Math.random() * this.#options.backoffJitter;
+    this.#onRetry?.({
+      url: this.baseUrl,
+      attempt: attempt + 1,
+      attempts: this.#options.maxRetries + 1,
+      delayMs: Math.round(seconds * 1000),
+      ...why,
+    });
     await this.#options.sleep(seconds * 1000);
   }
 }
 
 function describe(error: unknown): string {
   const cause = (error as { cause?: { code?: string } })?.cause;
+  if ((error as Error)?.name === 'TimeoutError') return 'no answer within MLFLOW_HTTP_REQUEST_TIMEOUT';
   return cause?.code ?? (error as Error)?.message ?? String(error);
 }
 

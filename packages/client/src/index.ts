@@ -27,7 +27,7 @@ export {
   startRun,
   withRun,
 } from './fluent.js';
-export type { HttpOptions } from './http.js';
+export type { HttpOptions, HttpRetry } from './http.js';
 export { HttpTransport, httpOptionsFromEnv, toQueryString } from './http.js';
 export type { MetricBufferOptions } from './metric-buffer.js';
 export { MetricBuffer } from './metric-buffer.js';

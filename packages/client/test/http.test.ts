@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMlflowError, type MlflowError } from '@flowline/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpTransport, httpOptionsFromEnv, toQueryString } from '../src/index.js';
+import { type HttpRetry, HttpTransport, httpOptionsFromEnv, toQueryString } from '../src/index.js';
 
 interface Seen {
   method: string;
@@ -57,14 +57,20 @@ describe('HttpTransport', () => {
       { status: 200, body: { experiment_id: '7' } },
     ]);
     const waits: number[] = [];
+    const retries: HttpRetry[] = [];
     const http = new HttpTransport(url, {
       sleep: async (ms) => void waits.push(ms),
       backoffJitter: 0,
       backoffFactor: 1,
+      onRetry: (retry) => retries.push(retry),
     });
     expect(await http.request('POST', '/e', {})).toEqual({ experiment_id: '7' });
     expect(seen).toHaveLength(3);
     expect(waits).toEqual([1000, 3000]);
+    expect(retries).toEqual([
+      { url, attempt: 1, attempts: 6, delayMs: 1000, status: 503, reason: 'HTTP 503' },
+      { url, attempt: 2, attempts: 6, delayMs: 3000, status: 429, reason: 'HTTP 429' },
+    ]);
   });
 
   it('never retries a 4xx and turns MLflow error JSON into an MlflowError', async () => {
@@ -96,17 +102,25 @@ describe('HttpTransport', () => {
     await new Promise<void>((r) => server!.close(() => r()));
     server = undefined;
     let attempts = 0;
+    const retries: HttpRetry[] = [];
     const http = new HttpTransport(url, {
       maxRetries: 2,
       sleep: async () => void attempts++,
+      onRetry: (retry) => retries.push(retry),
     });
     const error = (await http.request('GET', '/health').then(
       () => null,
       (e: unknown) => e as MlflowError,
     ))!;
     expect(attempts).toBe(2);
+    // Each failed attempt is reported before the wait, so a caller can say so at once.
+    expect(retries.map((r) => [r.url, r.attempt, r.attempts, r.reason, r.status])).toEqual([
+      [url, 1, 3, 'ECONNREFUSED', undefined],
+      [url, 2, 3, 'ECONNREFUSED', undefined],
+    ]);
     expect(error.errorCode).toBe('TEMPORARILY_UNAVAILABLE');
     expect(error.message).toContain(url);
+    expect(error.message).toMatch(/ECONNREFUSED\) after 3 attempts/);
     expect(error.message).toMatch(/MLFLOW_TRACKING_URI/);
   });
 

@@ -1,7 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseRunsUri } from '@flowline/artifact-store';
-import { openArtifactRepository, openStore } from '@flowline/client';
 import {
   type ArtifactRepository,
   authHeadersFromEnv,
@@ -12,7 +10,7 @@ import {
 import type { Command } from 'commander';
 import { createOutput, table } from '../output.js';
 import { transferProgress } from '../progress.js';
-import { trackingUri } from '../tracking.js';
+import { openTracking } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
 
 async function sizeOf(path: string): Promise<number> {
@@ -28,9 +26,9 @@ async function withRunRepository<T>(
   target: { runId?: string; uri?: string },
   fn: (repository: ArtifactRepository, store: TrackingStore) => Promise<T>,
 ): Promise<T> {
-  const uri = trackingUri(g.trackingUri);
-  const store = await openStore(uri);
+  const { uri, store } = await openTracking(g);
   try {
+    const { openArtifactRepository } = await import('@flowline/client');
     const context = { store, trackingUri: uri, headers: authHeadersFromEnv() };
     const artifactUri = target.uri ?? (await store.getRun(target.runId!)).info.artifactUri;
     return await fn(await openArtifactRepository(artifactUri, context), store);
@@ -140,6 +138,7 @@ export function registerArtifacts(program: Command): void {
         let target: { runId?: string; uri?: string };
         let path = opts.artifactPath ?? '';
         if (opts.artifactUri?.startsWith('runs:')) {
+          const { parseRunsUri } = await import('@flowline/artifact-store');
           const parsed = parseRunsUri(opts.artifactUri);
           target = { runId: parsed.runId };
           path = parsed.path;

@@ -1,5 +1,4 @@
-import { DEFAULT_STORE_URI, migrateToLatest, openDatabase, redactUri } from '@flowline/db';
-import { type FileStoreImport, importFileStore } from '@flowline/tracking-store';
+import type { FileStoreImport } from '@flowline/tracking-store';
 import type { Command } from 'commander';
 import { createOutput, table } from '../output.js';
 import { countProgress } from '../progress.js';
@@ -45,11 +44,12 @@ export function registerDb(program: Command): void {
     )
     .argument(
       '[url]',
-      'store URI: sqlite:///path.db or postgresql://…',
-      process.env.MLFLOW_BACKEND_STORE_URI ?? DEFAULT_STORE_URI,
+      'store URI: sqlite:///path.db or postgresql://… (default: $MLFLOW_BACKEND_STORE_URI or sqlite:///mlflow.db)',
     )
-    .action(async (url: string, _opts: unknown, cmd: Command) => {
+    .action(async (given: string | undefined, _opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      const { DEFAULT_STORE_URI, migrateToLatest, openDatabase, redactUri } = await import('@flowline/db');
+      const url = given ?? process.env.MLFLOW_BACKEND_STORE_URI ?? DEFAULT_STORE_URI;
       const database = await openDatabase(url);
       try {
         const report = await migrateToLatest(database.db, database.dialect);
@@ -84,6 +84,7 @@ export function registerDb(program: Command): void {
     .action(async (dir: string, opts: { to: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const progress = countProgress('importing', !g.json && process.stderr.isTTY === true);
+      const { importFileStore } = await import('@flowline/tracking-store');
       let result: FileStoreImport;
       try {
         result = await importFileStore(dir, opts.to, {

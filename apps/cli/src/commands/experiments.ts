@@ -1,7 +1,7 @@
 import { type Experiment, toWireExperiment, type ViewType } from '@flowline/core';
 import { type Command, Option } from 'commander';
 import { createOutput, formatTime, table } from '../output.js';
-import { trackingUri, withStore } from '../tracking.js';
+import { withStore } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
 
 const VIEWS: Record<string, ViewType> = {
@@ -32,7 +32,7 @@ export function registerExperiments(program: Command): void {
     )
     .action(async (opts: { experimentName: string; artifactLocation?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const id = await withStore(trackingUri(g.trackingUri), (store) =>
+      const id = await withStore(g, (store) =>
         store.createExperiment({ name: opts.experimentName, artifactLocation: opts.artifactLocation }),
       );
       createOutput(g.json).result(
@@ -49,7 +49,7 @@ export function registerExperiments(program: Command): void {
     .action(async (opts: { view: string; filter?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const all: Experiment[] = [];
-      await withStore(trackingUri(g.trackingUri), async (store) => {
+      await withStore(g, async (store) => {
         let pageToken: string | undefined;
         do {
           const page = await store.searchExperiments({
@@ -83,9 +83,7 @@ export function registerExperiments(program: Command): void {
     .requiredOption('--new-name <name>', 'its new name')
     .action(async (opts: { experimentId: string; newName: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      await withStore(trackingUri(g.trackingUri), (store) =>
-        store.renameExperiment(opts.experimentId, opts.newName),
-      );
+      await withStore(g, (store) => store.renameExperiment(opts.experimentId, opts.newName));
       createOutput(g.json).result(
         { experiment_id: opts.experimentId, name: opts.newName },
         () => `Experiment ${opts.experimentId} is now named '${opts.newName}'`,
@@ -102,7 +100,7 @@ export function registerExperiments(program: Command): void {
       .requiredOption('-x, --experiment-id <id>', 'experiment id')
       .action(async (opts: { experimentId: string }, cmd: Command) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
-        await withStore(trackingUri(g.trackingUri), (store) =>
+        await withStore(g, (store) =>
           name === 'delete'
             ? store.deleteExperiment(opts.experimentId)
             : store.restoreExperiment(opts.experimentId),

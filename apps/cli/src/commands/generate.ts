@@ -1,14 +1,6 @@
 import { createInterface } from 'node:readline';
 import { MlflowError } from '@flowline/core';
-import {
-  type ChatMessage,
-  continueText,
-  type Generated,
-  generateText,
-  type OnnxGenaiSession,
-  type OpenedOnnxGenai,
-  openOnnxGenai,
-} from '@flowline/model-format';
+import type { ChatMessage, Generated, OnnxGenaiSession, OpenedOnnxGenai } from '@flowline/model-format';
 import type { Command } from 'commander';
 import { numberBetween, wholeNumber } from '../arguments.js';
 import { openModelContext } from '../model-context.js';
@@ -39,6 +31,7 @@ type Loaded = OpenedOnnxGenai;
 async function loadGenerator(uri: string, g: GlobalOptions): Promise<Loaded> {
   const { context, close } = await openModelContext(uri, g);
   try {
+    const { openOnnxGenai } = await import('@flowline/model-format');
     return await openOnnxGenai(uri, context);
   } finally {
     await close();
@@ -105,6 +98,7 @@ async function run(
     );
   const params = await generatorParams(loaded, options, maxLength);
   const progress = generationProgress(maxLength - ids.length, progressShown);
+  const { generateText } = await import('@flowline/model-format');
   try {
     return await summarize(() => generateText(session, params, ids, { onText, onToken: progress.update }));
   } finally {
@@ -220,7 +214,10 @@ export function registerGenerate(program: Command): void {
     const loaded = await loadGenerator(options.model, g);
     // One generator for the whole chat: its KV cache carries the conversation, so each turn runs only
     // the tokens the last one did not (continuous decoding).
-    const { Generator } = await import('@flowline/onnx-genai');
+    const [{ Generator }, { continueText }] = await Promise.all([
+      import('@flowline/onnx-genai'),
+      import('@flowline/model-format'),
+    ]);
     const generator = new Generator(
       loaded.session.model,
       await generatorParams(loaded, options, maxLengthOf(loaded, options)),

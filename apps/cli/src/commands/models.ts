@@ -1,11 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFile, writeFile } from 'node:fs/promises';
 import { MlflowError } from '@flowline/core';
-import { type LoadedModel, loadModel } from '@flowline/model-format';
-import { buildScoringServer, type Invocation, parseCsvInput, parseInvocation } from '@flowline/server';
+import type { LoadedModel } from '@flowline/model-format';
+import type { Invocation } from '@flowline/server';
 import { type Command, Option } from 'commander';
-import { pino } from 'pino';
-import { commaList, envFlag, numberBetween, wholeNumber } from '../arguments.js';
+import type { Logger } from 'pino';
+import { commaList, envFlag, numberBetween, portNumber, wholeNumber } from '../arguments.js';
 import { openModelContext } from '../model-context.js';
 import type { GlobalOptions } from './globals.js';
 
@@ -16,6 +16,7 @@ import type { GlobalOptions } from './globals.js';
 async function load(uri: string, g: GlobalOptions): Promise<{ model: LoadedModel; close(): Promise<void> }> {
   const { context, close } = await openModelContext(uri, g);
   try {
+    const { loadModel } = await import('@flowline/model-format');
     const model = await loadModel(uri, context);
     return {
       model,
@@ -37,7 +38,7 @@ async function load(uri: string, g: GlobalOptions): Promise<{ model: LoadedModel
 interface ServeOptions {
   modelUri: string;
   host: string;
-  port: string;
+  port: number;
   workers: number;
   allowedHosts?: string;
   bodyIdleTimeout: number;
@@ -62,7 +63,9 @@ export function registerModels(program: Command): void {
       'model to serve: a folder, runs:/<run>/<path>, models:/<name>/<version|stage>, models:/<name>@<alias>',
     )
     .addOption(new Option('-h, --host <host>', 'interface to bind').default('127.0.0.1'))
-    .addOption(new Option('-p, --port <port>', 'port to listen on').default('5000'))
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on').default(5000).argParser(portNumber('--port')),
+    )
     .addOption(
       new Option('-w, --workers <n>', 'worker processes serving the model on the same port')
         .default(1)
@@ -94,6 +97,7 @@ export function registerModels(program: Command): void {
       "send a failed prediction's stack trace to the client, as MLflow does (also FLOWLINE_SCORING_STACK_TRACES=true); by default it is only logged",
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
+      const { pino } = await import('pino');
       const logger = pino({ level: 'info' });
       if (opts.workers > 1 && cluster.isPrimary) {
         servePrimary(opts, logger);
@@ -101,6 +105,7 @@ export function registerModels(program: Command): void {
       }
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { model, close } = await load(opts.modelUri, g);
+      const { buildScoringServer } = await import('@flowline/server');
       const app = await buildScoringServer({
         model,
         logger,
@@ -110,7 +115,7 @@ export function registerModels(program: Command): void {
         stackTraces: opts.enableStackTraces === true || envFlag('FLOWLINE_SCORING_STACK_TRACES'),
         apiKey: opts.apiKey,
       });
-      const url = await app.listen({ host: opts.host, port: Number(opts.port) });
+      const url = await app.listen({ host: opts.host, port: opts.port });
       logger.info(
         { url, model: opts.modelUri, flavors: Object.keys(model.metadata.flavors) },
         cluster.isWorker ? 'scoring server worker listening' : 'scoring server listening',
@@ -142,6 +147,7 @@ export function registerModels(program: Command): void {
         const text = opts.inputPath ? await readFile(opts.inputPath, 'utf8') : await readStdin();
         const { model, close } = await load(opts.modelUri, g);
         try {
+          const { parseCsvInput, parseInvocation } = await import('@flowline/server');
           let parsed: Invocation;
           if (opts.contentType === 'csv') parsed = { input: parseCsvInput(text) };
           else {
@@ -176,7 +182,7 @@ export function registerModels(program: Command): void {
  * A worker that dies before it ever listened (the model failed to load, the port is taken) stops the lot
  * with exit status 1 instead of being restarted in a loop.
  */
-function servePrimary(opts: { modelUri: string; host: string; workers: number }, logger: pino.Logger): void {
+function servePrimary(opts: { modelUri: string; host: string; workers: number }, logger: Logger): void {
   const serving = new WeakSet<Worker>();
   let up = false;
   let stopping = false;

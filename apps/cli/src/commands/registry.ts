@@ -1,4 +1,3 @@
-import { openRegistry, openStore } from '@flowline/client';
 import {
   type ModelVersion,
   type RegisteredModel,
@@ -8,18 +7,20 @@ import {
 } from '@flowline/core';
 import type { Command } from 'commander';
 import { createOutput, formatTime, table } from '../output.js';
-import { trackingUri } from '../tracking.js';
+import { openTracking, openTrackingRegistry } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
 
 async function withRegistry<T>(g: GlobalOptions, fn: (registry: RegistryStore) => Promise<T>): Promise<T> {
-  const uri = trackingUri(g.trackingUri);
-  const store = await openStore(uri);
-  const registry = await openRegistry(uri, { trackingStore: store });
+  const tracking = await openTracking(g);
   try {
-    return await fn(registry);
+    const registry = await openTrackingRegistry(tracking);
+    try {
+      return await fn(registry);
+    } finally {
+      await registry.close();
+    }
   } finally {
-    await registry.close();
-    await store.close();
+    await tracking.store.close();
   }
 }
 

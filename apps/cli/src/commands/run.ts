@@ -1,9 +1,7 @@
-import { openArtifactRepository, openStore } from '@flowline/client';
 import { authHeadersFromEnv, MlflowError } from '@flowline/core';
-import { runProject } from '@flowline/projects-runner';
 import { type Command, Option } from 'commander';
 import { createOutput } from '../output.js';
-import { trackingUri } from '../tracking.js';
+import { openTracking } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
@@ -74,9 +72,12 @@ export function registerRun(program: Command): void {
         cmd: Command,
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
-        const tracking = trackingUri(g.trackingUri);
-        const store = await openStore(tracking);
+        const { uri: tracking, store } = await openTracking(g);
         try {
+          const [{ openArtifactRepository }, { runProject }] = await Promise.all([
+            import('@flowline/client'),
+            import('@flowline/projects-runner'),
+          ]);
           const run = await runProject({
             uri,
             entryPoint: opts.entryPoint,

@@ -1,7 +1,7 @@
 import { type Run, toWireRun, type ViewType } from '@flowline/core';
 import { type Command, Option } from 'commander';
 import { createOutput, formatTime, table } from '../output.js';
-import { trackingUri, withStore } from '../tracking.js';
+import { withStore } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
 
 const VIEWS: Record<string, ViewType> = {
@@ -81,7 +81,7 @@ export function registerRuns(program: Command): void {
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const all: Run[] = [];
-        await withStore(trackingUri(g.trackingUri), async (store) => {
+        await withStore(g, async (store) => {
           await store.getExperiment(opts.experimentId);
           let pageToken: string | undefined;
           do {
@@ -121,7 +121,7 @@ export function registerRuns(program: Command): void {
     .requiredOption('--run-id <id>', 'run to show')
     .action(async (opts: { runId: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const run = await withStore(trackingUri(g.trackingUri), (store) => store.getRun(opts.runId));
+      const run = await withStore(g, (store) => store.getRun(opts.runId));
       createOutput(g.json).result({ run: toWireRun(run) }, () => describe(run));
     });
 
@@ -132,7 +132,7 @@ export function registerRuns(program: Command): void {
       .requiredOption('--run-id <id>', 'run id')
       .action(async (opts: { runId: string }, cmd: Command) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
-        await withStore(trackingUri(g.trackingUri), (store) =>
+        await withStore(g, (store) =>
           name === 'delete' ? store.deleteRun(opts.runId) : store.restoreRun(opts.runId),
         );
         createOutput(g.json).result(

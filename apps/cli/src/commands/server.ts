@@ -1,16 +1,7 @@
 import { resolve } from 'node:path';
 import { MlflowError } from '@flowline/core';
-import { DEFAULT_STORE_URI, fileStoreHint } from '@flowline/db';
-import { startServer } from '@flowline/server';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { commaList, envFlag, numberBetween } from '../arguments.js';
-
-const int = (name: string) => (value: string) => {
-  const n = Number.parseInt(value, 10);
-  if (!Number.isInteger(n) || n < 0 || String(n) !== value.trim())
-    throw new Error(`${name} must be a whole number, got '${value}'`);
-  return n;
-};
+import { commaList, envFlag, numberBetween, portNumber, wholeNumber } from '../arguments.js';
 
 /** MLflow's `--x-frame-options` values, any case. */
 function frameOptions(value: string): string {
@@ -28,9 +19,10 @@ export function registerServer(program: Command): void {
     .description('Run the tracking server (MLflow REST API) on the given store.')
     .helpOption('--help', 'show help for this command')
     .addOption(
-      new Option('--backend-store-uri <uri>', 'metadata store: sqlite:///file.db or postgresql://…')
-        .env('MLFLOW_BACKEND_STORE_URI')
-        .default(DEFAULT_STORE_URI),
+      new Option(
+        '--backend-store-uri <uri>',
+        'metadata store: sqlite:///file.db or postgresql://… (default: sqlite:///mlflow.db)',
+      ).env('MLFLOW_BACKEND_STORE_URI'),
     )
     .addOption(
       new Option(
@@ -62,13 +54,13 @@ export function registerServer(program: Command): void {
       new Option('-p, --port <port>', 'port to listen on')
         .env('MLFLOW_PORT')
         .default(5000)
-        .argParser(int('port')),
+        .argParser(portNumber('--port')),
     )
     .addOption(
       new Option('-w, --workers <n>', 'worker processes sharing the port')
         .env('MLFLOW_WORKERS')
         .default(1)
-        .argParser(int('workers')),
+        .argParser(wholeNumber('--workers')),
     )
     .addOption(
       new Option(
@@ -117,7 +109,7 @@ export function registerServer(program: Command): void {
     )
     .action(
       async (opts: {
-        backendStoreUri: string;
+        backendStoreUri?: string;
         registryStoreUri?: string;
         defaultArtifactRoot?: string;
         artifactsDestination: string;
@@ -133,13 +125,18 @@ export function registerServer(program: Command): void {
         appName?: string;
         logLevel: string;
       }) => {
+        const [{ DEFAULT_STORE_URI, fileStoreHint }, { startServer }] = await Promise.all([
+          import('@flowline/db'),
+          import('@flowline/server'),
+        ]);
+        const backendStoreUri = opts.backendStoreUri ?? DEFAULT_STORE_URI;
         // MLflow 2's default store is the ./mlruns folder; say how to bring it over before starting anything.
-        for (const uri of [opts.backendStoreUri, opts.registryStoreUri]) {
+        for (const uri of [backendStoreUri, opts.registryStoreUri]) {
           const hint = uri === undefined ? null : fileStoreHint(uri);
           if (hint) throw MlflowError.invalidParameterValue(hint);
         }
         await startServer({
-          backendStoreUri: opts.backendStoreUri,
+          backendStoreUri,
           registryStoreUri: opts.registryStoreUri,
           defaultArtifactRoot: opts.defaultArtifactRoot,
           artifactsDestination: /^[a-z][a-z0-9+.-]+:/i.test(opts.artifactsDestination)
@@ -148,7 +145,7 @@ export function registerServer(program: Command): void {
           serveArtifacts: process.env.MLFLOW_SERVE_ARTIFACTS === 'false' ? false : opts.serveArtifacts,
           host: opts.host,
           port: opts.port,
-          workers: Math.max(1, opts.workers),
+          workers: opts.workers,
           corsAllowedOrigins: opts.corsAllowedOrigins
             ?.split(',')
             .map((s) => s.trim())

@@ -114,10 +114,12 @@ describe('custom JS models', () => {
       const m = await loadModel(process.argv[1]);
       console.log(JSON.stringify(await m.predict([{ age: 10, income: 10 }])));`;
     expect(await runFresh(script, [model.path])).toEqual([7]);
+    await model.close();
 
     await registry.setRegisteredModelAlias('scorer', 'champion', '1');
     const byAlias = await loadModel('models:/scorer@champion', context);
     expect(await byAlias.predict(example)).toEqual([21, 29]);
+    await byAlias.close();
 
     // A second version with another offset; move the alias, reload, and the new model answers.
     const run2 = await tracking.createRun({});
@@ -132,8 +134,14 @@ describe('custom JS models', () => {
       registry,
     });
     await registry.setRegisteredModelAlias('scorer', 'champion', '2');
-    expect(await (await loadModel('models:/scorer@champion', context)).predict(example)).toEqual([120, 128]);
-    expect(await (await loadModel('models:/scorer/1', context)).predict(example)).toEqual([21, 29]);
+    for (const [uri, expected] of [
+      ['models:/scorer@champion', [120, 128]],
+      ['models:/scorer/1', [21, 29]],
+    ] as const) {
+      const reloaded = await loadModel(uri, context);
+      expect(await reloaded.predict(example)).toEqual(expected);
+      await reloaded.close();
+    }
   });
 
   it('refuses models it cannot run, naming the flavors', async () => {
@@ -158,12 +166,11 @@ describe('every built-in flavor', () => {
     });
     const script = `import { loadModel } from '@flowline/model-format';
       import { SqlTrackingStore } from '@flowline/tracking-store';
-      import { createArtifactRegistry } from '@flowline/artifact-store';
       const [uri, modelUri, input] = process.argv.slice(1);
       const store = await SqlTrackingStore.open(uri);
-      const repositories = createArtifactRegistry();
-      const m = await loadModel(modelUri, { store, openRepository: async (u) => repositories.resolve(u) });
+      const m = await loadModel(modelUri, { store });
       console.log(JSON.stringify(await m.predict(JSON.parse(input))));
+      await m.close();
       await store.close();`;
     return runFresh(script, [`sqlite:///${join(dir, 'mlflow.db')}`, logged.modelUri, JSON.stringify(input)]);
   }

@@ -225,12 +225,11 @@ describe('the onnx_genai flavor (ONNX Runtime GenAI folders)', () => {
     const messages = [{ role: 'user', content: 'you said hello' }];
     const script = `import { loadModel } from '@flowline/model-format';
       import { SqlTrackingStore } from '@flowline/tracking-store';
-      import { createArtifactRegistry } from '@flowline/artifact-store';
       const [uri, modelUri, messages] = process.argv.slice(1);
       const store = await SqlTrackingStore.open(uri);
-      const repositories = createArtifactRegistry();
-      const m = await loadModel(modelUri, { store, openRepository: async (u) => repositories.resolve(u) });
+      const m = await loadModel(modelUri, { store });
       console.log(JSON.stringify(await m.predict({ messages: JSON.parse(messages), max_tokens: 9 })));
+      await m.close();
       await store.close();`;
     const answer = (await runFresh(script, [
       `sqlite:///${join(dir, 'mlflow.db')}`,

@@ -5,7 +5,8 @@ import { openTracking, openTrackingRegistry, trackingUri } from './tracking.js';
 
 /**
  * What `loadModel` needs to reach the model at `uri`: for `runs:/` and `models:/`, the tracking store and
- * registry of the tracking URI; always, artifact repositories. `close` releases the stores.
+ * registry of the tracking URI (artifact-store's resolver looks them up); always, artifact repositories
+ * that reach the tracking server's proxy. `close` releases the stores.
  */
 export async function openModelContext(
   uri: string,
@@ -23,7 +24,7 @@ export async function openModelContext(
       registry,
       openRepository: (artifactUri) =>
         openArtifactRepository(artifactUri, {
-          store: store ?? (undefined as never),
+          store,
           trackingUri: tracking,
           headers: authHeadersFromEnv(),
           registry,

@@ -4,28 +4,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type ArtifactAccess, createArtifactAccess } from './artifact-access.js';
 import { registerAuth, type ServerAuth } from './auth/auth-plugin.js';
 import { mlflowErrors, registerErrorHandling } from './plugins/errors.js';
+import { sharedHandles } from './plugins/handles.js';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurity } from './plugins/security.js';
-import { artifactProxyRoutes } from './routes/artifact-proxy.js';
-import { experimentRoutes } from './routes/experiments.js';
-import { graphqlRoute } from './routes/graphql.js';
-import { bulkHistoryRoute, metricRoutes } from './routes/metrics.js';
-import { modelVersionArtifactRoute } from './routes/model-version-artifacts.js';
-import { promptlabRoute } from './routes/promptlab.js';
-import { registryRoutes } from './routes/registry.js';
-import { getArtifactRoute, runArtifactRoutes } from './routes/run-artifacts.js';
-import { runRoutes } from './routes/runs.js';
-import { uploadArtifactRoute } from './routes/upload-artifact.js';
+import { areaRoutes } from './routes/areas.js';
 import { SERVER_VERSION } from './version.js';
 import { registerWebUi } from './web-ui.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The tracking store every route uses. */
-    store: TrackingStore;
-  }
-}
 
 /** What `buildServer` needs. */
 export interface ServerOptions {
@@ -54,11 +39,6 @@ export interface ServerOptions {
   auth?: ServerAuth;
 }
 
-/** The API prefixes MLflow serves: the public API and the one its web UI calls. */
-export const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
-/** Where the artifact proxy is mounted, as in MLflow. */
-export const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'] as const;
-
 /**
  * Builds the tracking server (MLflow's REST API 2.0 under both prefixes, `/health`, `/version`) without
  * listening; call `listen` on the result, or `inject` in tests.
@@ -78,9 +58,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
-  app.decorate('store', options.store);
-  const access = options.artifacts ?? createArtifactAccess(null);
-  const registry = options.registry ?? null;
+  await app.register(sharedHandles, {
+    store: options.store,
+    registry: options.registry ?? null,
+    artifacts: options.artifacts ?? createArtifactAccess(null),
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -103,32 +85,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(SERVER_VERSION));
 
-  for (const prefix of API_PREFIXES) {
-    await app.register(
-      async (api) => {
-        await experimentRoutes(api);
-        await runRoutes(api);
-        await metricRoutes(api);
-        await runArtifactRoutes(api, { access });
-        await registryRoutes(api, { registry: options.registry ?? null });
-        await modelVersionArtifactRoute(api, { access, registry });
-        if (prefix.startsWith('/ajax-api')) {
-          await bulkHistoryRoute(api);
-          await getArtifactRoute(api, { access });
-          await uploadArtifactRoute(api, { access });
-          await promptlabRoute(api, { access });
-        }
-      },
-      { prefix },
-    );
-  }
-  await getArtifactRoute(app, { access });
-  // MLflow serves these two at the root, beside `/get-artifact`.
-  await modelVersionArtifactRoute(app, { access, registry });
-  await graphqlRoute(app, { access, registry });
-  for (const prefix of ARTIFACT_PREFIXES) {
-    await app.register(artifactProxyRoutes, { prefix, destination: access.destination });
-  }
+  // Every route area, each an encapsulated plugin under its prefixes.
+  await app.register(areaRoutes);
   await registerWebUi(app, options.webRoot);
   await app.ready();
   return app;

@@ -8,12 +8,14 @@ import {
 } from '@flowline/auth';
 import { MlflowError } from '@flowline/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { apiRoutes } from '../api-route.js';
+import { AJAX_PREFIX } from '../routes/api-areas.js';
 import { AFTER_EFFECTS, type AfterContext } from './after-effects.js';
 import { Authenticator, type AuthFailure } from './authenticator.js';
 import type { GraphqlGuard } from './graphql-guard.js';
 import { ROUTE_RULES, type Rule, type RuleContext, ruleKey } from './rules.js';
 import { signupRoutes } from './signup.js';
-import { permissionRoutes, userRoutes } from './user-routes.js';
+import { type Accounts, permissionRoutes, sharedUserRoutes, userRoutes } from './user-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -230,19 +232,19 @@ export async function registerAuth(app: FastifyInstance, auth: ServerAuth): Prom
     }
   }
 
-  const invalidate = (username: string) => authenticator.invalidate(username);
-  await app.register(
-    async (api) => {
-      await userRoutes(api, { store: auth.store, rules, invalidate, ajax: false });
-      await permissionRoutes(api, { store: auth.store });
-    },
-    { prefix: '/api/2.0/mlflow' },
-  );
-  await app.register(async (api) => userRoutes(api, { store: auth.store, rules, invalidate, ajax: true }), {
-    prefix: '/ajax-api/2.0/mlflow',
-  });
-  await signupRoutes(app, {
+  const accounts: Accounts = {
     store: auth.store,
-    secret: auth.csrfSecret ?? process.env.MLFLOW_FLASK_SERVER_SECRET_KEY,
+    rules,
+    invalidate: (username) => authenticator.invalidate(username),
+  };
+  const secret = auth.csrfSecret ?? process.env.MLFLOW_FLASK_SERVER_SECRET_KEY;
+  await app.register(async (area) => {
+    // The accounts are this area's own handle: only its routes see them.
+    area.decorate('accounts', accounts);
+    await area.register(apiRoutes([...sharedUserRoutes, ...userRoutes, ...permissionRoutes]), {
+      prefix: '/api/2.0/mlflow',
+    });
+    await area.register(apiRoutes(sharedUserRoutes), { prefix: AJAX_PREFIX });
+    await signupRoutes(area, { secret });
   });
 }

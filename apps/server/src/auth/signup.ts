@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AuthStore } from '@flowline/auth';
 import { isMlflowError } from '@flowline/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
@@ -60,11 +59,8 @@ function message(reply: FastifyReply, status: number, text: string, back: string
     );
 }
 
-/** `GET /signup` and `POST /api/2.0/mlflow/users/create-ui`. */
-export async function signupRoutes(
-  app: FastifyInstance,
-  options: { store: AuthStore; secret?: string },
-): Promise<void> {
+/** `GET /signup` and `POST /api/2.0/mlflow/users/create-ui`, on the auth area (whose `accounts` they use). */
+export async function signupRoutes(app: FastifyInstance, options: { secret?: string }): Promise<void> {
   const tokens = new CsrfTokens(options.secret);
   app.get('/signup', async (request, reply) => {
     const token = tokens.issue(request.authUser?.username ?? '');
@@ -107,10 +103,10 @@ export async function signupRoutes(
       const { username, password } = body;
       if (!username || !password)
         return reply.status(400).type('text/plain').send('Username and password cannot be empty.');
-      if (await options.store.hasUser(username))
+      if (await app.accounts.store.hasUser(username))
         return message(reply, 200, `Username has already been taken: ${username}`, '/signup');
       try {
-        await options.store.createUser(username, password);
+        await app.accounts.store.createUser(username, password);
       } catch (error) {
         if (isMlflowError(error)) return message(reply, 400, error.message, '/signup');
         throw error;

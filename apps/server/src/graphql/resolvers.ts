@@ -5,25 +5,19 @@ import type {
   FileInfo,
   Metric,
   ModelVersion,
-  RegistryStore,
   Run,
-  TrackingStore,
   ViewType,
 } from '@flowline/core';
-import { type ArtifactAccess, repositoryFor } from '../artifact-access.js';
+import { repositoryFor } from '../artifact-access.js';
 import { intOf, required, runIdOf } from '../inputs.js';
-import { requireRegistry } from '../routes/model-version-artifacts.js';
+import { registryOf, type SharedHandles } from '../plugins/handles.js';
 
 // GraphQL answers as MLflow's, which graphene resolves from proto messages: an unset string reads as "",
 // an unset number as 0 (so LongString "0"), an unset list as [] and an unset message as an empty one.
 // The mappers below fill those defaults, so a field is null only where MLflow's would be.
 
-/** What the resolvers reach: the stores and artifact access of the server answering the request. */
-export interface GraphqlContext {
-  store: TrackingStore;
-  registry: RegistryStore | null;
-  access: ArtifactAccess;
-}
+/** What the resolvers reach: the shared handles (stores, artifact access) of the server answering. */
+export type GraphqlContext = SharedHandles;
 
 type Args<T> = { input?: T | null };
 type Resolver<T> = (args: Args<T>, context: GraphqlContext) => Promise<unknown>;
@@ -170,14 +164,14 @@ export const rootValue: Record<string, Resolver<never>> = {
     const run = await context.store.getRun(
       runIdOf({ run_id: opt(input?.runId), run_uuid: opt(input?.runUuid) }),
     );
-    const files = await repositoryFor(context.access, run.info.artifactUri).listArtifacts(
+    const files = await repositoryFor(context.artifacts, run.info.artifactUri).listArtifacts(
       normalizeArtifactPath(input?.path),
     );
     return { rootUri: run.info.artifactUri, files: files.map(fileInfo), nextPageToken: '' };
   }) satisfies Resolver<Input<{ runId: string; runUuid: string; path: string }>>,
 
   mlflowSearchModelVersions: (async ({ input }, context) => {
-    const page = await requireRegistry(context.registry).searchModelVersions({
+    const page = await registryOf(context).searchModelVersions({
       filter: opt(input?.filter),
       maxResults: intOf(opt(input?.maxResults), 'max_results'),
       orderBy: input?.orderBy ? strings(input.orderBy) : undefined,

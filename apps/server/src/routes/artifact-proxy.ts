@@ -2,11 +2,11 @@ import type { Readable } from 'node:stream';
 import { normalizeArtifactPath, S3ArtifactRepository } from '@flowline/artifact-store';
 import { type ArtifactRepository, ErrorCode, MlflowError } from '@flowline/core';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { apiRoute } from '../api-route.js';
 import { notServing } from '../artifact-access.js';
 import { artifactContentType, attachmentDisposition } from '../artifact-headers.js';
 import { required } from '../inputs.js';
-import { endpoint } from '../route.js';
 
 /** Streams an artifact as a download: guessed type, attachment disposition, known length. */
 export async function sendArtifact(
@@ -33,52 +33,35 @@ function multipartCapable(repository: ArtifactRepository | null): S3ArtifactRepo
   );
 }
 
-/**
- * MLflow's artifact proxy under `/api/2.0/mlflow-artifacts`: download, upload (raw streamed body), delete,
- * listing and the multipart endpoints. Paths are relative to `--artifacts-destination` and checked first.
- */
-export async function artifactProxyRoutes(
-  app: FastifyInstance,
-  options: { destination: ArtifactRepository | null },
-): Promise<void> {
-  const destination = (): ArtifactRepository => {
-    if (!options.destination) throw notServing();
-    return options.destination;
-  };
+const Parts = Type.Array(
+  Type.Object({
+    part_number: Type.Integer({ minimum: 1 }),
+    etag: Type.String(),
+    url: Type.Optional(Type.String()),
+  }),
+);
 
-  // Uploads are raw bytes of any type, streamed to the destination: no parser may buffer them.
-  await app.register(async (raw) => {
-    raw.removeAllContentTypeParsers();
-    raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+/** The proxy destination (`--artifacts-destination`), or MLflow's answer when the proxy is off. */
+function destination(request: FastifyRequest): ArtifactRepository {
+  const repository = request.server.artifacts.destination;
+  if (!repository) throw notServing();
+  return repository;
+}
 
-    raw.get('/artifacts/*', async (request, reply) => {
-      const path = (request.params as Record<string, string>)['*'] ?? '';
-      return sendArtifact(reply, destination(), path);
-    });
+/** A multipart call's file: the path after the route, else the `path` field. */
+function mpuPath(request: FastifyRequest, input: { path?: string }): string {
+  const rest = (request.params as Record<string, string>)['*'];
+  return normalizeArtifactPath(rest || required(input.path, 'path'));
+}
 
-    raw.put('/artifacts/*', async (request) => {
-      const path = normalizeArtifactPath((request.params as Record<string, string>)['*']);
-      if (path === '') throw MlflowError.invalidParameterValue('Upload needs a file path after /artifacts/.');
-      const body = (request.body ?? request.raw) as Readable;
-      const length = request.headers['content-length'];
-      await destination().writeArtifact(path, body, { size: length ? Number(length) : undefined });
-      return {};
-    });
-
-    raw.delete('/artifacts/*', async (request) => {
-      const path = normalizeArtifactPath((request.params as Record<string, string>)['*']);
-      await destination().deleteArtifacts(path);
-      return {};
-    });
-  });
-
-  endpoint(
-    app,
-    'GET',
-    '/artifacts',
-    { input: Type.Object({ path: Type.Optional(Type.String()) }), output: Type.Any() },
-    async (input) => {
-      const files = await destination().listArtifacts(normalizeArtifactPath(input.path));
+/** The proxy's JSON endpoints: listing and MLflow's multipart upload calls. */
+export const artifactProxyRoutes = [
+  apiRoute({
+    method: 'GET',
+    url: '/artifacts',
+    schema: { request: Type.Object({ path: Type.Optional(Type.String()) }), response: Type.Any() },
+    handler: async (input, request) => {
+      const files = await destination(request).listArtifacts(normalizeArtifactPath(input.path));
       return files.length === 0
         ? {}
         : {
@@ -89,79 +72,100 @@ export async function artifactProxyRoutes(
             })),
           };
     },
-  );
-
-  const Parts = Type.Array(
-    Type.Object({
-      part_number: Type.Integer({ minimum: 1 }),
-      etag: Type.String(),
-      url: Type.Optional(Type.String()),
-    }),
-  );
-  endpoint(
-    app,
-    'POST',
-    '/mpu/create/*',
-    {
-      input: Type.Object({
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/mpu/create/*',
+    schema: {
+      request: Type.Object({
         path: Type.Optional(Type.String()),
         num_parts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
       }),
-      output: Type.Any(),
+      response: Type.Any(),
     },
-    async (input, request) => {
-      const path = normalizeArtifactPath(
-        (request.params as Record<string, string>)['*'] || required(input.path, 'path'),
+    handler: async (input, request) => {
+      const repository = multipartCapable(destination(request));
+      const { uploadId, parts } = await repository.createMultipartUpload(
+        mpuPath(request, input),
+        input.num_parts ?? 1,
       );
-      const repository = multipartCapable(destination());
-      const { uploadId, parts } = await repository.createMultipartUpload(path, input.num_parts ?? 1);
       return {
         upload_id: uploadId,
         credentials: parts.map((p) => ({ url: p.url, part_number: p.partNumber, headers: p.headers })),
       };
     },
-  );
-  endpoint(
-    app,
-    'POST',
-    '/mpu/complete/*',
-    {
-      input: Type.Object({
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/mpu/complete/*',
+    schema: {
+      request: Type.Object({
         path: Type.Optional(Type.String()),
         upload_id: Type.Optional(Type.String()),
         parts: Type.Optional(Parts),
       }),
-      output: Type.Any(),
+      response: Type.Any(),
     },
-    async (input, request) => {
-      const path = normalizeArtifactPath(
-        (request.params as Record<string, string>)['*'] || required(input.path, 'path'),
-      );
-      await multipartCapable(destination()).completeMultipartUpload(
-        path,
+    handler: async (input, request) => {
+      await multipartCapable(destination(request)).completeMultipartUpload(
+        mpuPath(request, input),
         required(input.upload_id, 'upload_id'),
         (input.parts ?? []).map((p) => ({ partNumber: p.part_number, etag: p.etag })),
       );
       return {};
     },
-  );
-  endpoint(
-    app,
-    'POST',
-    '/mpu/abort/*',
-    {
-      input: Type.Object({ path: Type.Optional(Type.String()), upload_id: Type.Optional(Type.String()) }),
-      output: Type.Any(),
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/mpu/abort/*',
+    schema: {
+      request: Type.Object({ path: Type.Optional(Type.String()), upload_id: Type.Optional(Type.String()) }),
+      response: Type.Any(),
     },
-    async (input, request) => {
-      const path = normalizeArtifactPath(
-        (request.params as Record<string, string>)['*'] || required(input.path, 'path'),
-      );
-      await multipartCapable(destination()).abortMultipartUpload(
-        path,
+    handler: async (input, request) => {
+      await multipartCapable(destination(request)).abortMultipartUpload(
+        mpuPath(request, input),
         required(input.upload_id, 'upload_id'),
       );
       return {};
     },
-  );
-}
+  }),
+];
+
+/**
+ * The proxy's file routes under `/api/2.0/mlflow-artifacts`: download, upload (raw streamed body) and
+ * delete of `artifacts/<path>`, relative to `--artifacts-destination` and checked first. An encapsulated
+ * plugin: uploads are raw bytes of any type, streamed to the destination, so no parser may buffer them.
+ */
+export const artifactFileRoutes: FastifyPluginAsync = async (app) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  const pathOf = (request: FastifyRequest) =>
+    normalizeArtifactPath((request.params as Record<string, string>)['*'] ?? '');
+
+  app.route({
+    method: 'GET',
+    url: '/artifacts/*',
+    handler: async (request, reply) => sendArtifact(reply, destination(request), pathOf(request)),
+  });
+  app.route({
+    method: 'PUT',
+    url: '/artifacts/*',
+    handler: async (request) => {
+      const path = pathOf(request);
+      if (path === '') throw MlflowError.invalidParameterValue('Upload needs a file path after /artifacts/.');
+      const body = (request.body ?? request.raw) as Readable;
+      const length = request.headers['content-length'];
+      await destination(request).writeArtifact(path, body, { size: length ? Number(length) : undefined });
+      return {};
+    },
+  });
+  app.route({
+    method: 'DELETE',
+    url: '/artifacts/*',
+    handler: async (request) => {
+      await destination(request).deleteArtifacts(pathOf(request));
+      return {};
+    },
+  });
+};

@@ -1,14 +1,13 @@
-import { isMlflowError, MlflowError, type RegistryStore } from '@flowline/core';
+import { isMlflowError, MlflowError } from '@flowline/core';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { execute, GraphQLError, parse, validate } from 'graphql';
-import type { ArtifactAccess } from '../artifact-access.js';
+import { apiRoute } from '../api-route.js';
 import { guardedRootValue } from '../auth/graphql-guard.js';
 import { checkQueryLimits, type GraphqlLimits, limitsFromEnv } from '../graphql/query-limits.js';
 import { type GraphqlContext, rootValue } from '../graphql/resolvers.js';
 import { buildMlflowSchema } from '../graphql/schema.js';
 import { required } from '../inputs.js';
-import { endpoint } from '../route.js';
 
 /** A GraphQL request: a JSON body on POST, the same fields in the query string on GET. */
 export const GraphqlRequest = Type.Object({
@@ -56,53 +55,49 @@ function messageOf(error: GraphQLError, request: FastifyRequest): string {
   return `Internal server error (request id ${request.id}); see the server log.`;
 }
 
+const schema = buildMlflowSchema();
+
 /**
  * MLflow's `/graphql` (GET and POST): its schema and limits (root fields, aliases, depth, selections), run
  * with graphql-js. Every answer is 200 with `{data, errors}`, as MLflow's; a query that does not parse is
- * answered the same way (MLflow fails with a 500 there), and a request without a query is a 400.
+ * answered the same way (MLflow fails with a 500 there), and a request without a query is a 400. The limits
+ * come from the environment (`limitsFromEnv`), read once per server.
  */
-export async function graphqlRoute(
-  app: FastifyInstance,
-  options: { access: ArtifactAccess; registry: RegistryStore | null; limits?: GraphqlLimits },
-): Promise<void> {
-  const schema = buildMlflowSchema();
-  const limits = options.limits ?? limitsFromEnv();
-  endpoint(
-    app,
-    ['GET', 'POST'],
-    '/graphql',
-    { input: GraphqlRequest, output: GraphqlResponse },
-    async (input, request) => {
-      const query = required(input.query, 'query');
-      const failed = (messages: string[]) => ({ data: null, errors: messages });
-      let document: ReturnType<typeof parse>;
-      try {
-        document = parse(query);
-      } catch (error) {
-        if (error instanceof GraphQLError) return failed([error.message]);
-        throw error;
-      }
-      const limit = checkQueryLimits(document, limits);
-      if (limit) return failed([limit]);
-      const invalid = validate(schema, document);
-      if (invalid.length > 0) return failed(invalid.map((e) => e.message));
-      const contextValue: GraphqlContext = {
-        store: app.store,
-        registry: options.registry,
-        access: options.access,
-      };
-      const result = await execute({
-        schema,
-        document,
-        rootValue: guardedRootValue(rootValue, request.graphqlGuard),
-        contextValue,
-        variableValues: variablesOf(input.variables),
-        operationName: input.operationName ?? undefined,
-      });
-      return {
-        data: result.data ?? null,
-        errors: result.errors?.length ? result.errors.map((e) => messageOf(e, request)) : null,
-      };
-    },
-  );
+export function graphqlRoutes(limits: GraphqlLimits = limitsFromEnv()) {
+  return [
+    apiRoute({
+      method: ['GET', 'POST'],
+      url: '/graphql',
+      schema: { request: GraphqlRequest, response: GraphqlResponse },
+      handler: async (input, request) => {
+        const query = required(input.query, 'query');
+        const failed = (messages: string[]) => ({ data: null, errors: messages });
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return failed([error.message]);
+          throw error;
+        }
+        const limit = checkQueryLimits(document, limits);
+        if (limit) return failed([limit]);
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return failed(invalid.map((e) => e.message));
+        const { store, registry, artifacts } = request.server;
+        const contextValue: GraphqlContext = { store, registry, artifacts };
+        const result = await execute({
+          schema,
+          document,
+          rootValue: guardedRootValue(rootValue, request.graphqlGuard),
+          contextValue,
+          variableValues: variablesOf(input.variables),
+          operationName: input.operationName ?? undefined,
+        });
+        return {
+          data: result.data ?? null,
+          errors: result.errors?.length ? result.errors.map((e) => messageOf(e, request)) : null,
+        };
+      },
+    }),
+  ];
 }

@@ -1,37 +1,36 @@
 import { MlflowError, toWireDatasetSummary, toWireMetric, toWireMetricWithRunId } from '@flowline/core';
-import type { FastifyInstance } from 'fastify';
+import { apiRoute, repeated } from '../api-route.js';
 import { intOf, required, runIdOf } from '../inputs.js';
-import { endpoint, repeated } from '../route.js';
 import { Requests, Responses } from '../schemas.js';
 
 /** Metric history endpoints, and the dataset summary MLflow's UI uses. */
-export async function metricRoutes(app: FastifyInstance): Promise<void> {
-  const store = app.store;
-
-  endpoint(
-    app,
-    'GET',
-    '/metrics/get-history',
-    { input: Requests.getHistory, output: Responses.metrics },
-    async (input) => {
-      const page = await store.getMetricHistory(runIdOf(input), required(input.metric_key, 'metric_key'), {
-        maxResults: intOf(input.max_results, 'max_results'),
-        pageToken: input.page_token || undefined,
-      });
+export const metricRoutes = [
+  apiRoute({
+    method: 'GET',
+    url: '/metrics/get-history',
+    schema: { request: Requests.getHistory, response: Responses.metrics },
+    handler: async (input, { server }) => {
+      const page = await server.store.getMetricHistory(
+        runIdOf(input),
+        required(input.metric_key, 'metric_key'),
+        {
+          maxResults: intOf(input.max_results, 'max_results'),
+          pageToken: input.page_token || undefined,
+        },
+      );
       return {
         metrics: repeated(page.items, toWireMetric),
         next_page_token: page.nextPageToken,
       };
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'GET',
-    '/metrics/get-history-bulk-interval',
-    { input: Requests.bulkInterval, output: Responses.metrics },
-    async (input) => {
-      const metrics = await store.getMetricHistoryBulkInterval({
+  apiRoute({
+    method: 'GET',
+    url: '/metrics/get-history-bulk-interval',
+    schema: { request: Requests.bulkInterval, response: Responses.metrics },
+    handler: async (input, { server }) => {
+      const metrics = await server.store.getMetricHistoryBulkInterval({
         runIds: input.run_ids ?? [],
         metricKey: required(input.metric_key, 'metric_key'),
         startStep: intOf(input.start_step, 'start_step'),
@@ -40,29 +39,26 @@ export async function metricRoutes(app: FastifyInstance): Promise<void> {
       });
       return { metrics: repeated(metrics, toWireMetricWithRunId) };
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/experiments/search-datasets',
-    { input: Requests.searchDatasets, output: Responses.datasets },
-    async (input) => {
-      const summaries = await store.searchDatasets(input.experiment_ids ?? []);
+  apiRoute({
+    method: 'POST',
+    url: '/experiments/search-datasets',
+    schema: { request: Requests.searchDatasets, response: Responses.datasets },
+    handler: async (input, { server }) => {
+      const summaries = await server.store.searchDatasets(input.experiment_ids ?? []);
       return { dataset_summaries: repeated(summaries, toWireDatasetSummary) };
     },
-  );
-}
+  }),
+];
 
-/** `GET /ajax-api/2.0/mlflow/metrics/get-history-bulk`: whole histories of one metric for up to 100 runs. */
-export async function bulkHistoryRoute(app: FastifyInstance): Promise<void> {
-  const store = app.store;
-  endpoint(
-    app,
-    'GET',
-    '/metrics/get-history-bulk',
-    { input: Requests.bulkHistory, output: Responses.metrics },
-    async (input) => {
+/** `GET /ajax-api/2.0/mlflow/metrics/get-history-bulk` (ajax-api only): whole histories of one metric for up to 100 runs. */
+export const ajaxMetricRoutes = [
+  apiRoute({
+    method: 'GET',
+    url: '/metrics/get-history-bulk',
+    schema: { request: Requests.bulkHistory, response: Responses.metrics },
+    handler: async (input, { server }) => {
       const runIds = input.run_id ?? [];
       if (runIds.length === 0)
         throw MlflowError.invalidParameterValue(
@@ -77,7 +73,7 @@ export async function bulkHistoryRoute(app: FastifyInstance): Promise<void> {
       const limit = Math.min(intOf(input.max_results, 'max_results') ?? 25_000, 25_000);
       const out = [];
       for (const runId of [...runIds].sort()) {
-        const page = await store.getMetricHistory(runId, key);
+        const page = await server.store.getMetricHistory(runId, key);
         for (const m of page.items) {
           if (out.length >= limit) break;
           out.push(toWireMetricWithRunId({ ...m, runId }));
@@ -85,5 +81,5 @@ export async function bulkHistoryRoute(app: FastifyInstance): Promise<void> {
       }
       return { metrics: repeated(out) };
     },
-  );
-}
+  }),
+];

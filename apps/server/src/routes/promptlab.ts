@@ -9,10 +9,9 @@ import {
 } from '@flowline/core';
 import { createMLModel, pythonJson, serializeMLmodel } from '@flowline/model-format';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { type ArtifactAccess, repositoryFor } from '../artifact-access.js';
+import { apiRoute } from '../api-route.js';
+import { repositoryFor } from '../artifact-access.js';
 import { intOf } from '../inputs.js';
-import { endpoint } from '../route.js';
 import { Responses } from '../schemas.js';
 
 const Str = Type.Optional(Type.String());
@@ -71,17 +70,12 @@ async function write(repository: ArtifactRepository, path: string, text: string)
  * prompt-engineering run, records and writes the prompt model (`model/MLmodel`, `model/parameters.yaml`)
  * and the one-row evaluation table, then ends it FINISHED (FAILED if logging failed) and returns it.
  */
-export async function promptlabRoute(
-  app: FastifyInstance,
-  options: { access: ArtifactAccess },
-): Promise<void> {
-  const store = app.store;
-  endpoint(
-    app,
-    'POST',
-    '/runs/create-promptlab-run',
-    { input: PromptlabRunRequest, output: Responses.run },
-    async (input, request) => {
+export const promptlabRoutes = [
+  apiRoute({
+    method: 'POST',
+    url: '/runs/create-promptlab-run',
+    schema: { request: PromptlabRunRequest, response: Responses.run },
+    handler: async (input, request) => {
       const experimentId = mustSpecify('experiment_id', input.experiment_id);
       const promptTemplate = mustSpecify('prompt_template', input.prompt_template);
       const promptParameters = params(mustSpecify('prompt_parameters', input.prompt_parameters));
@@ -92,7 +86,7 @@ export async function promptlabRoute(
       mustSpecify('mlflow_version', input.mlflow_version);
       const runName = input.run_name || undefined;
 
-      const run = await store.createRun({
+      const run = await request.server.store.createRun({
         experimentId,
         userId: input.user_id ?? 'unknown',
         startTime: intOf(input.start_time, 'start_time') ?? Date.now(),
@@ -102,7 +96,7 @@ export async function promptlabRoute(
       const runId = run.info.runId;
       let status: 'FINISHED' | 'FAILED' = 'FINISHED';
       try {
-        await store.logBatch(runId, {
+        await request.server.store.logBatch(runId, {
           params: [
             ...modelParameters,
             { key: 'model_route', value: modelRoute },
@@ -120,7 +114,7 @@ export async function promptlabRoute(
         });
         // MLflow records the model in the run's history before saving it, so with no flavors yet. No
         // `mlflow_version`: MLflow's library did not write this model, so like Flowline's other models it has none.
-        await store.setTag(runId, {
+        await request.server.store.setTag(runId, {
           key: MlflowTags.logModelHistory,
           value: pythonJson([
             {
@@ -132,7 +126,7 @@ export async function promptlabRoute(
             },
           ]),
         });
-        const repository = repositoryFor(options.access, run.info.artifactUri);
+        const repository = repositoryFor(request.server.artifacts, run.info.artifactUri);
         const string = (name: string) => ({ type: 'string' as const, name, required: true });
         model.flavors = {
           python_function: {
@@ -182,8 +176,8 @@ export async function promptlabRoute(
         request.log.warn({ err: error, runId }, 'promptlab run logging failed');
         status = 'FAILED';
       }
-      await store.updateRunInfo(runId, { status, endTime: Date.now(), runName });
-      return { run: toWireRun(await store.getRun(runId)) };
+      await request.server.store.updateRunInfo(runId, { status, endTime: Date.now(), runName });
+      return { run: toWireRun(await request.server.store.getRun(runId)) };
     },
-  );
-}
+  }),
+];

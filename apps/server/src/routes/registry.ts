@@ -1,6 +1,5 @@
 import {
   fromWireTags,
-  MlflowError,
   type ModelVersion,
   type RegisteredModel,
   type RegistryStore,
@@ -8,9 +7,10 @@ import {
   toWireRegisteredModel,
 } from '@flowline/core';
 import type { Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { apiRoute, repeated } from '../api-route.js';
 import { cappedIntOf, required } from '../inputs.js';
-import { endpoint, repeated } from '../route.js';
+import { registryOf } from '../plugins/handles.js';
 import {
   type ModelVersionOut,
   type RegisteredModelOut,
@@ -36,175 +36,157 @@ const searchQuery = (
   pageToken: input.page_token || undefined,
 });
 
-/** MLflow's model-registry endpoints (`registered-models/*`, `model-versions/*`). */
-export async function registryRoutes(
-  app: FastifyInstance,
-  options: { registry: RegistryStore | null },
-): Promise<void> {
-  const registry = (): RegistryStore => {
-    if (!options.registry)
-      throw MlflowError.invalidParameterValue('This server has no model registry store configured.');
-    return options.registry;
-  };
-  const model = async (name: string) => ({
-    registered_model: wireModel(await registry().getRegisteredModel(name)),
-  });
-  const ver = (input: { version?: string | number }) =>
-    String(required(input.version === undefined ? undefined : String(input.version), 'version'));
+const model = async (registry: RegistryStore, name: string) => ({
+  registered_model: wireModel(await registry.getRegisteredModel(name)),
+});
+const ver = (input: { version?: string | number }) =>
+  String(required(input.version === undefined ? undefined : String(input.version), 'version'));
 
-  endpoint(
-    app,
-    'POST',
-    '/registered-models/create',
-    { input: RegistryRequests.createModel, output: RegistryResponses.model },
-    async (input) => ({
+/** MLflow's model-registry endpoints (`registered-models/*`, `model-versions/*`). */
+export const registryRoutes = [
+  apiRoute({
+    method: 'POST',
+    url: '/registered-models/create',
+    schema: { request: RegistryRequests.createModel, response: RegistryResponses.model },
+    handler: async (input, { server }) => ({
       registered_model: wireModel(
-        await registry().createRegisteredModel({
+        await registryOf(server).createRegisteredModel({
           name: required(input.name, 'name'),
           description: input.description,
           tags: fromWireTags(input.tags),
         }),
       ),
     }),
-  );
-  endpoint(
-    app,
-    'GET',
-    '/registered-models/get',
-    { input: RegistryRequests.model, output: RegistryResponses.model },
-    async (input) => model(required(input.name, 'name')),
-  );
-  endpoint(
-    app,
-    'POST',
-    '/registered-models/rename',
-    { input: RegistryRequests.renameModel, output: RegistryResponses.model },
-    async (input) => ({
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/registered-models/get',
+    schema: { request: RegistryRequests.model, response: RegistryResponses.model },
+    handler: async (input, { server }) => model(registryOf(server), required(input.name, 'name')),
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/registered-models/rename',
+    schema: { request: RegistryRequests.renameModel, response: RegistryResponses.model },
+    handler: async (input, { server }) => ({
       registered_model: wireModel(
-        await registry().renameRegisteredModel(
+        await registryOf(server).renameRegisteredModel(
           required(input.name, 'name'),
           required(input.new_name, 'new_name'),
         ),
       ),
     }),
-  );
-  endpoint(
-    app,
-    'PATCH',
-    '/registered-models/update',
-    { input: RegistryRequests.updateModel, output: RegistryResponses.model },
-    async (input) => ({
+  }),
+  apiRoute({
+    method: 'PATCH',
+    url: '/registered-models/update',
+    schema: { request: RegistryRequests.updateModel, response: RegistryResponses.model },
+    handler: async (input, { server }) => ({
       registered_model: wireModel(
-        await registry().updateRegisteredModel(required(input.name, 'name'), input.description ?? ''),
+        await registryOf(server).updateRegisteredModel(required(input.name, 'name'), input.description ?? ''),
       ),
     }),
-  );
-  endpoint(
-    app,
-    'DELETE',
-    '/registered-models/delete',
-    { input: RegistryRequests.model, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().deleteRegisteredModel(required(input.name, 'name'));
+  }),
+  apiRoute({
+    method: 'DELETE',
+    url: '/registered-models/delete',
+    schema: { request: RegistryRequests.model, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).deleteRegisteredModel(required(input.name, 'name'));
       return {};
     },
-  );
-  endpoint(
-    app,
-    ['GET', 'POST'],
-    '/registered-models/search',
-    { input: RegistryRequests.search, output: RegistryResponses.models },
-    async (input, request) => {
-      const page = await registry().searchRegisteredModels(searchQuery(input, request, 1000));
+  }),
+  apiRoute({
+    method: ['GET', 'POST'],
+    url: '/registered-models/search',
+    schema: { request: RegistryRequests.search, response: RegistryResponses.models },
+    handler: async (input, request) => {
+      const page = await registryOf(request.server).searchRegisteredModels(searchQuery(input, request, 1000));
       return {
         registered_models: repeated(page.items, wireModel),
         next_page_token: page.nextPageToken,
       };
     },
-  );
-  endpoint(
-    app,
-    ['POST', 'GET'],
-    '/registered-models/get-latest-versions',
-    { input: RegistryRequests.latestVersions, output: RegistryResponses.latestVersions },
-    async (input) => {
-      const versions = await registry().getLatestVersions(required(input.name, 'name'), input.stages);
+  }),
+  apiRoute({
+    method: ['POST', 'GET'],
+    url: '/registered-models/get-latest-versions',
+    schema: { request: RegistryRequests.latestVersions, response: RegistryResponses.latestVersions },
+    handler: async (input, { server }) => {
+      const versions = await registryOf(server).getLatestVersions(required(input.name, 'name'), input.stages);
       return { model_versions: repeated(versions, wireVersion) };
     },
-  );
-  endpoint(
-    app,
-    'POST',
-    '/registered-models/set-tag',
-    { input: RegistryRequests.setModelTag, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().setRegisteredModelTag(required(input.name, 'name'), {
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/registered-models/set-tag',
+    schema: { request: RegistryRequests.setModelTag, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).setRegisteredModelTag(required(input.name, 'name'), {
         key: required(input.key, 'key'),
         value: input.value ?? '',
       });
       return {};
     },
-  );
-  endpoint(
-    app,
-    'DELETE',
-    '/registered-models/delete-tag',
-    { input: RegistryRequests.deleteModelTag, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().deleteRegisteredModelTag(required(input.name, 'name'), required(input.key, 'key'));
+  }),
+  apiRoute({
+    method: 'DELETE',
+    url: '/registered-models/delete-tag',
+    schema: { request: RegistryRequests.deleteModelTag, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).deleteRegisteredModelTag(
+        required(input.name, 'name'),
+        required(input.key, 'key'),
+      );
       return {};
     },
-  );
-  endpoint(
-    app,
-    'POST',
-    '/registered-models/alias',
-    { input: RegistryRequests.setAlias, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().setRegisteredModelAlias(
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/registered-models/alias',
+    schema: { request: RegistryRequests.setAlias, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).setRegisteredModelAlias(
         required(input.name, 'name'),
         required(input.alias, 'alias'),
         ver(input),
       );
       return {};
     },
-  );
-  endpoint(
-    app,
-    'DELETE',
-    '/registered-models/alias',
-    { input: RegistryRequests.alias, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().deleteRegisteredModelAlias(
+  }),
+  apiRoute({
+    method: 'DELETE',
+    url: '/registered-models/alias',
+    schema: { request: RegistryRequests.alias, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).deleteRegisteredModelAlias(
         required(input.name, 'name'),
         required(input.alias, 'alias'),
       );
       return {};
     },
-  );
-  endpoint(
-    app,
-    'GET',
-    '/registered-models/alias',
-    { input: RegistryRequests.alias, output: RegistryResponses.version },
-    async (input) => ({
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/registered-models/alias',
+    schema: { request: RegistryRequests.alias, response: RegistryResponses.version },
+    handler: async (input, { server }) => ({
       model_version: wireVersion(
-        await registry().getModelVersionByAlias(required(input.name, 'name'), required(input.alias, 'alias')),
+        await registryOf(server).getModelVersionByAlias(
+          required(input.name, 'name'),
+          required(input.alias, 'alias'),
+        ),
       ),
     }),
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/model-versions/create',
-    {
-      input: RegistryRequests.createVersion,
-      output: RegistryResponses.version,
-    },
-    async (input, request) => ({
+  apiRoute({
+    method: 'POST',
+    url: '/model-versions/create',
+    schema: { request: RegistryRequests.createVersion, response: RegistryResponses.version },
+    handler: async (input, request) => ({
       model_version: wireVersion(
-        await registry().createModelVersion({
+        await registryOf(request.server).createModelVersion({
           name: required(input.name, 'name'),
           source: required(input.source, 'source'),
           runId: input.run_id || undefined,
@@ -215,74 +197,70 @@ export async function registryRoutes(
         }),
       ),
     }),
-  );
-  endpoint(
-    app,
-    'GET',
-    '/model-versions/get',
-    { input: RegistryRequests.version, output: RegistryResponses.version },
-    async (input) => ({
-      model_version: wireVersion(await registry().getModelVersion(required(input.name, 'name'), ver(input))),
-    }),
-  );
-  endpoint(
-    app,
-    'PATCH',
-    '/model-versions/update',
-    { input: RegistryRequests.updateVersion, output: RegistryResponses.version },
-    async (input) => ({
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/model-versions/get',
+    schema: { request: RegistryRequests.version, response: RegistryResponses.version },
+    handler: async (input, { server }) => ({
       model_version: wireVersion(
-        await registry().updateModelVersion(
+        await registryOf(server).getModelVersion(required(input.name, 'name'), ver(input)),
+      ),
+    }),
+  }),
+  apiRoute({
+    method: 'PATCH',
+    url: '/model-versions/update',
+    schema: { request: RegistryRequests.updateVersion, response: RegistryResponses.version },
+    handler: async (input, { server }) => ({
+      model_version: wireVersion(
+        await registryOf(server).updateModelVersion(
           required(input.name, 'name'),
           ver(input),
           input.description ?? '',
         ),
       ),
     }),
-  );
-  endpoint(
-    app,
-    'DELETE',
-    '/model-versions/delete',
-    { input: RegistryRequests.version, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().deleteModelVersion(required(input.name, 'name'), ver(input));
+  }),
+  apiRoute({
+    method: 'DELETE',
+    url: '/model-versions/delete',
+    schema: { request: RegistryRequests.version, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).deleteModelVersion(required(input.name, 'name'), ver(input));
       return {};
     },
-  );
-  endpoint(
-    app,
-    ['GET', 'POST'],
-    '/model-versions/search',
-    { input: RegistryRequests.search, output: RegistryResponses.versions },
-    async (input, request) => {
-      const page = await registry().searchModelVersions(searchQuery(input, request, 200_000));
+  }),
+  apiRoute({
+    method: ['GET', 'POST'],
+    url: '/model-versions/search',
+    schema: { request: RegistryRequests.search, response: RegistryResponses.versions },
+    handler: async (input, request) => {
+      const page = await registryOf(request.server).searchModelVersions(searchQuery(input, request, 200_000));
       return {
         model_versions: repeated(page.items, wireVersion),
         next_page_token: page.nextPageToken,
       };
     },
-  );
-  endpoint(
-    app,
-    'GET',
-    '/model-versions/get-download-uri',
-    { input: RegistryRequests.version, output: RegistryResponses.downloadUri },
-    async (input) => ({
-      artifact_uri: await registry().getModelVersionDownloadUri(required(input.name, 'name'), ver(input)),
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/model-versions/get-download-uri',
+    schema: { request: RegistryRequests.version, response: RegistryResponses.downloadUri },
+    handler: async (input, { server }) => ({
+      artifact_uri: await registryOf(server).getModelVersionDownloadUri(
+        required(input.name, 'name'),
+        ver(input),
+      ),
     }),
-  );
-  endpoint(
-    app,
-    'POST',
-    '/model-versions/transition-stage',
-    {
-      input: RegistryRequests.transitionStage,
-      output: RegistryResponses.version,
-    },
-    async (input) => ({
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/model-versions/transition-stage',
+    schema: { request: RegistryRequests.transitionStage, response: RegistryResponses.version },
+    handler: async (input, { server }) => ({
       model_version: wireVersion(
-        await registry().transitionModelVersionStage(
+        await registryOf(server).transitionModelVersionStage(
           required(input.name, 'name'),
           ver(input),
           required(input.stage, 'stage'),
@@ -290,32 +268,30 @@ export async function registryRoutes(
         ),
       ),
     }),
-  );
-  endpoint(
-    app,
-    'POST',
-    '/model-versions/set-tag',
-    { input: RegistryRequests.setVersionTag, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().setModelVersionTag(required(input.name, 'name'), ver(input), {
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/model-versions/set-tag',
+    schema: { request: RegistryRequests.setVersionTag, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).setModelVersionTag(required(input.name, 'name'), ver(input), {
         key: required(input.key, 'key'),
         value: input.value ?? '',
       });
       return {};
     },
-  );
-  endpoint(
-    app,
-    'DELETE',
-    '/model-versions/delete-tag',
-    { input: RegistryRequests.deleteVersionTag, output: RegistryResponses.empty },
-    async (input) => {
-      await registry().deleteModelVersionTag(
+  }),
+  apiRoute({
+    method: 'DELETE',
+    url: '/model-versions/delete-tag',
+    schema: { request: RegistryRequests.deleteVersionTag, response: RegistryResponses.empty },
+    handler: async (input, { server }) => {
+      await registryOf(server).deleteModelVersionTag(
         required(input.name, 'name'),
         ver(input),
         required(input.key, 'key'),
       );
       return {};
     },
-  );
-}
+  }),
+];

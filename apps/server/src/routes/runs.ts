@@ -12,9 +12,8 @@ import {
   type WireDatasetInput,
   type WireMetric,
 } from '@flowline/core';
-import type { FastifyInstance } from 'fastify';
+import { apiRoute, repeated } from '../api-route.js';
 import { cappedIntOf, intOf, required, runIdOf, viewTypeOf } from '../inputs.js';
-import { endpoint, repeated } from '../route.js';
 import { Requests, Responses } from '../schemas.js';
 
 const STATUSES: Record<number, RunStatus> = {
@@ -26,17 +25,14 @@ const STATUSES: Record<number, RunStatus> = {
 };
 
 /** MLflow's run endpoints: create, get, update, delete/restore, search and the logging calls. */
-export async function runRoutes(app: FastifyInstance): Promise<void> {
-  const store = app.store;
-
-  endpoint(
-    app,
-    'POST',
-    '/runs/create',
-    { input: Requests.createRun, output: Responses.run },
-    async (input) => ({
+export const runRoutes = [
+  apiRoute({
+    method: 'POST',
+    url: '/runs/create',
+    schema: { request: Requests.createRun, response: Responses.run },
+    handler: async (input, { server }) => ({
       run: toWireRun(
-        await store.createRun({
+        await server.store.createRun({
           experimentId: input.experiment_id || undefined,
           userId: input.user_id,
           runName: input.run_name || undefined,
@@ -45,52 +41,59 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
         }),
       ),
     }),
-  );
+  }),
 
-  endpoint(app, 'GET', '/runs/get', { input: Requests.runId, output: Responses.run }, async (input) => ({
-    run: toWireRun(await store.getRun(runIdOf(input))),
-  }));
+  apiRoute({
+    method: 'GET',
+    url: '/runs/get',
+    schema: { request: Requests.runId, response: Responses.run },
+    handler: async (input, { server }) => ({
+      run: toWireRun(await server.store.getRun(runIdOf(input))),
+    }),
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/update',
-    { input: Requests.updateRun, output: Responses.runInfo },
-    async (input) => {
+  apiRoute({
+    method: 'POST',
+    url: '/runs/update',
+    schema: { request: Requests.updateRun, response: Responses.runInfo },
+    handler: async (input, { server }) => {
       const status =
         typeof input.status === 'number' ? STATUSES[input.status] : (input.status as RunStatus | undefined);
-      const info = await store.updateRunInfo(runIdOf(input), {
+      const info = await server.store.updateRunInfo(runIdOf(input), {
         status,
         endTime: intOf(input.end_time, 'end_time'),
         runName: input.run_name || undefined,
       });
       return { run_info: toWireRunInfo(info) };
     },
-  );
+  }),
 
-  endpoint(app, 'POST', '/runs/delete', { input: Requests.runId, output: Responses.empty }, async (input) => {
-    await store.deleteRun(runIdOf(input));
-    return {};
-  });
-
-  endpoint(
-    app,
-    'POST',
-    '/runs/restore',
-    { input: Requests.runId, output: Responses.empty },
-    async (input) => {
-      await store.restoreRun(runIdOf(input));
+  apiRoute({
+    method: 'POST',
+    url: '/runs/delete',
+    schema: { request: Requests.runId, response: Responses.empty },
+    handler: async (input, { server }) => {
+      await server.store.deleteRun(runIdOf(input));
       return {};
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/search',
-    { input: Requests.searchRuns, output: Responses.runs },
-    async (input, request) => {
-      const page = await store.searchRuns({
+  apiRoute({
+    method: 'POST',
+    url: '/runs/restore',
+    schema: { request: Requests.runId, response: Responses.empty },
+    handler: async (input, { server }) => {
+      await server.store.restoreRun(runIdOf(input));
+      return {};
+    },
+  }),
+
+  apiRoute({
+    method: 'POST',
+    url: '/runs/search',
+    schema: { request: Requests.searchRuns, response: Responses.runs },
+    handler: async (input, request) => {
+      const page = await request.server.store.searchRuns({
         experimentIds: input.experiment_ids ?? [],
         filter: input.filter,
         runViewType: viewTypeOf(input.run_view_type),
@@ -103,18 +106,17 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
         next_page_token: page.nextPageToken,
       };
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/log-metric',
-    { input: Requests.logMetric, output: Responses.empty },
-    async (input) => {
+  apiRoute({
+    method: 'POST',
+    url: '/runs/log-metric',
+    schema: { request: Requests.logMetric, response: Responses.empty },
+    handler: async (input, { server }) => {
       const runId = runIdOf(input);
       const timestamp = intOf(input.timestamp, 'timestamp');
       if (timestamp === undefined) required(undefined, 'timestamp');
-      await store.logMetric(runId, {
+      await server.store.logMetric(runId, {
         key: required(input.key, 'key'),
         value: fromWireNumber(input.value, 'value'),
         timestamp: timestamp as number,
@@ -122,83 +124,83 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
       });
       return {};
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/log-parameter',
-    { input: Requests.logParam, output: Responses.empty },
-    async (input) => {
-      await store.logParam(runIdOf(input), { key: required(input.key, 'key'), value: input.value ?? '' });
+  apiRoute({
+    method: 'POST',
+    url: '/runs/log-parameter',
+    schema: { request: Requests.logParam, response: Responses.empty },
+    handler: async (input, { server }) => {
+      await server.store.logParam(runIdOf(input), {
+        key: required(input.key, 'key'),
+        value: input.value ?? '',
+      });
       return {};
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/set-tag',
-    { input: Requests.setTag, output: Responses.empty },
-    async (input) => {
-      await store.setTag(runIdOf(input), { key: required(input.key, 'key'), value: input.value ?? '' });
+  apiRoute({
+    method: 'POST',
+    url: '/runs/set-tag',
+    schema: { request: Requests.setTag, response: Responses.empty },
+    handler: async (input, { server }) => {
+      await server.store.setTag(runIdOf(input), {
+        key: required(input.key, 'key'),
+        value: input.value ?? '',
+      });
       return {};
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/delete-tag',
-    { input: Requests.deleteTag, output: Responses.empty },
-    async (input) => {
-      await store.deleteTag(runIdOf(input), required(input.key, 'key'));
+  apiRoute({
+    method: 'POST',
+    url: '/runs/delete-tag',
+    schema: { request: Requests.deleteTag, response: Responses.empty },
+    handler: async (input, { server }) => {
+      await server.store.deleteTag(runIdOf(input), required(input.key, 'key'));
       return {};
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/log-batch',
-    { input: Requests.logBatch, output: Responses.empty },
-    async (input) => {
+  apiRoute({
+    method: 'POST',
+    url: '/runs/log-batch',
+    schema: { request: Requests.logBatch, response: Responses.empty },
+    handler: async (input, { server }) => {
       const metrics = (input.metrics ?? []).map((m, i) => {
         if (m.timestamp === undefined) required(undefined, `metrics[${i}].timestamp`);
         return fromWireMetric(m as WireMetric, i);
       });
-      await store.logBatch(runIdOf(input), {
+      await server.store.logBatch(runIdOf(input), {
         metrics,
         params: fromWireTags(input.params),
         tags: fromWireTags(input.tags),
       });
       return {};
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/log-inputs',
-    { input: Requests.logInputs, output: Responses.empty },
-    async (input) => {
-      await store.logInputs(
+  apiRoute({
+    method: 'POST',
+    url: '/runs/log-inputs',
+    schema: { request: Requests.logInputs, response: Responses.empty },
+    handler: async (input, { server }) => {
+      await server.store.logInputs(
         runIdOf(input),
         fromWireDatasetInputs(input.datasets as WireDatasetInput[] | undefined),
       );
       return {};
     },
-  );
+  }),
 
-  endpoint(
-    app,
-    'POST',
-    '/runs/log-model',
-    { input: Requests.logModel, output: Responses.empty },
-    async (input) => {
+  apiRoute({
+    method: 'POST',
+    url: '/runs/log-model',
+    schema: { request: Requests.logModel, response: Responses.empty },
+    handler: async (input, { server }) => {
       const runId = runIdOf(input);
       const model = parseModelJson(required(input.model_json, 'model_json'));
-      const run = await store.getRun(runId);
+      const run = await server.store.getRun(runId);
       const current = run.data.tags.find((t) => t.key === MlflowTags.logModelHistory)?.value;
       const history: unknown[] = current ? safeJsonArray(current) : [];
       const { flavors, ...rest } = model;
@@ -210,11 +212,11 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
         }),
       );
       history.push({ ...rest, flavors: slimFlavors });
-      await store.setTag(runId, { key: MlflowTags.logModelHistory, value: JSON.stringify(history) });
+      await server.store.setTag(runId, { key: MlflowTags.logModelHistory, value: JSON.stringify(history) });
       return {};
     },
-  );
-}
+  }),
+];
 
 function safeJsonArray(text: string): unknown[] {
   try {

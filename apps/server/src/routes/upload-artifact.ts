@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { normalizeArtifactPath } from '@flowline/artifact-store';
 import { MlflowError } from '@flowline/core';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { type ArtifactAccess, repositoryFor } from '../artifact-access.js';
+import { repositoryFor } from '../artifact-access.js';
 
 /** The largest file `upload-artifact` takes, as MLflow (10 MB). */
 export const UPLOAD_ARTIFACT_LIMIT = 10 * 1024 * 1024;
@@ -35,19 +35,20 @@ async function readBody(body: Readable | undefined): Promise<Buffer> {
  * `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=` (MLflow's `upload_artifact_handler`): the
  * body, of any content type and at most 10 MB, becomes the file at `path` in the run's artifact root
  * (through the proxy destination for `mlflow-artifacts:` runs). Checks and messages follow MLflow, in its
- * order: run, path, path safety, size, non-empty body; the answer is an empty JSON response.
+ * order: run, path, path safety, size, non-empty body; the answer is an empty JSON response. An
+ * encapsulated plugin, so its raw-body parser stays inside.
  */
-export async function uploadArtifactRoute(
-  app: FastifyInstance,
-  options: { access: ArtifactAccess },
-): Promise<void> {
+export const uploadArtifactRoute: FastifyPluginAsyncTypebox = async (app) => {
   // The body is raw bytes: this plugin's parser hands the stream over instead of parsing JSON.
-  await app.register(async (raw) => {
-    raw.removeAllContentTypeParsers();
-    raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-    raw.post('/upload-artifact', { schema: { querystring: UploadArtifactQuery } }, async (request, reply) => {
-      const query = request.query as { run_uuid?: string; run_id?: string; path?: string };
+  app.route({
+    method: 'POST',
+    url: '/upload-artifact',
+    schema: { querystring: UploadArtifactQuery },
+    handler: async (request, reply) => {
+      const query = request.query;
       const runId = query.run_uuid || query.run_id;
       if (!runId) throw MlflowError.invalidParameterValue('Request must specify run_uuid.');
       if (!query.path) throw MlflowError.invalidParameterValue('Request must specify path.');
@@ -61,11 +62,10 @@ export async function uploadArtifactRoute(
       reply.removeHeader('connection');
       if (data.length === 0) throw MlflowError.invalidParameterValue('Request must specify data.');
       const run = await app.store.getRun(runId);
-      await repositoryFor(options.access, run.info.artifactUri).writeArtifact(path, Readable.from([data]), {
-        size: data.length,
-      });
+      const repository = repositoryFor(app.artifacts, run.info.artifactUri);
+      await repository.writeArtifact(path, Readable.from([data]), { size: data.length });
       // MLflow answers an empty body typed as JSON.
       return reply.type('application/json').send('');
-    });
+    },
   });
-}
+};

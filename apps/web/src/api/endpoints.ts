@@ -12,8 +12,8 @@ import type {
 
 /**
  * Every endpoint the UI calls, as 'VERB /path' under the API prefix. Each is a key of the server's
- * `ROUTE_SCHEMAS`, so `api()` types its input and answer from the route's own schemas; tests check that each
- * exists on the server and that the list matches `ROUTE_SCHEMAS`.
+ * `ROUTE_SCHEMAS` (read from the server's route table), so `api()` types its input and answer from the
+ * route's own schemas; tests check that each exists on the server.
  */
 export const ENDPOINTS = [
   'POST /experiments/search',

@@ -78,7 +78,13 @@ describe('createArtifactResolver', () => {
   it('opens a registry given as a function on the first models:/ URI only', async () => {
     let opened = 0;
     const lazy = createArtifactResolver(
-      storeLookups({ store: tracking, registry: async () => (opened++, registry) }),
+      storeLookups({
+        store: tracking,
+        registry: async () => {
+          opened++;
+          return registry;
+        },
+      }),
     );
     await lazy.resolve(`runs:/${runId}/model`);
     expect(opened).toBe(0);

@@ -1,10 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArtifactResolver } from '@flowline/artifact-store';
 import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
 import { openRegistry } from './open-store.js';
 
 type ArtifactStoreModule = typeof import('@flowline/artifact-store');
+type ArtifactResolver = import('@flowline/artifact-store').ArtifactResolver;
 
 async function artifactStore(): Promise<ArtifactStoreModule> {
   try {

@@ -21,3 +21,15 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
 fi
 pnpm install --frozen-lockfile
 pnpm exec turbo run build --output-logs=errors-only
+# Put `flowline` on PATH, as every README uses it: a small launcher in npm's global bin folder (where
+# `npm i -g` puts commands, so it is on PATH), or ~/.local/bin when that folder is not writable (a non-root
+# user with a system Node). FLOWLINE_BIN_DIR picks another folder. A launcher, not a link, so it needs no
+# executable bit on the build output and survives rebuilds.
+bin_dir="${FLOWLINE_BIN_DIR:-$(npm prefix -g)/bin}"
+if ! { mkdir -p "$bin_dir" && [ -w "$bin_dir" ]; } 2>/dev/null; then bin_dir="$HOME/.local/bin"; mkdir -p "$bin_dir"; fi
+printf '#!/bin/sh\nexec node "%s/apps/cli/dist/main.js" "$@"\n' "$(pwd)" >"$bin_dir/flowline"
+chmod +x "$bin_dir/flowline"
+case ":$PATH:" in
+  *":$bin_dir:"*) echo "flowline is on PATH ($bin_dir/flowline)" >&2 ;;
+  *) echo "flowline is in $bin_dir, which is not on PATH; add it: export PATH=\"$bin_dir:\$PATH\"" >&2 ;;
+esac

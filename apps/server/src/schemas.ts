@@ -1,6 +1,9 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { LifecycleStage, RunStatus } from '@flowline/core';
+import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 
-// Request and response schemas for MLflow's tracking API. Requests are checked before the store is touched;
+// Request and response schemas for MLflow's tracking API. Each wire shape is declared once, in core (the REST
+// client reads it too): the response schemas' static types are exactly core's `Wire*` types, which
+// `test/schemas.test.ts` checks, so handlers return core's mappers' output without casts. Requests are checked before the store is touched;
 // responses are declared so fastify serialises them with a compiled serializer. Fields are optional where
 // MLflow's proto makes them so; "required" checks that MLflow makes with its own message happen in the
 // store's validation, so the message matches MLflow's ("Missing value for required parameter ...").
@@ -11,6 +14,11 @@ const KeyValue = Type.Object({ key: Type.Optional(Str), value: Type.Optional(Str
 const KeyValueOut = Type.Object({ key: Str, value: Type.Optional(Str) });
 const WireNumberOut = Type.Union([Type.Number(), Type.String()]);
 
+/** A string of one of `values`, typed as their union (serialised as a plain string). */
+const StringEnum = <T extends string>(values: Record<string, T>): TUnsafe<T> =>
+  Type.Unsafe<T>({ type: 'string', enum: Object.values(values) });
+const LifecycleStageOut = StringEnum(LifecycleStage);
+
 /** Converts a required-looking field into an optional one, and lists it for the documentation. */
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
@@ -18,7 +26,7 @@ export const ExperimentOut = Type.Object({
   experiment_id: Str,
   name: Str,
   artifact_location: Opt(Str),
-  lifecycle_stage: Str,
+  lifecycle_stage: LifecycleStageOut,
   last_update_time: Opt(Type.Integer()),
   creation_time: Opt(Type.Integer()),
   tags: Opt(Type.Array(KeyValueOut)),
@@ -38,11 +46,11 @@ export const RunInfoOut = Type.Object({
   run_name: Opt(Str),
   experiment_id: Str,
   user_id: Opt(Str),
-  status: Str,
+  status: StringEnum(RunStatus),
   start_time: Opt(Type.Integer()),
   end_time: Opt(Type.Integer()),
   artifact_uri: Opt(Str),
-  lifecycle_stage: Str,
+  lifecycle_stage: LifecycleStageOut,
 });
 
 const DatasetOut = Type.Object({
@@ -75,7 +83,11 @@ const ViewTypeIn = Type.Union([
   Type.Integer({ minimum: 1, maximum: 3 }),
 ]);
 const StatusIn = Type.Union([
-  ...['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'].map((s) => Type.Literal(s)),
+  Type.Literal(RunStatus.RUNNING),
+  Type.Literal(RunStatus.SCHEDULED),
+  Type.Literal(RunStatus.FINISHED),
+  Type.Literal(RunStatus.FAILED),
+  Type.Literal(RunStatus.KILLED),
   Type.Integer({ minimum: 1, maximum: 5 }),
 ]);
 const StringList = Type.Array(Str);

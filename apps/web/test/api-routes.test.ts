@@ -123,7 +123,13 @@ signature:
 describe('compare and sort helpers', () => {
   it('marks params and metrics that differ between runs', () => {
     const run = (lr: string, loss: number) => ({
-      info: { run_id: lr, run_uuid: lr, experiment_id: '1', status: 'FINISHED', lifecycle_stage: 'active' },
+      info: {
+        run_id: lr,
+        run_uuid: lr,
+        experiment_id: '1',
+        status: 'FINISHED' as const,
+        lifecycle_stage: 'active' as const,
+      },
       data: {
         params: [
           { key: 'lr', value: lr },

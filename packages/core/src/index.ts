@@ -53,6 +53,7 @@ export type {
   RegistryTag,
 } from './registry-store.js';
 export { MODEL_STAGES } from './registry-store.js';
+export type { WireModelVersion, WireRegisteredModel, WireRegistryTag } from './registry-wire.js';
 export { toWireModelVersion, toWireRegisteredModel } from './registry-wire.js';
 export { generateRunName } from './run-names.js';
 export type { FilterValue, RawClause } from './search/filter-parser.js';
@@ -95,9 +96,11 @@ export {
 export type {
   WireDataset,
   WireDatasetInput,
+  WireDatasetInputInput,
   WireExperiment,
   WireKeyValue,
   WireMetric,
+  WireMetricInput,
   WireNumber,
   WireRun,
   WireRunInfo,

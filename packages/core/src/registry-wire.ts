@@ -1,11 +1,47 @@
 // The registry's objects in MLflow's JSON: snake_case, versions as strings, unset fields and empty lists omitted.
 import type { ModelVersion, RegisteredModel, RegistryTag } from './registry-store.js';
 
-const tags = (list: RegistryTag[]) =>
+/** A registered model's or version's tag on the wire. */
+export interface WireRegistryTag {
+  key: string;
+  value?: string;
+}
+
+/** `ModelVersion` on the wire (MLflow's model_registry.proto). */
+export interface WireModelVersion {
+  name: string;
+  version: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  user_id?: string;
+  current_stage: string;
+  description?: string;
+  source?: string;
+  run_id?: string;
+  status: ModelVersion['status'];
+  status_message?: string;
+  tags?: WireRegistryTag[];
+  run_link?: string;
+  aliases?: string[];
+}
+
+/** `RegisteredModel` on the wire (MLflow's model_registry.proto). */
+export interface WireRegisteredModel {
+  name: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  user_id?: string;
+  description?: string;
+  latest_versions?: WireModelVersion[];
+  tags?: WireRegistryTag[];
+  aliases?: Array<{ alias: string; version: string }>;
+}
+
+const tags = (list: RegistryTag[]): WireRegistryTag[] | undefined =>
   list.length > 0 ? list.map((t) => ({ key: t.key, value: t.value })) : undefined;
 
 /** A model version as MLflow's JSON. */
-export function toWireModelVersion(v: ModelVersion): Record<string, unknown> {
+export function toWireModelVersion(v: ModelVersion): WireModelVersion {
   return {
     name: v.name,
     version: v.version,
@@ -25,7 +61,7 @@ export function toWireModelVersion(v: ModelVersion): Record<string, unknown> {
 }
 
 /** A registered model as MLflow's JSON. */
-export function toWireRegisteredModel(m: RegisteredModel): Record<string, unknown> {
+export function toWireRegisteredModel(m: RegisteredModel): WireRegisteredModel {
   return {
     name: m.name,
     creation_timestamp: m.creationTimestamp ?? undefined,

@@ -162,11 +162,15 @@ export function toWireMetricWithRunId(m: MetricWithRunId): WireMetric {
   return { ...toWireMetric(m), run_id: m.runId };
 }
 
+/** A metric as a request sends it: any field may be missing or mistyped until it is read. */
+export type WireMetricInput = { [K in keyof WireMetric]?: unknown };
+
 /** A metric from MLflow's JSON (value may be a string such as "NaN"; step defaults to 0). */
-export function fromWireMetric(w: WireMetric, index?: number): Metric {
+export function fromWireMetric(w: WireMetricInput, index?: number): Metric {
   const at = index === undefined ? '' : `metrics[${index}].`;
   return {
-    key: w?.key,
+    // A missing key stays missing, so the store's validation reports it in MLflow's words.
+    key: w?.key as string,
     value: fromWireNumber(w?.value, `${at}value`),
     timestamp: fromWireInt(w?.timestamp, `${at}timestamp`) as number,
     step: fromWireInt(w?.step, `${at}step`) ?? 0,
@@ -217,18 +221,27 @@ export function toWireDataset(d: Dataset): WireDataset {
   };
 }
 
+/** A dataset input as a request sends it: any field may be missing until the store validates it. */
+export interface WireDatasetInputInput {
+  tags?: ReadonlyArray<{ key?: string; value?: string }>;
+  dataset?: Partial<WireDataset>;
+}
+
 /** Dataset inputs from MLflow's JSON (fields left as sent; the store validates them). */
-export function fromWireDatasetInputs(inputs: WireDatasetInput[] | undefined): DatasetInput[] {
+export function fromWireDatasetInputs(
+  inputs: ReadonlyArray<WireDatasetInputInput> | undefined,
+): DatasetInput[] {
   return (inputs ?? []).map((i) => ({
     tags: fromWireTags(i?.tags),
-    dataset: i?.dataset && {
+    // Missing fields stay missing, so the store's validation names them in MLflow's words.
+    dataset: (i?.dataset && {
       name: i.dataset.name,
       digest: i.dataset.digest,
       sourceType: i.dataset.source_type,
       source: i.dataset.source,
       schema: i.dataset.schema ?? null,
       profile: i.dataset.profile ?? null,
-    },
+    }) as Dataset,
   }));
 }
 

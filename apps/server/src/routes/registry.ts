@@ -1,26 +1,10 @@
-import {
-  fromWireTags,
-  type ModelVersion,
-  type RegisteredModel,
-  type RegistryStore,
-  toWireModelVersion,
-  toWireRegisteredModel,
-} from '@flowline/core';
+import { fromWireTags, type RegistryStore, toWireModelVersion, toWireRegisteredModel } from '@flowline/core';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { apiRoute, repeated } from '../api-route.js';
 import { cappedIntOf, required } from '../inputs.js';
 import { registryOf } from '../plugins/handles.js';
-import {
-  type ModelVersionOut,
-  type RegisteredModelOut,
-  RegistryRequests,
-  RegistryResponses,
-} from '../schemas.js';
-
-// Core's mappers build exactly the shapes of these schemas; core knows no schema, so it types them loosely.
-const wireModel = (m: RegisteredModel) => toWireRegisteredModel(m) as Static<typeof RegisteredModelOut>;
-const wireVersion = (v: ModelVersion) => toWireModelVersion(v) as Static<typeof ModelVersionOut>;
+import { RegistryRequests, RegistryResponses } from '../schemas.js';
 
 const truthy = (v: unknown) => v === true || v === 'true';
 
@@ -37,7 +21,7 @@ const searchQuery = (
 });
 
 const model = async (registry: RegistryStore, name: string) => ({
-  registered_model: wireModel(await registry.getRegisteredModel(name)),
+  registered_model: toWireRegisteredModel(await registry.getRegisteredModel(name)),
 });
 const ver = (input: { version?: string | number }) =>
   String(required(input.version === undefined ? undefined : String(input.version), 'version'));
@@ -49,7 +33,7 @@ export const registryRoutes = [
     url: '/registered-models/create',
     schema: { request: RegistryRequests.createModel, response: RegistryResponses.model },
     handler: async (input, { server }) => ({
-      registered_model: wireModel(
+      registered_model: toWireRegisteredModel(
         await registryOf(server).createRegisteredModel({
           name: required(input.name, 'name'),
           description: input.description,
@@ -69,7 +53,7 @@ export const registryRoutes = [
     url: '/registered-models/rename',
     schema: { request: RegistryRequests.renameModel, response: RegistryResponses.model },
     handler: async (input, { server }) => ({
-      registered_model: wireModel(
+      registered_model: toWireRegisteredModel(
         await registryOf(server).renameRegisteredModel(
           required(input.name, 'name'),
           required(input.new_name, 'new_name'),
@@ -82,7 +66,7 @@ export const registryRoutes = [
     url: '/registered-models/update',
     schema: { request: RegistryRequests.updateModel, response: RegistryResponses.model },
     handler: async (input, { server }) => ({
-      registered_model: wireModel(
+      registered_model: toWireRegisteredModel(
         await registryOf(server).updateRegisteredModel(required(input.name, 'name'), input.description ?? ''),
       ),
     }),
@@ -103,7 +87,7 @@ export const registryRoutes = [
     handler: async (input, request) => {
       const page = await registryOf(request.server).searchRegisteredModels(searchQuery(input, request, 1000));
       return {
-        registered_models: repeated(page.items, wireModel),
+        registered_models: repeated(page.items, toWireRegisteredModel),
         next_page_token: page.nextPageToken,
       };
     },
@@ -114,7 +98,7 @@ export const registryRoutes = [
     schema: { request: RegistryRequests.latestVersions, response: RegistryResponses.latestVersions },
     handler: async (input, { server }) => {
       const versions = await registryOf(server).getLatestVersions(required(input.name, 'name'), input.stages);
-      return { model_versions: repeated(versions, wireVersion) };
+      return { model_versions: repeated(versions, toWireModelVersion) };
     },
   }),
   apiRoute({
@@ -171,7 +155,7 @@ export const registryRoutes = [
     url: '/registered-models/alias',
     schema: { request: RegistryRequests.alias, response: RegistryResponses.version },
     handler: async (input, { server }) => ({
-      model_version: wireVersion(
+      model_version: toWireModelVersion(
         await registryOf(server).getModelVersionByAlias(
           required(input.name, 'name'),
           required(input.alias, 'alias'),
@@ -185,7 +169,7 @@ export const registryRoutes = [
     url: '/model-versions/create',
     schema: { request: RegistryRequests.createVersion, response: RegistryResponses.version },
     handler: async (input, request) => ({
-      model_version: wireVersion(
+      model_version: toWireModelVersion(
         await registryOf(request.server).createModelVersion({
           name: required(input.name, 'name'),
           source: required(input.source, 'source'),
@@ -203,7 +187,7 @@ export const registryRoutes = [
     url: '/model-versions/get',
     schema: { request: RegistryRequests.version, response: RegistryResponses.version },
     handler: async (input, { server }) => ({
-      model_version: wireVersion(
+      model_version: toWireModelVersion(
         await registryOf(server).getModelVersion(required(input.name, 'name'), ver(input)),
       ),
     }),
@@ -213,7 +197,7 @@ export const registryRoutes = [
     url: '/model-versions/update',
     schema: { request: RegistryRequests.updateVersion, response: RegistryResponses.version },
     handler: async (input, { server }) => ({
-      model_version: wireVersion(
+      model_version: toWireModelVersion(
         await registryOf(server).updateModelVersion(
           required(input.name, 'name'),
           ver(input),
@@ -238,7 +222,7 @@ export const registryRoutes = [
     handler: async (input, request) => {
       const page = await registryOf(request.server).searchModelVersions(searchQuery(input, request, 200_000));
       return {
-        model_versions: repeated(page.items, wireVersion),
+        model_versions: repeated(page.items, toWireModelVersion),
         next_page_token: page.nextPageToken,
       };
     },
@@ -259,7 +243,7 @@ export const registryRoutes = [
     url: '/model-versions/transition-stage',
     schema: { request: RegistryRequests.transitionStage, response: RegistryResponses.version },
     handler: async (input, { server }) => ({
-      model_version: wireVersion(
+      model_version: toWireModelVersion(
         await registryOf(server).transitionModelVersionStage(
           required(input.name, 'name'),
           ver(input),

@@ -9,8 +9,6 @@ import {
   type RunStatus,
   toWireRun,
   toWireRunInfo,
-  type WireDatasetInput,
-  type WireMetric,
 } from '@flowline/core';
 import { apiRoute, repeated } from '../api-route.js';
 import { cappedIntOf, intOf, required, runIdOf, viewTypeOf } from '../inputs.js';
@@ -57,8 +55,7 @@ export const runRoutes = [
     url: '/runs/update',
     schema: { request: Requests.updateRun, response: Responses.runInfo },
     handler: async (input, { server }) => {
-      const status =
-        typeof input.status === 'number' ? STATUSES[input.status] : (input.status as RunStatus | undefined);
+      const status = typeof input.status === 'number' ? STATUSES[input.status] : input.status;
       const info = await server.store.updateRunInfo(runIdOf(input), {
         status,
         endTime: intOf(input.end_time, 'end_time'),
@@ -169,7 +166,7 @@ export const runRoutes = [
     handler: async (input, { server }) => {
       const metrics = (input.metrics ?? []).map((m, i) => {
         if (m.timestamp === undefined) required(undefined, `metrics[${i}].timestamp`);
-        return fromWireMetric(m as WireMetric, i);
+        return fromWireMetric(m, i);
       });
       await server.store.logBatch(runIdOf(input), {
         metrics,
@@ -185,10 +182,7 @@ export const runRoutes = [
     url: '/runs/log-inputs',
     schema: { request: Requests.logInputs, response: Responses.empty },
     handler: async (input, { server }) => {
-      await server.store.logInputs(
-        runIdOf(input),
-        fromWireDatasetInputs(input.datasets as WireDatasetInput[] | undefined),
-      );
+      await server.store.logInputs(runIdOf(input), fromWireDatasetInputs(input.datasets));
       return {};
     },
   }),

@@ -1,2 +1,2 @@
-export { ExitCode, exitCodeFor } from './exit-codes.js';
+export { ExitCode, exitCodeFor, RUN_EXIT_CODES } from './exit-codes.js';
 export { createProgram } from './program.js';

@@ -178,6 +178,24 @@ describe('against a tracking server', () => {
     });
     expect(down.code).toBe(5);
     expect(down.stderr).toMatch(/Could not reach the tracking server/);
+    // With retries, each one is said on stderr at once (naming the URL and where it came from), then it fails.
+    const retried = await flowline(['experiments', 'search'], {
+      MLFLOW_TRACKING_URI: url,
+      MLFLOW_HTTP_REQUEST_MAX_RETRIES: '2',
+      MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01',
+      MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0',
+    });
+    expect(retried.code).toBe(5);
+    const lines = retried.stderr.trim().split('\n');
+    expect(lines[0]).toContain(`cannot connect to the tracking server at ${url} (ECONNREFUSED)`);
+    expect(lines[0]).toMatch(/comes from MLFLOW_TRACKING_URI.*attempt 2 of 3/);
+    expect(lines[1]).toMatch(/still cannot connect .*attempt 3 of 3/);
+    expect(lines[2]).toMatch(/Could not reach the tracking server at .* after 3 attempts/);
+    const flagged = await flowline(['--tracking-uri', url, 'experiments', 'search'], {
+      MLFLOW_HTTP_REQUEST_MAX_RETRIES: '1',
+      MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01',
+    });
+    expect(flagged.stderr).toMatch(/comes from --tracking-uri/);
   });
 });
 

@@ -6,6 +6,7 @@ import type { Invocation } from '@flowline/server';
 import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { commaList, envFlag, numberBetween, portNumber, wholeNumber } from '../arguments.js';
+import { ExitCode } from '../exit-codes.js';
 import { openModelContext } from '../model-context.js';
 import type { GlobalOptions } from './globals.js';
 
@@ -123,7 +124,7 @@ export function registerModels(program: Command): void {
       const stop = async () => {
         await app.close();
         await close();
-        process.exit(0);
+        process.exit(ExitCode.ok);
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -226,7 +227,7 @@ function servePrimary(opts: { modelUri: string; host: string; workers: number },
         'worker exited before it was serving; stopping',
       );
       // The worker's own status says why (e.g. 3: model not found), else 1.
-      stop(typeof code === 'number' && code !== 0 ? code : 1);
+      stop(typeof code === 'number' && code !== 0 ? code : ExitCode.failure);
       return;
     }
     logger.warn(
@@ -238,7 +239,7 @@ function servePrimary(opts: { modelUri: string; host: string; workers: number },
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'signal received');
-      stop(0);
+      stop(ExitCode.ok);
     });
   }
   logger.info({ workers: opts.workers, model: opts.modelUri }, 'starting workers');

@@ -1,5 +1,6 @@
 import { authHeadersFromEnv, MlflowError } from '@flowline/core';
 import { type Command, Option } from 'commander';
+import { ExitCode, RUN_EXIT_CODES } from '../exit-codes.js';
 import { createOutput } from '../output.js';
 import { openTracking } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
@@ -9,9 +10,6 @@ function collectParam(value: string, previous: Record<string, string>): Record<s
   if (at <= 0) throw MlflowError.invalidParameterValue(`Parameters are -P key=value; got '${value}'.`);
   return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
-
-/** Exit status of `flowline run` for the run's final status. */
-export const RUN_EXIT_CODES: Record<string, number> = { FINISHED: 0, FAILED: 1, KILLED: 130 };
 
 /** `flowline run`: MLflow's `mlflow run` for MLproject folders, git repositories and runnable files. */
 export function registerRun(program: Command): void {
@@ -114,7 +112,7 @@ export function registerRun(program: Command): void {
             { run_id: run.runId, experiment_id: run.experimentId, status },
             () => `Run ${run.runId}: ${status}`,
           );
-          process.exitCode = RUN_EXIT_CODES[status] ?? 1;
+          process.exitCode = RUN_EXIT_CODES[status] ?? ExitCode.failure;
         } finally {
           await store.close();
         }

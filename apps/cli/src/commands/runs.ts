@@ -1,5 +1,6 @@
 import { type Run, toWireRun, type ViewType } from '@flowline/core';
 import { type Command, Option } from 'commander';
+import { wholeNumber } from '../arguments.js';
 import { createOutput, formatTime, table } from '../output.js';
 import { withStore } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
@@ -67,7 +68,7 @@ export function registerRuns(program: Command): void {
     )
     .option('--filter <filter>', 'MLflow filter, e.g. "metrics.acc > 0.9"')
     .option('--order-by <clause...>', "order, e.g. 'metrics.acc DESC'")
-    .option('--max-results <n>', 'stop after this many runs', (v) => Number.parseInt(v, 10))
+    .option('--max-results <n>', 'stop after this many runs', wholeNumber('--max-results'))
     .action(
       async (
         opts: {

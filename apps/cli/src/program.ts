@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerArtifacts } from './commands/artifacts.js';
+import { registerChat } from './commands/chat.js';
 import { registerDb } from './commands/db.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerGenerate } from './commands/generate.js';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerRegistry(program);
   registerModels(program);
   registerGenerate(program);
+  registerChat(program);
   registerDb(program);
   return program;
 }

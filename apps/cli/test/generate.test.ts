@@ -229,6 +229,49 @@ describe('flowline chat', () => {
   });
 });
 
+describe('flowline chat when the conversation fills max_length', () => {
+  const lines = 'hello\nthe cat\nsaid you\nhello again\nthe cat sat\n';
+  const parse = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { text: string; prompt_tokens: number });
+
+  it('says so and exits 7 instead of answering with nothing', async () => {
+    const result = await flowline(
+      ['chat', '-m', folder, '--max-new-tokens', '5', '--max-length', '40', '--json'],
+      lines,
+    );
+    expect(result.code).toBe(7);
+    // Four answers fit; the fifth message does not, and is not answered with an empty text.
+    expect(parse(result.stdout)).toHaveLength(4);
+    expect(result.stderr).toMatch(
+      /the conversation is \d+ tokens and fills this chat's max_length 40 .* --drop-oldest .*--max-length/,
+    );
+  });
+
+  it('with --drop-oldest, drops the oldest exchanges and answers as a fresh chat over what is kept', async () => {
+    const result = await flowline(
+      ['chat', '-m', folder, '--max-new-tokens', '5', '--max-length', '40', '--json', '--drop-oldest'],
+      lines,
+    );
+    expect(result.code).toBe(0);
+    const turns = parse(result.stdout);
+    expect(turns).toHaveLength(5);
+    const dropped = Number(/dropped its (\d+) oldest messages/.exec(result.stderr)?.[1]);
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped % 2).toBe(0);
+    const history: Array<{ role: string; content: string }> = [];
+    for (const [i, content] of lines.trim().split('\n').entries()) {
+      history.push({ role: 'user', content });
+      if (i === 4) history.splice(0, dropped);
+      expect(turns[i]!.text).toBe((await greedy(history, 5)).text);
+      history.push({ role: 'assistant', content: turns[i]!.text });
+    }
+    expect(turns[4]!.prompt_tokens + 5).toBeLessThanOrEqual(40);
+  });
+});
+
 describe('flowline generate with a Flowline model folder', () => {
   it('reads the onnx_genai flavor’s data folder, and refuses a model of another flavor', async () => {
     const path = join(dir, 'saved-genai');

@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline';
 import { MlflowError } from '@flowline/core';
 import type { ChatMessage, Generated, OnnxGenaiSession, OpenedOnnxGenai } from '@flowline/model-format';
+import type { GeneratorParams } from '@flowline/onnx-genai';
 import type { Command } from 'commander';
 import { numberBetween, wholeNumber } from '../arguments.js';
 import { openModelContext } from '../model-context.js';
@@ -8,7 +8,7 @@ import { generationProgress } from '../progress.js';
 import type { GlobalOptions } from './globals.js';
 
 /** The generation options `generate` and `chat` share. */
-interface GenerationOptions {
+export interface GenerationOptions {
   model: string;
   maxLength?: number;
   maxNewTokens?: number;
@@ -28,7 +28,7 @@ type Loaded = OpenedOnnxGenai;
  * Loads an ONNX Runtime GenAI folder, a Flowline model folder with the onnx_genai flavor, or such a
  * model by URI (`runs:/`, `models:/`, an artifact URI; downloaded first).
  */
-async function loadGenerator(uri: string, g: GlobalOptions): Promise<Loaded> {
+export async function loadGenerator(uri: string, g: GlobalOptions): Promise<Loaded> {
   const { context, close } = await openModelContext(uri, g);
   try {
     const { openOnnxGenai } = await import('@flowline/model-format');
@@ -39,7 +39,11 @@ async function loadGenerator(uri: string, g: GlobalOptions): Promise<Loaded> {
 }
 
 /** The prompt's token ids: the conversation through the chat template, or the raw text. */
-function promptIds(session: OnnxGenaiSession, messages: ChatMessage[], chatTemplate: boolean): number[] {
+export function promptIds(
+  session: OnnxGenaiSession,
+  messages: ChatMessage[],
+  chatTemplate: boolean,
+): number[] {
   const { tokenizer } = session;
   if (!chatTemplate) return tokenizer.encode(messages.map((m) => m.content).join('\n'));
   try {
@@ -53,7 +57,11 @@ function promptIds(session: OnnxGenaiSession, messages: ChatMessage[], chatTempl
 }
 
 /** The search options of the command line over the model's defaults; `maxLength` caps prompt plus answer. */
-async function generatorParams(loaded: Loaded, options: GenerationOptions, maxLength: number) {
+export async function generatorParams(
+  loaded: Loaded,
+  options: GenerationOptions,
+  maxLength: number,
+): Promise<GeneratorParams> {
   const search: Record<string, unknown> = { ...loaded.defaults };
   if (options.temperature !== undefined) search.temperature = options.temperature;
   if (options.topK !== undefined) search.top_k = options.topK;
@@ -73,7 +81,7 @@ async function generatorParams(loaded: Loaded, options: GenerationOptions, maxLe
 }
 
 /** The max_length the options and the model allow: --max-length, then model_config, then genai_config; at most the context. */
-function maxLengthOf(loaded: Loaded, options: GenerationOptions): number {
+export function maxLengthOf(loaded: Loaded, options: GenerationOptions): number {
   const { config } = loaded.session.model;
   const configured = options.maxLength ?? Number(loaded.defaults.max_length ?? config.search.max_length);
   return Math.min(configured, config.model.context_length);
@@ -106,8 +114,21 @@ async function run(
   }
 }
 
+/** What the --json summary of one generation reports. */
+export interface Summary {
+  text: string;
+  tokens: number;
+  prompt_tokens: number;
+  reused_tokens?: number;
+  finish_reason: Generated['finishReason'];
+  seconds: number;
+  tokens_per_second: number;
+}
+
 /** Times a generation and shapes what the --json summary reports. */
-async function summarize(generation: () => Promise<Generated & { reusedTokens?: number }>) {
+export async function summarize(
+  generation: () => Promise<Generated & { reusedTokens?: number }>,
+): Promise<Summary> {
   const started = performance.now();
   const result = await generation();
   const seconds = (performance.now() - started) / 1000;
@@ -123,12 +144,13 @@ async function summarize(generation: () => Promise<Generated & { reusedTokens?: 
   };
 }
 
-function stats(summary: { tokens: number; seconds: number; tokens_per_second: number }): string {
+/** The speed line `generate` and `chat` write to stderr after an answer. */
+export function stats(summary: { tokens: number; seconds: number; tokens_per_second: number }): string {
   return `${summary.tokens} tokens in ${summary.seconds.toFixed(2)} s (${summary.tokens_per_second.toFixed(1)} tokens/s)\n`;
 }
 
 /** Adds the options `generate` and `chat` share. */
-function generationOptions(command: Command): Command {
+export function generationOptions(command: Command): Command {
   return command
     .requiredOption(
       '-m, --model <folder|uri>',
@@ -157,7 +179,8 @@ function generationOptions(command: Command): Command {
     .option('--no-chat-template', 'send the prompt as raw text, without the tokenizer’s chat template');
 }
 
-function conversation(options: GenerationOptions): ChatMessage[] {
+/** The conversation's start: the --system message, if any (it needs the chat template). */
+export function conversation(options: GenerationOptions): ChatMessage[] {
   if (options.system !== undefined && !options.chatTemplate)
     throw MlflowError.invalidParameterValue(
       '--system needs the chat template; leave out --no-chat-template.',
@@ -165,7 +188,7 @@ function conversation(options: GenerationOptions): ChatMessage[] {
   return options.system === undefined ? [] : [{ role: 'system', content: options.system }];
 }
 
-/** `flowline generate` and `flowline chat`: text generation with an ONNX Runtime GenAI model. */
+/** `flowline generate`: text generation with an ONNX Runtime GenAI model (`chat` is in chat.ts). */
 export function registerGenerate(program: Command): void {
   generationOptions(
     program
@@ -201,60 +224,4 @@ export function registerGenerate(program: Command): void {
         await loaded.close();
       }
     });
-
-  generationOptions(
-    program
-      .command('chat')
-      .description(
-        'Chat with an ONNX Runtime GenAI model: one user message per stdin line, answers streamed to stdout.',
-      ),
-  ).action(async (options: GenerationOptions, cmd: Command) => {
-    const g = cmd.optsWithGlobals<GlobalOptions>();
-    const history = conversation(options);
-    const loaded = await loadGenerator(options.model, g);
-    // One generator for the whole chat: its KV cache carries the conversation, so each turn runs only
-    // the tokens the last one did not (continuous decoding).
-    const [{ Generator }, { continueText }] = await Promise.all([
-      import('@flowline/onnx-genai'),
-      import('@flowline/model-format'),
-    ]);
-    const generator = new Generator(
-      loaded.session.model,
-      await generatorParams(loaded, options, maxLengthOf(loaded, options)),
-    );
-    const interactive = process.stdin.isTTY === true;
-    const lines = createInterface({ input: process.stdin, terminal: false });
-    const ask = () => {
-      if (interactive) process.stderr.write('> ');
-    };
-    try {
-      ask();
-      for await (const line of lines) {
-        const content = line.trim();
-        if (content) {
-          // The whole conversation goes through the chat template each turn; the generator reuses the part it holds.
-          history.push({ role: 'user', content });
-          const ids = promptIds(loaded.session, history, options.chatTemplate);
-          const summary = await summarize(() =>
-            continueText(loaded.session, generator, ids, {
-              ...(options.maxNewTokens !== undefined ? { maxNewTokens: options.maxNewTokens } : {}),
-              onText: (text) => {
-                if (!g.json) process.stdout.write(text);
-              },
-            }),
-          );
-          history.push({ role: 'assistant', content: summary.text });
-          if (g.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-          else {
-            process.stdout.write('\n');
-            process.stderr.write(stats(summary));
-          }
-        }
-        ask();
-      }
-    } finally {
-      lines.close();
-      await loaded.close();
-    }
-  });
 }

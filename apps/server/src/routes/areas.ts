@@ -13,8 +13,11 @@ const artifactProxy: FastifyPluginAsync = async (app) => {
   await app.register(artifactFileRoutes);
 };
 
-/** Every route area of the tracking server with the prefixes it is served under ('' is the root). */
-const AREAS: ReadonlyArray<{ plugin: FastifyPluginAsync; prefixes: readonly string[] }> = [
+/**
+ * Every route area of the tracking server with the prefixes it is served under ('' is the root). Built per
+ * server, so the GraphQL limits are read from the environment when the server is built.
+ */
+const areas = (): ReadonlyArray<{ plugin: FastifyPluginAsync; prefixes: readonly string[] }> => [
   ...Object.values(API_AREAS).map((area) => ({ plugin: apiRoutes(area.routes), prefixes: area.prefixes })),
   // MLflow serves these two at the root too.
   { plugin: getArtifactRoute, prefixes: [AJAX_PREFIX, ''] },
@@ -29,7 +32,7 @@ const AREAS: ReadonlyArray<{ plugin: FastifyPluginAsync; prefixes: readonly stri
  * stores and artifact access through the handles decorated once on the root (`sharedHandles`).
  */
 export const areaRoutes: FastifyPluginAsync = async (app) => {
-  for (const { plugin, prefixes } of AREAS) {
+  for (const { plugin, prefixes } of areas()) {
     for (const prefix of prefixes) await app.register(plugin, { prefix });
   }
 };

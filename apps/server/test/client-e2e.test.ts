@@ -64,7 +64,13 @@ for (const target of storeTargets()) {
     for (const how of ['exit', 'signal', 'drain'] as const) {
       it(`keeps buffered points when the process ends by ${how}`, async () => {
         const { stdout } = await run(process.execPath, [fixture, how, '2500'], {
-          env: { ...process.env, MLFLOW_TRACKING_URI: url, MLFLOW_EXPERIMENT_NAME: 'exits' },
+          // The exit-time flush is opt-in (the 'drain' case needs no opt-in).
+          env: {
+            ...process.env,
+            MLFLOW_TRACKING_URI: url,
+            MLFLOW_EXPERIMENT_NAME: 'exits',
+            FLOWLINE_FLUSH_METRICS_ON_EXIT: 'true',
+          },
         }).catch((error: { stdout: string }) => error);
         const runId = stdout.trim().split('\n')[0]!;
         expect(runId).toMatch(/^[0-9a-f]{32}$/);

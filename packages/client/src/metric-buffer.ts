@@ -6,18 +6,25 @@ import { TrackingClient } from './tracking-client.js';
 export interface MetricBufferOptions {
   maxBatch?: number;
   intervalMs?: number;
+  /**
+   * Also send what is left on SIGINT/SIGTERM (installing handlers for them while points wait) and on
+   * `process.exit()` (for an HTTP server, from a short child process given the request headers, credentials
+   * included). Off by default; a `Tracker` turns it on with `FLOWLINE_FLUSH_METRICS_ON_EXIT=true`.
+   */
+  flushOnExit?: boolean;
 }
 
 /**
  * Collects metric points per run and sends them in `log-batch` calls of up to 1000, in order, so a loop
  * logging 100,000 points makes about 100 requests. Sends when a batch is full, on a timer, on `flush()`,
- * when the event loop drains, on SIGINT/SIGTERM (then the signal proceeds), and, for an HTTP server, even
- * on `process.exit()` (a synchronous last send).
+ * and when the event loop drains; with `flushOnExit`, also on SIGINT/SIGTERM (then the signal proceeds)
+ * and, for an HTTP server, on `process.exit()` (a synchronous last send).
  */
 export class MetricBuffer {
   readonly #store: TrackingStore;
   readonly #maxBatch: number;
   readonly #intervalMs: number;
+  readonly #flushOnExit: boolean;
   readonly #pending = new Map<string, Metric[]>();
   /** Batches handed to the store whose call has not finished yet. */
   readonly #sending = new Set<[string, Metric[]]>();
@@ -42,6 +49,7 @@ export class MetricBuffer {
     this.#store = store;
     this.#maxBatch = Math.min(options.maxBatch ?? 1000, 1000);
     this.#intervalMs = options.intervalMs ?? 2000;
+    this.#flushOnExit = options.flushOnExit === true;
   }
 
   /** Points waiting to be sent. */
@@ -109,6 +117,7 @@ export class MetricBuffer {
     if (this.#hooked) return;
     this.#hooked = true;
     process.on('beforeExit', this.#onBeforeExit);
+    if (!this.#flushOnExit) return;
     process.on('exit', this.#onExit);
     process.on('SIGINT', this.#onSignal);
     process.on('SIGTERM', this.#onSignal);

@@ -333,7 +333,9 @@ describe('flowline models serve with an onnx_genai model', () => {
 
       const badRole = await post('/v1/chat/completions', { messages: [{ role: 'robot', content: 'hi' }] });
       expect(badRole.status).toBe(400);
-      expect(await badRole.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
+      expect(await badRole.json()).toMatchObject({
+        error: { type: 'invalid_request_error', code: 'INVALID_PARAMETER_VALUE' },
+      });
       const badParam = await post('/invocations', { inputs: { messages }, params: { top_k: 'many' } });
       expect(badParam.status).toBe(400);
       expect(await badParam.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });

@@ -46,7 +46,7 @@ export interface RunProjectOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A submitted project run; `wait()` also records the final status on the run and cleans up. */
+/** A submitted project run; `wait()` (and `cancel()`, which waits) records the final status on the run and cleans up. */
 export interface ProjectRun extends SubmittedRun {
   readonly experimentId: string;
 }
@@ -174,11 +174,15 @@ export async function runProject(options: RunProjectOptions): Promise<ProjectRun
     });
 
     let finished: Promise<RunStatus> | undefined;
-    return {
+    const projectRun: ProjectRun = {
       runId,
       experimentId,
       getStatus: () => submitted.getStatus(),
-      cancel: () => submitted.cancel(),
+      // The tracked run is marked KILLED by cancel() itself, not only once someone waits.
+      async cancel() {
+        await submitted.cancel();
+        await projectRun.wait();
+      },
       wait() {
         finished ??= (async () => {
           try {
@@ -195,6 +199,7 @@ export async function runProject(options: RunProjectOptions): Promise<ProjectRun
         return finished;
       },
     };
+    return projectRun;
   } catch (error) {
     await fetched.cleanup();
     throw error;

@@ -8,6 +8,12 @@ export {
 export type { StoreFactory } from './conformance/harness.js';
 export { expectMlflowError, uniqueName } from './conformance/harness.js';
 export { trackingStoreConformance } from './conformance/index.js';
+export type {
+  ProjectBackendConformanceOptions,
+  ProjectBackendTarget,
+  SubmittedProjectRun,
+} from './conformance/project-backend.js';
+export { runProjectBackendConformance } from './conformance/project-backend.js';
 export type { RegistryConformanceOptions } from './conformance/registry/index.js';
 export { runRegistryConformance } from './conformance/registry/index.js';
 export type { SkipList } from './conformance/skip.js';

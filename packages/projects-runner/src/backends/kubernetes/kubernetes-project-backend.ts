@@ -108,6 +108,8 @@ export async function buildImage(projectDir: string, image: string): Promise<voi
   await docker('docker', ['push', image], { maxBuffer: 64 * 1024 * 1024 });
 }
 
+const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
+
 class KubernetesSubmittedRun implements SubmittedRun {
   readonly runId: string;
   #status: RunStatus = 'SCHEDULED';
@@ -131,8 +133,7 @@ class KubernetesSubmittedRun implements SubmittedRun {
         }
         const status = await poll();
         if (!this.#cancelled) this.#status = status;
-        if (this.#status === 'FINISHED' || this.#status === 'FAILED' || this.#status === 'KILLED')
-          return this.#status;
+        if (TERMINAL.includes(this.#status)) return this.#status;
         await new Promise((r) => setTimeout(r, intervalMs));
       }
     })();
@@ -147,7 +148,8 @@ class KubernetesSubmittedRun implements SubmittedRun {
   }
 
   async cancel(): Promise<void> {
-    if (this.#cancelled) return;
+    // A Job that already ended keeps its status (as the local backend does): there is nothing to stop.
+    if (this.#cancelled || TERMINAL.includes(this.#status)) return;
     this.#cancelled = true;
     await this.#cancel();
     this.#status = 'KILLED';

@@ -40,6 +40,7 @@ export {
   MlflowError,
 } from './errors.js';
 export { generateRunId, generateUuid } from './ids.js';
+export { importOptional } from './import-optional.js';
 export type { ModelsUri } from './models-uri.js';
 export { parseModelsUri, resolveModelsUri } from './models-uri.js';
 export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';

@@ -153,8 +153,11 @@ async function untilStop(
   run: RunGeneration,
   stops: string[],
   onText?: (text: string) => void,
+  signal?: AbortSignal,
 ): Promise<Generated> {
   const controller = new AbortController();
+  // A consumer that stops reading (see `streamed`) ends the generation as a stop sequence does.
+  signal?.addEventListener('abort', () => controller.abort(), { once: true });
   let text = '';
   let passed = 0;
   const pass = (end: number) => {
@@ -185,32 +188,44 @@ export interface Generated {
   finishReason: 'stop' | 'length';
 }
 
-/** Pieces of text as `run` reports them through its callback, then its whole result. */
+/**
+ * Pieces of text as `run` reports them through its callback, then its whole result. A consumer that
+ * stops reading early (`break`, `return()`) aborts `signal`, and its `return()` resolves once the
+ * generation has stopped, so no generation outlives its reader.
+ */
 export async function* streamed(
-  run: (onText: (text: string) => void) => Promise<Generated>,
+  run: (onText: (text: string) => void, signal: AbortSignal) => Promise<Generated>,
 ): AsyncGenerator<string, Generated> {
   const queue: string[] = [];
   let wake: (() => void) | undefined;
   let settled = false;
+  const controller = new AbortController();
   const result = run((text) => {
     if (text) queue.push(text);
     wake?.();
-  }).finally(() => {
+  }, controller.signal).finally(() => {
     settled = true;
     wake?.();
   });
   result.catch(() => {});
-  while (true) {
-    const next = queue.shift();
-    if (next !== undefined) {
-      yield next;
-      continue;
+  try {
+    while (true) {
+      const next = queue.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (settled) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
     }
-    if (settled) break;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    wake = undefined;
+  } finally {
+    if (!settled) {
+      controller.abort();
+      await result.catch(() => {});
+    }
   }
   return result;
 }
@@ -275,7 +290,9 @@ export function llmPredictor(shape: LlmTaskShape, prepare: PrepareGeneration): P
     checkCommon(request);
     const stops = stopSequences(request);
     const run = prepare(shape.read(request), request, params);
-    return stops.length === 0 ? run : (onText?: (text: string) => void) => untilStop(run, stops, onText);
+    return stops.length === 0
+      ? run
+      : (onText?: (text: string) => void, signal?: AbortSignal) => untilStop(run, stops, onText, signal);
   };
   return {
     async predict(input, params) {
@@ -289,7 +306,7 @@ export function llmPredictor(shape: LlmTaskShape, prepare: PrepareGeneration): P
     },
     async *predictStream(input, params) {
       const run = start(input, params);
-      const result = yield* streamed((onText) => run(onText));
+      const result = yield* streamed((onText, signal) => run(onText, signal));
       yield {
         choices: [{ index: 0, ...shape.lastChunk, finish_reason: result.finishReason }],
         usage: usage(result),

@@ -5,6 +5,12 @@ export {
   HOSTILE_PATHS,
   pausedSource,
 } from './artifact-conformance.js';
+export type {
+  ChatModel,
+  ChatModelConformanceOptions,
+  ChatModelTarget,
+} from './conformance/chat-model.js';
+export { runChatModelConformance } from './conformance/chat-model.js';
 export type { StoreFactory } from './conformance/harness.js';
 export { expectMlflowError, uniqueName } from './conformance/harness.js';
 export { trackingStoreConformance } from './conformance/index.js';

@@ -149,7 +149,7 @@ export function textGenerationPredictor(
     async *predictStream(input, params) {
       const [text, ...rest] = textList(input, 'prompts');
       if (rest.length > 0) throw invalid('Streaming takes one prompt at a time.');
-      yield* streamed((onText) => generate(text!, { ...defaults, ...params }, onText));
+      yield* streamed((onText, signal) => generate(text!, { ...defaults, ...params }, onText, signal));
     },
   };
 }

@@ -34,7 +34,7 @@ export class SqlAuthStore implements AuthStore {
 
   private constructor(database: OpenDatabase, migration: AuthMigrationReport | null) {
     this.#database = database;
-    this.#ctx = { db: database.db as unknown as Kysely<AuthDatabase>, dialect: database.dialect };
+    this.#ctx = { db: database.db as unknown as Kysely<AuthDatabase>, adapter: database.adapter };
     this.migration = migration;
   }
 

@@ -1,5 +1,8 @@
-export { compare, likeToGlob } from './compare.js';
-export { ConcurrentSqliteDialect, isSqliteBusy } from './concurrent-sqlite-dialect.js';
+export { adapterFor } from './adapters/adapter-for.js';
+export { postgresAdapter } from './adapters/postgres/postgres-adapter.js';
+export type { ConnectOptions, SqlAdapter } from './adapters/sql-adapter.js';
+export { ConcurrentSqliteDialect, isSqliteBusy } from './adapters/sqlite/concurrent-sqlite-dialect.js';
+export { sqliteAdapter } from './adapters/sqlite/sqlite-adapter.js';
 export type {
   Database,
   DatasetsTable,
@@ -24,6 +27,7 @@ export type { ColumnInfo } from './introspect.js';
 export { hasTable, listColumns } from './introspect.js';
 export type { MigrationReport } from './migrate.js';
 export {
+  checkSchema,
   MIGRATION_TABLE,
   MLFLOW_HEAD_REVISION,
   migrateToLatest,
@@ -33,6 +37,5 @@ export {
 } from './migrate.js';
 export type { OpenDatabase, OpenDatabaseOptions } from './open-database.js';
 export { openDatabase, redactUri } from './open-database.js';
-export { syncExperimentIdSequence } from './sequences.js';
 export type { StoreLocation } from './store-uri.js';
 export { DEFAULT_STORE_URI, parseStoreUri } from './store-uri.js';

@@ -1,5 +1,6 @@
 import { MlflowError } from '@flowline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { adapterFor } from './adapters/adapter-for.js';
 import type { SqlDialectName } from './dialect.js';
 import { hasTable } from './introspect.js';
 import { mlflowSchemaMigration } from './migrations/0001-mlflow-schema.js';
@@ -27,10 +28,6 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
     '0002-search-indexes': searchIndexesMigration,
     '0003-mlflow-head': mlflowHeadMigration(dialect),
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_CONSTRAINT');
 }
 
 /** What `migrateToLatest` did. */
@@ -70,6 +67,33 @@ export async function pendingMigrations(db: Kysely<any>, dialect: SqlDialectName
   return Object.keys(migrationsFor(dialect)).filter((name) => !done.has(name));
 }
 
+function refuseNewer(unknown: string[]): void {
+  if (unknown.length === 0) return;
+  throw MlflowError.invalidState(
+    `This database was upgraded by a newer Flowline (it has migration ${unknown.join(', ')}, which this ` +
+      'version does not know). Upgrade Flowline to open it; nothing was changed.',
+  );
+}
+
+/**
+ * Checks, without changing anything, that a database needs no migration (for stores opened with
+ * `migrate: false`): `INVALID_STATE` naming `flowline db upgrade` when it does, or when a newer Flowline wrote it.
+ */
+export async function checkSchema(database: {
+  db: Kysely<any>;
+  dialect: SqlDialectName;
+}): Promise<MigrationReport> {
+  const { db, dialect } = database;
+  refuseNewer(await unknownMigrations(db, dialect));
+  const pending = await pendingMigrations(db, dialect);
+  if (pending.length > 0) {
+    throw MlflowError.invalidState(
+      `The database schema is out of date (pending: ${pending.join(', ')}). Run 'flowline db upgrade <uri>' first.`,
+    );
+  }
+  return { applied: [], alembicRevision: await alembicRevision(db) };
+}
+
 /**
  * Brings a database to the latest schema: creates MLflow's tables in an empty database and stamps it with
  * `MLFLOW_HEAD_REVISION` (an older Flowline database is completed and stamped the same way), adopts an MLflow
@@ -77,13 +101,7 @@ export async function pendingMigrations(db: Kysely<any>, dialect: SqlDialectName
  * whose schema is newer than this code.
  */
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName): Promise<MigrationReport> {
-  const unknown = await unknownMigrations(db, dialect);
-  if (unknown.length > 0) {
-    throw MlflowError.invalidState(
-      `This database was upgraded by a newer Flowline (it has migration ${unknown.join(', ')}, which this ` +
-        'version does not know). Upgrade Flowline to open it; nothing was changed.',
-    );
-  }
+  refuseNewer(await unknownMigrations(db, dialect));
   const adopted =
     (await alembicRevision(db)) !== null &&
     (await pendingMigrations(db, dialect)).includes('0001-mlflow-schema');
@@ -100,8 +118,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName):
     applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
     if (!error) break;
     // SQLite has no migration lock: another process migrating the same file at the same moment makes our
-    // bookkeeping insert collide. Every step is idempotent, so try again from where the database now is.
-    if (dialect === 'sqlite' && isUniqueViolation(error) && attempt < 10) {
+    // bookkeeping insert collide (Postgres's lock prevents that). Every step is idempotent, so try again from
+    // where the database now is.
+    if (adapterFor(dialect).isUniqueViolation(error) && attempt < 10) {
       await new Promise((r) => setTimeout(r, 20 * attempt));
       continue;
     }

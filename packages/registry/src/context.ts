@@ -1,5 +1,5 @@
 import type { Clock } from '@flowline/core';
-import type { Database, SqlDialectName } from '@flowline/db';
+import type { Database, SqlAdapter } from '@flowline/db';
 import type { Kysely } from 'kysely';
 
 /** How model-version sources are checked (MLflow's server rule; see `source-validation.ts`). */
@@ -13,7 +13,8 @@ export interface SourcePolicy {
 /** What every registry area needs. */
 export interface RegistryContext {
   db: Kysely<Database>;
-  dialect: SqlDialectName;
+  /** What differs between the dialects. */
+  adapter: SqlAdapter;
   clock: Clock;
   sources: SourcePolicy;
 }

@@ -10,11 +10,6 @@ import type { RegistryContext } from './context.js';
 import { DELETED_STAGE, hydrateModels, requireModelRow } from './rows.js';
 import { searchModelRows } from './search/registry-search.js';
 
-function isUnique(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 function checkName(name: unknown, field = 'name'): string {
   if (typeof name !== 'string' || name.trim() === '')
     throw MlflowError.invalidParameterValue(`Missing value for required parameter '${field}'.`);
@@ -61,7 +56,7 @@ export async function createRegisteredModel(
       }
     });
   } catch (error) {
-    if (isUnique(error))
+    if (ctx.adapter.isUniqueViolation(error))
       throw MlflowError.resourceAlreadyExists(`Registered Model (name=${name}) already exists.`, {
         cause: error,
       });
@@ -85,7 +80,7 @@ export async function renameRegisteredModel(
       .where('name', '=', name)
       .execute();
   } catch (error) {
-    if (isUnique(error))
+    if (ctx.adapter.isUniqueViolation(error))
       throw MlflowError.resourceAlreadyExists(`Registered Model (name=${target}) already exists.`, {
         cause: error,
       });

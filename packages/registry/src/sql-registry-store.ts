@@ -9,49 +9,72 @@ import {
   type RegistryTag,
   systemClock,
 } from '@flowline/core';
-import { migrateToLatest, type OpenDatabase, openDatabase } from '@flowline/db';
+import { checkSchema, type OpenDatabase, openDatabase } from '@flowline/db';
 import type { RegistryContext, SourcePolicy } from './context.js';
 import * as models from './models.js';
 import * as versions from './versions.js';
 
-/** Options for opening a `SqlRegistryStore`. */
+/** Options for `SqlRegistryStore.create` and `open`. */
 export interface SqlRegistryStoreOptions {
   /** Where version sources may point; without it only traversal is refused. */
   sources?: SourcePolicy;
   clock?: Clock;
+  /** Working folder for relative SQLite paths (`open` only). */
   cwd?: string;
-  /** Apply pending migrations on open (default true). */
+  /** Apply pending migrations (default true). With false, a database needing them is refused. */
   migrate?: boolean;
 }
 
 /**
  * The model registry on Kysely, in MLflow's own registry tables, in the same database and migration
- * chain as the tracking store (SQLite or PostgreSQL).
+ * chain as the tracking store (SQLite or PostgreSQL); what differs between dialects comes from the
+ * database's adapter.
  */
 export class SqlRegistryStore implements RegistryStore {
   readonly #ctx: RegistryContext;
-  readonly #database: OpenDatabase;
+  readonly #owned: boolean;
+  /** The database the registry works on (shared with any other store created on it). */
+  readonly database: OpenDatabase;
 
-  private constructor(database: OpenDatabase, ctx: RegistryContext) {
-    this.#database = database;
+  private constructor(database: OpenDatabase, ctx: RegistryContext, owned: boolean) {
+    this.database = database;
     this.#ctx = ctx;
+    this.#owned = owned;
   }
 
-  /** Opens a store URI (`sqlite:///…` or `postgresql://…`) and migrates it. */
+  /**
+   * A registry on an open database (`openDatabase(uri)`), migrated once per handle however many stores share
+   * it. `close()` leaves the database open: whoever opened it closes it.
+   */
+  static create(database: OpenDatabase, options: SqlRegistryStoreOptions = {}): Promise<SqlRegistryStore> {
+    return SqlRegistryStore.#create(database, options, false);
+  }
+
+  /** Opens a store URI (`sqlite:///…` or `postgresql://…`) in a database of its own, which `close()` closes. */
   static async open(uri: string, options: SqlRegistryStoreOptions = {}): Promise<SqlRegistryStore> {
     const database = await openDatabase(uri, { cwd: options.cwd });
     try {
-      if (options.migrate !== false) await migrateToLatest(database.db, database.dialect);
-      return new SqlRegistryStore(database, {
-        db: database.db,
-        dialect: database.dialect,
-        clock: options.clock ?? systemClock,
-        sources: options.sources ?? {},
-      });
+      return await SqlRegistryStore.#create(database, options, true);
     } catch (error) {
       await database.close();
       throw error;
     }
+  }
+
+  static async #create(
+    database: OpenDatabase,
+    options: SqlRegistryStoreOptions,
+    owned: boolean,
+  ): Promise<SqlRegistryStore> {
+    if (options.migrate === false) await checkSchema(database);
+    else await database.migrate();
+    const ctx: RegistryContext = {
+      db: database.db,
+      adapter: database.adapter,
+      clock: options.clock ?? systemClock,
+      sources: options.sources ?? {},
+    };
+    return new SqlRegistryStore(database, ctx, owned);
   }
 
   createRegisteredModel(input: {
@@ -126,7 +149,8 @@ export class SqlRegistryStore implements RegistryStore {
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     return versions.getVersionByAlias(this.#ctx, name, alias);
   }
-  close(): Promise<void> {
-    return this.#database.close();
+  /** Closes the database when the registry opened it (`open`); one from `create` leaves it to its opener. */
+  async close(): Promise<void> {
+    if (this.#owned) await this.database.close();
   }
 }

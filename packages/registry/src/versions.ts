@@ -37,15 +37,10 @@ export async function getModelVersion(
   return (await hydrateVersions(ctx.db, [row]))[0]!;
 }
 
-function isUnique(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 /**
  * Creates the next version of a registered model (1, 2, 3…: numbers are never reused, even after a delete).
- * Concurrent creates each get their own number: Postgres serialises them on the model row; a collision
- * on either database retries with the next number.
+ * Concurrent creates each get their own number: they take turns on the model row (a row lock on Postgres,
+ * SQLite's write lock), and a collision on either database retries with the next number.
  */
 export async function createModelVersion(
   ctx: RegistryContext,
@@ -61,9 +56,10 @@ export async function createModelVersion(
   for (let attempt = 0; ; attempt++) {
     try {
       const version = await ctx.db.transaction().execute(async (trx) => {
-        if (ctx.dialect === 'postgres') {
-          await sql`select name from registered_models where name = ${name} for update`.execute(trx);
-        }
+        // Concurrent creates for one model take turns on its row.
+        await ctx.adapter
+          .forUpdate(trx.selectFrom('registered_models').select('name').where('name', '=', name))
+          .execute();
         await requireModelRow(trx, name);
         const { max } = await trx
           .selectFrom('model_versions')
@@ -106,7 +102,7 @@ export async function createModelVersion(
       });
       return getModelVersion(ctx, name, String(version));
     } catch (error) {
-      if (isUnique(error) && attempt < 20) {
+      if (ctx.adapter.isUniqueViolation(error) && attempt < 20) {
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
         continue;
       }

@@ -1,11 +1,11 @@
 import type { Clock, ValueLengthPolicy } from '@flowline/core';
-import type { Database, SqlDialectName } from '@flowline/db';
+import type { Database, SqlAdapter } from '@flowline/db';
 import type { Kysely } from 'kysely';
 
-/** What every store area needs: the database, its dialect, the clock and the default artifact root. */
+/** What every store area needs: the database, its dialect's adapter, the clock and the default artifact root. */
 export interface StoreContext {
   db: Kysely<Database>;
-  dialect: SqlDialectName;
+  adapter: SqlAdapter;
   clock: Clock;
   artifactRoot: string;
   /** The working folder relative artifact locations resolve against (MLflow: the server's). */

@@ -20,7 +20,7 @@ import type { Database } from '@flowline/db';
 import type { Kysely, Selectable } from 'kysely';
 import type { StoreContext } from './context.js';
 import { compileExperimentSearch } from './search/compile-experiments.js';
-import { isUniqueViolation, toNumber } from './values.js';
+import { toNumber } from './values.js';
 
 type ExperimentRow = Selectable<Database['experiments']>;
 type Db = Kysely<Database>;
@@ -167,7 +167,7 @@ export async function createExperiment(
       return String(id);
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw alreadyExists(name, error);
+    if (ctx.adapter.isUniqueViolation(error)) throw alreadyExists(name, error);
     throw error;
   }
 }
@@ -254,7 +254,7 @@ export async function renameExperiment(
       .where('experiment_id', '=', row.experiment_id)
       .execute();
   } catch (error) {
-    if (isUniqueViolation(error)) throw alreadyExists(name, error);
+    if (ctx.adapter.isUniqueViolation(error)) throw alreadyExists(name, error);
     throw error;
   }
 }

@@ -113,9 +113,7 @@ function validate(options: MetricHistoryBulkIntervalOptions): {
  * `INDEXED BY` pins the right one. Postgres plans from its statistics.
  */
 function metricsByRunStep(ctx: StoreContext): RawBuilder<unknown> {
-  return ctx.dialect === 'sqlite'
-    ? sql.raw('metrics indexed by flowline_metrics_run_key_step')
-    : sql.raw('metrics');
+  return ctx.adapter.tableUsingIndex('metrics', 'flowline_metrics_run_key_step');
 }
 
 const num = (value: unknown): number | null => toNumber(value);

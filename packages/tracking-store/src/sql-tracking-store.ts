@@ -22,7 +22,7 @@ import {
   systemClock,
   type UpdateRunInput,
 } from '@flowline/core';
-import { type MigrationReport, migrateToLatest, type OpenDatabase, openDatabase } from '@flowline/db';
+import { checkSchema, type MigrationReport, type OpenDatabase, openDatabase } from '@flowline/db';
 import * as batch from './batch.js';
 import type { StoreContext } from './context.js';
 import * as datasets from './datasets.js';
@@ -39,9 +39,9 @@ export interface SqlTrackingStoreOptions {
   migrate?: boolean;
   /** Time source; tests inject a fixed clock. */
   clock?: Clock;
-  /** Working folder for relative SQLite paths and the default artifact root. */
+  /** Working folder for relative SQLite paths (`open`), relative artifact locations and the default artifact root. */
   cwd?: string;
-  /** Postgres pool size. */
+  /** Postgres pool size (`open` only: a store from `create` uses its database's pool). */
   poolSize?: number;
   /**
    * Cut param values over 6000 characters and tag values over 8000 to the limit instead of refusing them, as
@@ -62,49 +62,62 @@ function defaultArtifactRoot(cwd: string): string {
 
 /**
  * The tracking store on Kysely: SQLite (`sqlite:///…`, the embedded default) or PostgreSQL
- * (`postgresql://…`), in MLflow's own schema, so an existing MLflow database opens unchanged.
+ * (`postgresql://…`), in MLflow's own schema, so an existing MLflow database opens unchanged. What differs
+ * between the dialects comes from the database's adapter; the store never asks which one it is on.
  */
 export class SqlTrackingStore extends BaseTrackingStore {
   readonly #ctx: StoreContext;
-  readonly #database: OpenDatabase;
+  readonly #owned: boolean;
+  /** The database the store works on (shared with any other store created on it). */
+  readonly database: OpenDatabase;
   /** What migrations did when the store was opened. */
   readonly migration: MigrationReport;
 
-  private constructor(database: OpenDatabase, ctx: StoreContext, migration: MigrationReport) {
+  private constructor(database: OpenDatabase, ctx: StoreContext, migration: MigrationReport, owned: boolean) {
     super();
-    this.#database = database;
+    this.database = database;
     this.#ctx = ctx;
     this.migration = migration;
+    this.#owned = owned;
   }
 
-  /** Opens a store URI, migrates it (unless told not to) and makes sure the default experiment exists. */
+  /**
+   * A store on an open database (`openDatabase(uri)`): migrates it (once per handle, however many stores share
+   * it) unless told not to, and makes sure the default experiment exists. `close()` leaves the database open:
+   * whoever opened it closes it.
+   */
+  static create(database: OpenDatabase, options: SqlTrackingStoreOptions = {}): Promise<SqlTrackingStore> {
+    return SqlTrackingStore.#create(database, options, false);
+  }
+
+  /** Opens a store URI in a database of its own, which `close()` closes; see `create` to share one. */
   static async open(uri: string, options: SqlTrackingStoreOptions = {}): Promise<SqlTrackingStore> {
-    const cwd = options.cwd ?? process.cwd();
-    const database = await openDatabase(uri, { cwd, poolSize: options.poolSize });
+    const database = await openDatabase(uri, { cwd: options.cwd, poolSize: options.poolSize });
     try {
-      const migration =
-        options.migrate === false
-          ? await checkCurrent(database)
-          : await migrateToLatest(database.db, database.dialect);
-      const ctx: StoreContext = {
-        db: database.db,
-        dialect: database.dialect,
-        clock: options.clock ?? systemClock,
-        artifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot(cwd),
-        cwd,
-        values: { truncate: options.truncateLongValues ?? truncateFromEnv() },
-      };
-      await experiments.ensureDefaultExperiment(ctx);
-      return new SqlTrackingStore(database, ctx, migration);
+      return await SqlTrackingStore.#create(database, options, true);
     } catch (error) {
       await database.close();
       throw error;
     }
   }
 
-  /** The dialect this store speaks. */
-  get dialect(): 'sqlite' | 'postgres' {
-    return this.#ctx.dialect;
+  static async #create(
+    database: OpenDatabase,
+    options: SqlTrackingStoreOptions,
+    owned: boolean,
+  ): Promise<SqlTrackingStore> {
+    const cwd = options.cwd ?? process.cwd();
+    const migration = options.migrate === false ? await checkSchema(database) : await database.migrate();
+    const ctx: StoreContext = {
+      db: database.db,
+      adapter: database.adapter,
+      clock: options.clock ?? systemClock,
+      artifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot(cwd),
+      cwd,
+      values: { truncate: options.truncateLongValues ?? truncateFromEnv() },
+    };
+    await experiments.ensureDefaultExperiment(ctx);
+    return new SqlTrackingStore(database, ctx, migration, owned);
   }
 
   createExperiment(input: CreateExperimentInput): Promise<string> {
@@ -170,25 +183,8 @@ export class SqlTrackingStore extends BaseTrackingStore {
   searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {
     return datasets.searchDatasets(this.#ctx, experimentIds);
   }
-  close(): Promise<void> {
-    return this.#database.close();
+  /** Closes the database when the store opened it (`open`); a store from `create` leaves it to its opener. */
+  async close(): Promise<void> {
+    if (this.#owned) await this.database.close();
   }
-}
-
-async function checkCurrent(database: OpenDatabase): Promise<MigrationReport> {
-  const { pendingMigrations, unknownMigrations } = await import('@flowline/db');
-  const { MlflowError } = await import('@flowline/core');
-  const unknown = await unknownMigrations(database.db, database.dialect);
-  if (unknown.length > 0) {
-    throw MlflowError.invalidState(
-      `This database was upgraded by a newer Flowline (migration ${unknown.join(', ')}). Upgrade Flowline to open it.`,
-    );
-  }
-  const pending = await pendingMigrations(database.db, database.dialect);
-  if (pending.length > 0) {
-    throw MlflowError.invalidState(
-      `The database schema is out of date (pending: ${pending.join(', ')}). Run 'flowline db upgrade <uri>' first.`,
-    );
-  }
-  return { applied: [], alembicRevision: null };
 }

@@ -29,12 +29,6 @@ export function toNumber(value: unknown): number | null {
   return typeof value === 'number' ? value : Number(value);
 }
 
-/** True for a unique or primary-key violation on either dialect. */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 /** Splits a list into chunks, to keep bound parameters under each driver's limit. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -5,7 +5,7 @@ import {
   type RegisteredModelPermission,
 } from '../auth-store.js';
 import { isPermissionName, type PermissionName, validatePermission } from '../permissions.js';
-import { type AuthContext, isUniqueViolation } from './context.js';
+import type { AuthContext } from './context.js';
 import { userRow } from './users.js';
 
 // Experiment and registered-model permission rows, with MLflow's store messages (sqlalchemy_store.py).
@@ -37,7 +37,7 @@ export async function createExperimentPermission(
       .values({ experiment_id: experimentId, user_id: user.id, permission: name })
       .execute();
   } catch (cause) {
-    if (isUniqueViolation(cause))
+    if (ctx.adapter.isUniqueViolation(cause))
       throw MlflowError.resourceAlreadyExists(
         `Experiment permission (experiment_id=${experimentId}, username=${username}) already exists.`,
         { cause },
@@ -133,7 +133,7 @@ export async function createRegisteredModelPermission(
       .values({ name, user_id: user.id, permission: level, workspace: DEFAULT_WORKSPACE })
       .execute();
   } catch (cause) {
-    if (isUniqueViolation(cause))
+    if (ctx.adapter.isUniqueViolation(cause))
       throw MlflowError.resourceAlreadyExists(
         `Registered model permission with workspace=${DEFAULT_WORKSPACE}, name=${name} and username=${username} already exists.`,
         { cause },

@@ -4,7 +4,7 @@ import type { AuthUser, UserDetails } from '../auth-store.js';
 import { USER_OWNED_TABLES } from '../database.js';
 import { hashPassword, verifyPassword } from '../password-hash.js';
 import type { PermissionName } from '../permissions.js';
-import { type AuthContext, isUniqueViolation } from './context.js';
+import type { AuthContext } from './context.js';
 
 /** MLflow's `_validate_username`. */
 function validateUsername(username: unknown): string {
@@ -70,7 +70,7 @@ export async function createUser(
       .executeTakeFirstOrThrow();
     return { id: Number(row.id), username, isAdmin };
   } catch (cause) {
-    if (isUniqueViolation(cause))
+    if (ctx.adapter.isUniqueViolation(cause))
       throw MlflowError.resourceAlreadyExists(`User (username=${username}) already exists.`, { cause });
     throw cause;
   }

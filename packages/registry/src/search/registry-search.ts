@@ -8,7 +8,6 @@ import {
   queryFingerprint,
   splitIdentifier,
 } from '@flowline/core';
-import { compare } from '@flowline/db';
 import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { RegistryContext } from '../context.js';
 import { DELETED_STAGE, type ModelRow, type VersionRow } from '../rows.js';
@@ -45,7 +44,7 @@ function tagCondition(
   value: string,
   own: string,
 ) {
-  const cond = compare(ctx.dialect, sql.ref('t.value'), op, value);
+  const cond = ctx.adapter.compare(sql.ref('t.value'), op, value);
   return sql<SqlBool>`exists (select 1 from ${sql.table(table)} t where ${sql.raw(own)} and t.key = ${key} and ${cond})`;
 }
 
@@ -97,7 +96,7 @@ export async function searchModelRows(
     } else if (key === 'name') {
       checkOp(clause.comparator, STRING_OPS, 'name');
       query = query.where(
-        compare(ctx.dialect, sql.ref('m.name'), clause.comparator, stringValue(clause.value, clause.text)),
+        ctx.adapter.compare(sql.ref('m.name'), clause.comparator, stringValue(clause.value, clause.text)),
       );
     } else {
       throw MlflowError.invalidParameterValue(
@@ -163,7 +162,7 @@ export async function searchVersionRows(
       checkOp(clause.comparator, NUMERIC_OPS, 'version_number');
       if (clause.value.kind !== 'number')
         throw MlflowError.invalidParameterValue(`Expected a number for version_number in '${clause.text}'.`);
-      query = query.where(compare(ctx.dialect, sql.ref('v.version'), clause.comparator, clause.value.value));
+      query = query.where(ctx.adapter.compare(sql.ref('v.version'), clause.comparator, clause.value.value));
       continue;
     }
     const column = { name: 'v.name', run_id: 'v.run_id', source_path: 'v.source' }[key];
@@ -174,7 +173,7 @@ export async function searchVersionRows(
     }
     checkOp(clause.comparator, key === 'run_id' ? [...STRING_OPS, 'IN', 'NOT IN'] : STRING_OPS, key);
     const value = clause.value.kind === 'list' ? clause.value.values : stringValue(clause.value, clause.text);
-    query = query.where(compare(ctx.dialect, sql.ref(column), clause.comparator, value));
+    query = query.where(ctx.adapter.compare(sql.ref(column), clause.comparator, value));
   }
   const columns: Record<string, string> = {
     name: 'v.name',

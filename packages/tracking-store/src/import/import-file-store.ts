@@ -2,15 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MlflowError } from '@flowline/core';
-import {
-  isFileStoreFolder,
-  localFolderOf,
-  migrateToLatest,
-  openDatabase,
-  parseStoreUri,
-  redactUri,
-  syncExperimentIdSequence,
-} from '@flowline/db';
+import { isFileStoreFolder, localFolderOf, openDatabase, parseStoreUri, redactUri } from '@flowline/db';
 import {
   assignExperimentIds,
   type ExperimentFolder,
@@ -120,17 +112,15 @@ export async function importFileStore(
   const root = await resolveRoot(source, cwd);
   // A SQLite file this import creates is removed again if the import fails, so nothing is left behind.
   const location = parseStoreUri(target, cwd);
-  const newFile =
-    location.dialect === 'sqlite' && location.filename !== ':memory:' && !existsSync(location.filename!)
-      ? location.filename!
-      : null;
+  const file = location.filename;
+  const newFile = file !== undefined && file !== ':memory:' && !existsSync(file) ? file : null;
   const database = await openDatabase(target, { cwd, poolSize: 1 });
   let imported = false;
   const counts = emptyCounts();
   const warnings: string[] = [];
   const renumbered: FileStoreImport['renumberedExperiments'] = [];
   try {
-    await migrateToLatest(database.db, database.dialect);
+    await database.migrate();
     await database.db.transaction().execute(async (trx) => {
       const ctx: ImportContext = {
         trx,
@@ -168,7 +158,7 @@ export async function importFileStore(
         await importRegisteredModel(ctx, join(root, 'models', model), model, names);
         tick();
       }
-      await syncExperimentIdSequence(trx, database.dialect);
+      await database.adapter.syncSerial(trx, 'experiments', 'experiment_id');
       warnings.push(...skippedWarnings(ctx));
     });
     imported = true;

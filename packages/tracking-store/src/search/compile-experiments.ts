@@ -1,6 +1,5 @@
 import type { LifecycleStage } from '@flowline/core';
-import { compare } from '@flowline/db';
-import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { StoreContext } from '../context.js';
 import { parseExperimentFilter, parseExperimentOrderBy } from './experiment-search.js';
 
@@ -17,10 +16,10 @@ export function compileExperimentSearch(
     .where('e.lifecycle_stage', 'in', options.stages) as SelectQueryBuilder<any, any, any>;
   for (const clause of clauses) {
     if (clause.type === 'attribute') {
-      query = query.where(compare(ctx.dialect, sql.ref(`e.${clause.key}`), clause.comparator, clause.value));
+      query = query.where(ctx.adapter.compare(sql.ref(`e.${clause.key}`), clause.comparator, clause.value));
       continue;
     }
-    const tagExists = (extra?: ReturnType<typeof compare>) =>
+    const tagExists = (extra?: RawBuilder<SqlBool>) =>
       sql<SqlBool>`exists (select 1 from experiment_tags t where t.experiment_id = e.experiment_id and t.key = ${clause.key}${
         extra ? sql` and ${extra}` : sql``
       })`;
@@ -28,7 +27,7 @@ export function compileExperimentSearch(
     else if (clause.comparator === 'IS NOT NULL') query = query.where(tagExists());
     else
       query = query.where(
-        tagExists(compare(ctx.dialect, sql.ref('t.value'), clause.comparator, clause.value!)),
+        tagExists(ctx.adapter.compare(sql.ref('t.value'), clause.comparator, clause.value!)),
       );
   }
   for (const order of orders) {

@@ -1,5 +1,4 @@
 import { type LifecycleStage, MlflowTags } from '@flowline/core';
-import { compare } from '@flowline/db';
 import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { StoreContext } from '../context.js';
 import { parseRunFilter, type RunClause } from './run-filter.js';
@@ -21,11 +20,11 @@ function datasetCondition(
 ): RawBuilder<SqlBool> {
   const edge = sql`i.destination_id = r.run_uuid and i.destination_type = 'RUN' and i.source_type = 'DATASET'`;
   if (clause.key === 'context') {
-    const cond = compare(ctx.dialect, sql.ref('it.value'), clause.comparator, clause.value);
+    const cond = ctx.adapter.compare(sql.ref('it.value'), clause.comparator, clause.value);
     return sql<SqlBool>`exists (select 1 from inputs i join input_tags it on it.input_uuid = i.input_uuid
       where ${edge} and it.name = ${MlflowTags.datasetContext} and ${cond})`;
   }
-  const cond = compare(ctx.dialect, sql.ref(`d.${clause.key}`), clause.comparator, clause.value);
+  const cond = ctx.adapter.compare(sql.ref(`d.${clause.key}`), clause.comparator, clause.value);
   return sql<SqlBool>`exists (select 1 from inputs i join datasets d on d.dataset_uuid = i.source_id
     where ${edge} and ${cond})`;
 }
@@ -35,7 +34,7 @@ function clauseCondition(ctx: StoreContext, clause: RunClause): RawBuilder<SqlBo
   switch (clause.type) {
     case 'metric': {
       // NaN is stored as 0 with is_nan set: it equals nothing, and differs from everything.
-      const cond = compare(ctx.dialect, sql.ref('m.value'), clause.comparator, clause.value);
+      const cond = ctx.adapter.compare(sql.ref('m.value'), clause.comparator, clause.value);
       const nan =
         clause.comparator === '!=' ? sql`(m.is_nan = ${1} or ${cond})` : sql`(m.is_nan = ${0} and ${cond})`;
       return sql<SqlBool>`exists (select 1 from latest_metrics m where m.run_uuid = r.run_uuid and m.key = ${clause.key} and ${nan})`;
@@ -46,7 +45,7 @@ function clauseCondition(ctx: StoreContext, clause: RunClause): RawBuilder<SqlBo
       const base = sql`select 1 from ${table} p where p.run_uuid = r.run_uuid and p.key = ${clause.key}`;
       if (clause.comparator === 'IS NULL') return sql<SqlBool>`not exists (${base})`;
       if (clause.comparator === 'IS NOT NULL') return sql<SqlBool>`exists (${base})`;
-      const cond = compare(ctx.dialect, sql.ref('p.value'), clause.comparator, clause.value!);
+      const cond = ctx.adapter.compare(sql.ref('p.value'), clause.comparator, clause.value!);
       return sql<SqlBool>`exists (${base} and ${cond})`;
     }
     case 'dataset':
@@ -54,10 +53,10 @@ function clauseCondition(ctx: StoreContext, clause: RunClause): RawBuilder<SqlBo
     default: {
       if (clause.key === 'run_name') {
         // As MLflow: the name lives in the mlflow.runName tag (runs from old MLflow releases have no name column value).
-        const cond = compare(ctx.dialect, sql.ref('t.value'), clause.comparator, clause.value);
+        const cond = ctx.adapter.compare(sql.ref('t.value'), clause.comparator, clause.value);
         return sql<SqlBool>`exists (select 1 from tags t where t.run_uuid = r.run_uuid and t.key = ${MlflowTags.runName} and ${cond})`;
       }
-      return compare(ctx.dialect, sql.ref(ATTRIBUTE_COLUMNS[clause.key]!), clause.comparator, clause.value);
+      return ctx.adapter.compare(sql.ref(ATTRIBUTE_COLUMNS[clause.key]!), clause.comparator, clause.value);
     }
   }
 }

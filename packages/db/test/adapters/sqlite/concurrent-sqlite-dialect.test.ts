@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, isSqliteBusy, type OpenDatabase, openDatabase } from '../src/index.js';
+import { type Database, isSqliteBusy, type OpenDatabase, openDatabase } from '../../../src/index.js';
 
 let dir: string;
 let first: OpenDatabase;

@@ -5,13 +5,17 @@ import {
   type MetricHistoryOptions,
   MlflowError,
   type Page,
+  queryFingerprint,
 } from '@flowline/core';
 import type { StoreContext } from './context.js';
 import { sampleIndices } from './metric-sampling.js';
 import { requireRunRow } from './runs.js';
 import { decodeMetricValue, toNumber } from './values.js';
 
-/** Every point of one metric of a run, oldest first (timestamp, step, value), paged when asked. */
+/**
+ * Every point of one metric of a run, oldest first (timestamp, step, value), paged when asked. A page token
+ * names the run and metric it pages, so one given with another run or metric is `INVALID_PARAMETER_VALUE`.
+ */
 export async function getMetricHistory(
   ctx: StoreContext,
   runId: string,
@@ -22,7 +26,8 @@ export async function getMetricHistory(
   if (typeof metricKey !== 'string' || metricKey === '') {
     throw MlflowError.invalidParameterValue(`Missing value for required parameter 'metric_key'.`);
   }
-  const offset = decodePageToken(options.pageToken);
+  const fingerprint = queryFingerprint(['metric-history', run.run_uuid, metricKey]);
+  const offset = decodePageToken(options.pageToken, fingerprint);
   const { maxResults } = options;
   if (maxResults !== undefined && maxResults !== null && (!Number.isInteger(maxResults) || maxResults < 1)) {
     throw MlflowError.invalidParameterValue(
@@ -49,7 +54,7 @@ export async function getMetricHistory(
     step: toNumber(r.step) ?? 0,
   }));
   return maxResults && rows.length > maxResults
-    ? { items, nextPageToken: encodePageToken(offset + maxResults) }
+    ? { items, nextPageToken: encodePageToken(offset + maxResults, fingerprint) }
     : { items };
 }
 

@@ -206,6 +206,19 @@ export function loggingSuite(getStore: () => TrackingStore): void {
         store.getMetricHistory(runId, 'loss', { pageToken: '%%%' }),
         'INVALID_PARAMETER_VALUE',
       );
+      // A token belongs to the run and metric it pages.
+      const first = (await store.getMetricHistory(runId, 'loss', { maxResults: 10 })).nextPageToken;
+      const other = await newRun(store);
+      await store.logBatch(other, { metrics });
+      for (const [run, key] of [
+        [runId, 'acc'],
+        [other, 'loss'],
+      ] as const) {
+        await expectMlflowError(
+          store.getMetricHistory(run, key, { maxResults: 10, pageToken: first }),
+          'INVALID_PARAMETER_VALUE',
+        );
+      }
     });
 
     it('samples bulk history per run, keeping first and last steps', async () => {

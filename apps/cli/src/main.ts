@@ -22,12 +22,17 @@ try {
   const base = isMlflowError(error)
     ? error.message
     : (explainSystemError(error)?.message ?? (error as Error)?.message ?? String(error));
-  // A terse MLflow-compatible message ("Invalid path") carries its reason as the cause: show both. A message
-  // that is already a sentence (ends in a full stop) has said what went wrong and what to do.
+  // A terse MLflow-compatible message ("Invalid path") carries its reason as the cause: show both, unless
+  // the message already names it (its text, or its error code such as ECONNREFUSED).
   const cause = (error as { cause?: unknown })?.cause;
-  const terse = !/[.!?)]$/.test(base.trim());
-  const message =
-    terse && cause instanceof Error && !base.includes(cause.message) ? `${base}: ${cause.message}` : base;
+  const codes = [cause, (cause as { cause?: unknown })?.cause].map((c) => (c as { code?: unknown })?.code);
+  const told =
+    cause instanceof Error &&
+    (base.includes(cause.message) || codes.some((c) => typeof c === 'string' && base.includes(c)));
+  const joined = /[.!?]$/.test(base)
+    ? `${base} Cause: ${(cause as Error)?.message}`
+    : `${base}: ${(cause as Error)?.message}`;
+  const message = cause instanceof Error && !told ? joined : base;
   const code = isMlflowError(error) ? error.errorCode : 'ERROR';
   if (json) process.stderr.write(`${JSON.stringify({ error_code: code, message })}\n`);
   else process.stderr.write(`flowline: ${message}\n`);

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { buildServer } from '@flowline/server';
 import { createMlflowSchema, SEEDED_ALEMBIC_REVISION, seedMlflowRows } from '@flowline/testkit';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './helpers.js';
+import { freePort, startCli } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -227,24 +227,15 @@ describe('flowline db upgrade', () => {
 });
 
 /** Starts `flowline server` with extra arguments; resolves once `ready` matches its log. */
-async function startCli(args: string[], ready: RegExp) {
+async function startServer(args: string[], ready: RegExp) {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'server', '-p', String(port), ...args], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const state = { logs: '' };
-  child.stdout.on('data', (d) => {
-    state.logs += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 100 && !ready.test(state.logs); i++) await new Promise((r) => setTimeout(r, 100));
-  return { port, child, state, exited };
+  const server = await startCli(['server', '-p', String(port), ...args], { cwd: dir, env: {} }, ready);
+  return { port, child: server.child, logs: server.logs, exited: server.exited };
 }
 
 describe('flowline server', () => {
   it('serves on the given port and stops cleanly on SIGTERM', async () => {
-    const { port, child, state, exited } = await startCli(
+    const { port, child, logs, exited } = await startServer(
       ['--backend-store-uri', `sqlite:///${join(dir, 'server.db')}`],
       /flowline server listening/,
     );
@@ -260,11 +251,11 @@ describe('flowline server', () => {
     );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(state.logs).toMatch(/"msg":"stopped"/);
+    expect(logs()).toMatch(/"msg":"stopped"/);
   });
 
   it('serves artifacts by default into --artifacts-destination, and not with --no-serve-artifacts', async () => {
-    const served = await startCli(
+    const served = await startServer(
       [
         '--backend-store-uri',
         `sqlite:///${join(dir, 'art.db')}`,
@@ -293,7 +284,7 @@ describe('flowline server', () => {
     served.child.kill('SIGTERM');
     expect(await served.exited).toBe(0);
 
-    const plain = await startCli(
+    const plain = await startServer(
       ['--backend-store-uri', `sqlite:///${join(dir, 'plain.db')}`, '--no-serve-artifacts'],
       /flowline server listening/,
     );
@@ -312,7 +303,7 @@ describe('flowline server', () => {
   });
 
   it('runs several worker processes on one port with --workers, all stopping on SIGTERM', async () => {
-    const { port, child, state, exited } = await startCli(
+    const { port, child, logs, exited } = await startServer(
       ['-w', '2', '--backend-store-uri', `sqlite:///${join(dir, 'workers.db')}`],
       /"workers":2/,
     );
@@ -327,7 +318,7 @@ describe('flowline server', () => {
     }
     expect(new Set(ids).size).toBe(6);
     const workers = new Set(
-      [...state.logs.matchAll(/"pid":(\d+),[^\n]*"store":[^\n]*"msg":"flowline server listening"/g)].map(
+      [...logs().matchAll(/"pid":(\d+),[^\n]*"store":[^\n]*"msg":"flowline server listening"/g)].map(
         (m) => m[1],
       ),
     );

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +39,62 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A long-running `flowline` process (a server) that has logged that it is ready. */
+export interface CliProcess {
+  child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  logs(): string;
+  exited: Promise<number | null>;
+  /** Sends SIGTERM and waits for the exit status. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `flowline args…` and resolves as soon as its output matches `ready` (no polling); rejects with
+ * the output when it exits first or has not got there within `timeoutMs`.
+ */
+export async function startCli(
+  args: string[],
+  options: CliOptions,
+  ready: string | RegExp,
+  timeoutMs = 20_000,
+): Promise<CliProcess> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const isReady = () => (typeof ready === 'string' ? logs.includes(ready) : ready.test(logs));
+  await new Promise<void>((resolve, reject) => {
+    const fail = (why: string) => reject(new Error(`flowline ${args.join(' ')} ${why}:\n${logs}`));
+    const timer = setTimeout(() => fail(`logged no ${ready} within ${timeoutMs} ms`), timeoutMs);
+    const collect = (data: Buffer) => {
+      logs += data;
+      if (isReady()) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(`exited ${code} before it was ready`);
+    });
+  });
+  return {
+    child,
+    logs: () => logs,
+    exited,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 /** Starts `flowline models serve -m uri` on a free port and waits until it listens. */
 export async function serveModel(
   uri: string,
@@ -46,24 +102,10 @@ export async function serveModel(
   extra: string[] = [],
 ): Promise<{ url: string; logs(): string; stop(): Promise<number | null> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'models', 'serve', '-m', uri, '-p', String(port), ...extra], {
-    env: { ...process.env, ...options.env },
-    cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  child.stdout.on('data', (d) => (logs += d));
-  child.stderr.on('data', (d) => (logs += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 100 && !logs.includes('scoring server listening'); i++)
-    await new Promise((r) => setTimeout(r, 100));
-  if (!logs.includes('scoring server listening')) throw new Error(`serve did not start: ${logs}`);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    logs: () => logs,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  const server = await startCli(
+    ['models', 'serve', '-m', uri, '-p', String(port), ...extra],
+    options,
+    'scoring server listening',
+  );
+  return { url: `http://127.0.0.1:${port}`, logs: server.logs, stop: server.stop };
 }

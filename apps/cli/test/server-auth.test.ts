@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, freePort, runCli } from './helpers.js';
+import { freePort, runCli, startCli } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -26,10 +25,8 @@ describe('flowline server --app-name basic-auth', () => {
   it("reads MLflow's auth config, creates its admin, and lets the CLI in with MLFLOW_TRACKING_USERNAME/PASSWORD", async () => {
     const config = await writeConfig('auth.ini');
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
+    const server = await startCli(
       [
-        bin,
         'server',
         '-p',
         String(port),
@@ -38,19 +35,11 @@ describe('flowline server --app-name basic-auth', () => {
         '--backend-store-uri',
         `sqlite:///${join(dir, 'mlflow.db')}`,
       ],
-      {
-        cwd: dir,
-        env: { ...process.env, MLFLOW_AUTH_CONFIG_PATH: config },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { cwd: dir, env: { MLFLOW_AUTH_CONFIG_PATH: config } },
+      'flowline server listening',
     );
-    let logs = '';
-    child.stdout.on('data', (d) => (logs += d));
-    child.stderr.on('data', (d) => (logs += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const logs = server.logs();
     try {
-      for (let i = 0; i < 150 && !logs.includes('flowline server listening'); i++)
-        await new Promise((r) => setTimeout(r, 100));
       expect(logs).toContain("Created admin user 'root'");
       expect(logs).toContain('basic-auth enabled');
       const url = `http://127.0.0.1:${port}`;
@@ -70,8 +59,7 @@ describe('flowline server --app-name basic-auth', () => {
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('You are not authenticated');
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     }
   });
 

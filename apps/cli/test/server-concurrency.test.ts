@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@flowline/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, freePort } from './helpers.js';
+import { freePort, startCli } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -21,17 +20,12 @@ describe('flowline server --workers 2 on one SQLite file', () => {
   it('takes every write of 32 concurrent writers (runs, log-batch, set-tag, model versions)', async () => {
     const port = await freePort();
     const file = join(dir, 'shared.db');
-    const child = spawn(
-      process.execPath,
-      [bin, 'server', '-p', String(port), '-w', '2', '--backend-store-uri', `sqlite:///${file}`],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    const server = await startCli(
+      ['server', '-p', String(port), '-w', '2', '--backend-store-uri', `sqlite:///${file}`],
+      { cwd: dir, env: {} },
+      '"workers":2',
     );
-    let logs = '';
-    child.stdout.on('data', (d) => (logs += d));
-    child.stderr.on('data', (d) => (logs += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 150 && !logs.includes('"workers":2'); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    const logs = server.logs();
     expect(logs).toContain('"workers":2');
 
     const api = `http://127.0.0.1:${port}/api/2.0/mlflow`;
@@ -74,8 +68,7 @@ describe('flowline server --workers 2 on one SQLite file', () => {
         }
       }),
     );
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     expect(failures).toEqual([]);
 
     const database = await openDatabase(`sqlite:///${file}`);

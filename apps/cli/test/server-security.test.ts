@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -6,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '@flowline/model-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, freePort, runCli, serveModel } from './helpers.js';
+import { freePort, runCli, serveModel, startCli } from './helpers.js';
 
 let dir: string;
 
@@ -38,33 +37,12 @@ function get(port: number, path: string, host: string): Promise<{ status: number
 /** Starts `flowline server` with these arguments and environment; resolves once it listens. */
 async function startServer(args: string[], env: Record<string, string> = {}) {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'server',
-      '-p',
-      String(port),
-      '--backend-store-uri',
-      `sqlite:///${join(dir, 'mlflow.db')}`,
-      ...args,
-    ],
-    { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  const server = await startCli(
+    ['server', '-p', String(port), '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, ...args],
+    { cwd: dir, env },
+    'flowline server listening',
   );
-  let logs = '';
-  child.stdout.on('data', (d) => (logs += d));
-  child.stderr.on('data', (d) => (logs += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 100 && !logs.includes('flowline server listening'); i++)
-    await new Promise((r) => setTimeout(r, 100));
-  if (!logs.includes('flowline server listening')) throw new Error(`server did not start: ${logs}`);
-  return {
-    port,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return { port, stop: server.stop };
 }
 
 describe('flowline server security flags', () => {

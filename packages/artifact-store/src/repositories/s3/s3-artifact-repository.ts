@@ -1,7 +1,13 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type ArtifactStream, type FileInfo, MlflowError, type TransferOptions } from '@flowline/core';
+import {
+  type ArtifactStream,
+  type FileInfo,
+  importOptional,
+  MlflowError,
+  type TransferOptions,
+} from '@flowline/core';
 import { BaseArtifactRepository, expectBytes, withProgress } from '../../base-repository.js';
 import { joinArtifactPath, normalizeArtifactPath } from '../../path-safety.js';
 import { sortListing } from '../local/local-artifact-repository.js';
@@ -17,6 +23,20 @@ export interface S3Options {
   partSize?: number;
   queueSize?: number;
 }
+
+/** The S3 SDK's modules: optional peer dependencies, loaded on first use. */
+const sdk = {
+  client: () =>
+    importOptional('@aws-sdk/client-s3', 'for s3:// artifacts', () => import('@aws-sdk/client-s3')),
+  storage: () =>
+    importOptional('@aws-sdk/lib-storage', 'to upload s3:// artifacts', () => import('@aws-sdk/lib-storage')),
+  presigner: () =>
+    importOptional(
+      '@aws-sdk/s3-request-presigner',
+      'to presign s3:// uploads',
+      () => import('@aws-sdk/s3-request-presigner'),
+    ),
+};
 
 /** A presigned part of a multipart upload that a client sends straight to S3. */
 export interface PresignedPart {
@@ -54,7 +74,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
   /** The S3 client, created on first use. */
   client(): Promise<S3Client> {
     this.#client ??= (async () => {
-      const { S3Client } = await import('@aws-sdk/client-s3');
+      const { S3Client } = await sdk.client();
       const endpoint = this.#options.endpoint ?? (process.env.MLFLOW_S3_ENDPOINT_URL || undefined);
       return new S3Client({
         endpoint,
@@ -82,7 +102,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
     if (normalizeArtifactPath(path) === '')
       throw MlflowError.invalidParameterValue('An artifact needs a file name; the root is a folder.');
     const Key = this.#key(path);
-    const [{ Upload }, client] = await Promise.all([import('@aws-sdk/lib-storage'), this.client()]);
+    const [{ Upload }, client] = await Promise.all([sdk.storage(), this.client()]);
     const body = new PassThrough({ highWaterMark: 1024 * 1024 });
     const upload = new Upload({
       client,
@@ -108,7 +128,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
 
   async listArtifacts(path?: string): Promise<FileInfo[]> {
     const relative = normalizeArtifactPath(path);
-    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const { ListObjectsV2Command } = await sdk.client();
     const client = await this.client();
     const base = this.#key(relative);
     const Prefix = base === '' ? '' : `${base}/`;
@@ -134,7 +154,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
 
   async openArtifact(path: string): Promise<ArtifactStream> {
     const relative = normalizeArtifactPath(path);
-    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { GetObjectCommand } = await sdk.client();
     const client = await this.client();
     try {
       const res = await client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#key(relative) }));
@@ -175,8 +195,8 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
     path: string,
     numParts: number,
   ): Promise<{ uploadId: string; parts: PresignedPart[] }> {
-    const { CreateMultipartUploadCommand, UploadPartCommand } = await import('@aws-sdk/client-s3');
-    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const { CreateMultipartUploadCommand, UploadPartCommand } = await sdk.client();
+    const { getSignedUrl } = await sdk.presigner();
     const client = await this.client();
     const Key = this.#key(path);
     const created = await client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }));
@@ -207,7 +227,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
     uploadId: string,
     parts: Array<{ partNumber: number; etag: string }>,
   ): Promise<void> {
-    const { CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+    const { CompleteMultipartUploadCommand } = await sdk.client();
     const client = await this.client();
     const complete = client.send(
       new CompleteMultipartUploadCommand({
@@ -230,7 +250,7 @@ export class S3ArtifactRepository extends BaseArtifactRepository {
 
   /** Aborts a multipart upload (MLflow's proxy `mpu/abort`). */
   async abortMultipartUpload(path: string, uploadId: string): Promise<void> {
-    const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+    const { AbortMultipartUploadCommand } = await sdk.client();
     const client = await this.client();
     await client.send(
       new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.#key(path), UploadId: uploadId }),

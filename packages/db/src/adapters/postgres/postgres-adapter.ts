@@ -1,9 +1,13 @@
+import { importOptional } from '@flowline/core';
 import { type Dialect, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import { compareWith } from '../comparison.js';
 import type { SqlAdapter } from '../sql-adapter.js';
 
 async function postgresDialect(connectionString: string, poolSize: number): Promise<Dialect> {
-  const [{ PostgresDialect }, pgModule] = await Promise.all([import('kysely'), import('pg')]);
+  const [{ PostgresDialect }, pgModule] = await Promise.all([
+    import('kysely'),
+    importOptional('pg', 'to open postgresql:// databases', () => import('pg')),
+  ]);
   const pg = pgModule.default;
   // BIGINT columns (timestamps, steps) come back as strings by default; every value we store fits a double.
   const parseInt8 = (value: string) => Number(value);

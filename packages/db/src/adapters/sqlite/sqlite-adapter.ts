@@ -1,3 +1,4 @@
+import { importOptional } from '@flowline/core';
 import { type Dialect, type SqlBool, sql } from 'kysely';
 import { compareWith } from '../comparison.js';
 import type { SqlAdapter } from '../sql-adapter.js';
@@ -6,7 +7,7 @@ import { likeToGlob } from './like-to-glob.js';
 async function sqliteDialect(filename: string): Promise<Dialect> {
   const [{ ConcurrentSqliteDialect }, { default: BetterSqlite3 }] = await Promise.all([
     import('./concurrent-sqlite-dialect.js'),
-    import('better-sqlite3'),
+    importOptional('better-sqlite3', 'to open sqlite:// databases', () => import('better-sqlite3')),
   ]);
   // Opening waits (synchronously) for another process that is switching the file to WAL.
   const database = new BetterSqlite3(filename, { timeout: 10_000 });

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MlflowError } from '@flowline/core';
+import { importOptional, MlflowError } from '@flowline/core';
 import { readMLmodel } from '../../mlmodel.js';
 
 type Genai = typeof import('@flowline/onnx-genai');
@@ -24,11 +24,11 @@ export function invalid(message: string, cause?: unknown): MlflowError {
 
 /** Imports `@flowline/onnx-genai` on first use, so the package (and onnxruntime-node) loads only when needed. */
 export async function importOnnxGenai(): Promise<Genai> {
-  try {
-    return await import('@flowline/onnx-genai');
-  } catch (cause) {
-    throw invalid('ONNX Runtime GenAI models need the @flowline/onnx-genai package; install it.', cause);
-  }
+  return importOptional(
+    '@flowline/onnx-genai',
+    'for ONNX Runtime GenAI models',
+    () => import('@flowline/onnx-genai'),
+  );
 }
 
 /** Errors of a model folder or option that onnx-genai refused (its GenaiError codes), as MLflow's. */

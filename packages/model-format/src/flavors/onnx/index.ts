@@ -1,6 +1,6 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MlflowError } from '@flowline/core';
+import { importOptional, MlflowError } from '@flowline/core';
 import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
 import { isTensorLike, typedArrayDtype } from '../../signature/infer.js';
 
@@ -128,7 +128,11 @@ export const flavor: Flavor<OnnxModelSpec> = {
   name: ONNX_FLAVOR,
   save: saveOnnxModel,
   async load(dir, config): Promise<Predictor> {
-    const ort = (await import('onnxruntime-node')) as Ort;
+    const ort = (await importOptional(
+      'onnxruntime-node',
+      'for onnx models',
+      () => import('onnxruntime-node'),
+    )) as Ort;
     const requested = ((config.providers as string[] | undefined) ?? ['CPUExecutionProvider']).map(
       (p) => PROVIDERS[p] ?? p.toLowerCase(),
     );

@@ -1,6 +1,6 @@
 import { cp, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MlflowError } from '@flowline/core';
+import { importOptional, MlflowError } from '@flowline/core';
 import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
 import { CHAT_SIGNATURE } from '../../llm.js';
 import {
@@ -64,7 +64,13 @@ async function saveTransformersModel(path: string, spec: TransformersModelSpec):
     );
   await cp(source, join(path, MODEL_BINARY), { recursive: true });
   const modelType = (JSON.parse(config) as { model_type?: string }).model_type;
-  const { version } = (await import('@huggingface/transformers')).env;
+  const { version } = (
+    await importOptional(
+      '@huggingface/transformers',
+      'for transformers models',
+      () => import('@huggingface/transformers'),
+    )
+  ).env;
   return {
     flavors: {
       [TRANSFORMERS_FLAVOR]: {
@@ -130,7 +136,11 @@ export const flavor: Flavor<TransformersModelSpec> = {
       throw MlflowError.invalidParameterValue(
         `This transformers model's task '${task}' cannot run in Flowline; supported: ${TRANSFORMERS_TASKS.join(', ')}.`,
       );
-    const { env, pipeline, TextStreamer } = await import('@huggingface/transformers');
+    const { env, pipeline, TextStreamer } = await importOptional(
+      '@huggingface/transformers',
+      'for transformers models',
+      () => import('@huggingface/transformers'),
+    );
     env.allowRemoteModels = false;
     const folder = join(dir, String(config.model_binary ?? MODEL_BINARY));
     const loaded = await pipeline(task as 'feature-extraction', folder, {

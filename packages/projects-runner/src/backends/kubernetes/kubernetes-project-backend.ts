@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { MlflowError, type RunStatus } from '@flowline/core';
+import { importOptional, MlflowError, type RunStatus } from '@flowline/core';
 import { parse } from 'yaml';
 import type { BackendRunRequest, ProjectBackend, SubmittedRun } from '../../backend.js';
 
@@ -171,7 +171,11 @@ export class KubernetesProjectBackend implements ProjectBackend {
       ? `${config['repository-uri']}:${config['image-tag']}`
       : config['repository-uri'];
     const { job, name, namespace } = buildJob(template, request, image);
-    const k8s = await import('@kubernetes/client-node');
+    const k8s = await importOptional(
+      '@kubernetes/client-node',
+      'for the kubernetes backend',
+      () => import('@kubernetes/client-node'),
+    );
     const kc = new k8s.KubeConfig();
     if (config['kube-config-path']) kc.loadFromFile(config['kube-config-path']);
     else kc.loadFromDefault();

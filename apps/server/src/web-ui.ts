@@ -24,11 +24,15 @@ function pathOf(url: string): string {
 }
 
 /**
- * Where the built web UI lives: `$FLOWLINE_WEB_DIST`, else `apps/web/dist` beside this package in the
- * workspace (the same relative path from `src/` and from `dist/`).
+ * Where the built web UI lives: `$FLOWLINE_WEB_DIST`, else the copy shipped in the published package
+ * (`dist/web-ui`, made by `pnpm pack`), else `apps/web/dist` beside this package in the workspace (the same
+ * relative path from `src/` and from `dist/`).
  */
 export function defaultWebRoot(): string {
-  return process.env.FLOWLINE_WEB_DIST ?? fileURLToPath(new URL('../../web/dist', import.meta.url));
+  if (process.env.FLOWLINE_WEB_DIST) return process.env.FLOWLINE_WEB_DIST;
+  const shipped = fileURLToPath(new URL('./web-ui', import.meta.url));
+  if (existsSync(join(shipped, 'index.html'))) return shipped;
+  return fileURLToPath(new URL('../../web/dist', import.meta.url));
 }
 
 const NOT_BUILT = (root: string) => `<!doctype html>

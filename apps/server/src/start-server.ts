@@ -1,11 +1,10 @@
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';
-import { SqlRegistryStore } from '@flowline/registry';
-import { openTrackingStore } from '@flowline/tracking-store';
 import { pino } from 'pino';
 import { createArtifactAccess } from './artifact-access.js';
 import { openServerAuth } from './auth/open-server-auth.js';
 import { buildServer } from './build-server.js';
+import { openServerStores } from './open-server-stores.js';
 
 /** Options of `startServer`, named after MLflow's `mlflow server` flags. */
 export interface StartServerOptions {
@@ -60,14 +59,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const defaultArtifactRoot =
     options.defaultArtifactRoot ?? (serve ? 'mlflow-artifacts:/' : resolve('mlruns'));
   const auth = await openServerAuth(options.appName, logger);
-  const store = await openTrackingStore(options.backendStoreUri, { defaultArtifactRoot });
-  // The registry shares the backend store's database unless told otherwise (MLflow's --registry-store-uri).
-  const registry = await SqlRegistryStore.open(options.registryStoreUri ?? options.backendStoreUri, {
-    sources: {
-      runArtifactUri: async (id) => (await store.getRun(id)).info.artifactUri,
-      sourcePattern: sourcePatternFromEnv(),
-    },
+  // One database (one pool, one migration) for tracking and registry unless --registry-store-uri names another.
+  const stores = await openServerStores({
+    backendStoreUri: options.backendStoreUri,
+    registryStoreUri: options.registryStoreUri,
+    defaultArtifactRoot,
+    sourcePattern: sourcePatternFromEnv(),
   });
+  const { store, registry } = stores;
   const app = await buildServer({
     store,
     registry,
@@ -84,7 +83,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   logger.info(
     {
       url: address,
-      store: redact(options.backendStoreUri),
+      store: stores.uri,
       artifacts: serve ? destination : 'not served',
       defaultArtifactRoot,
     },
@@ -95,8 +94,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     closing ??= (async () => {
       logger.info('shutting down: draining requests');
       await app.close();
-      await registry.close();
-      await store.close();
+      await stores.close();
       await auth?.close();
       logger.info('stopped');
     })();
@@ -160,10 +158,6 @@ function startPrimary(
     }
     for (let i = 0; i < workers; i++) fork();
   });
-}
-
-function redact(uri: string): string {
-  return uri.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
 /** MLflow's `MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX`: new versions' sources must match it. */

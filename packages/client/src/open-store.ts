@@ -5,6 +5,13 @@ import { TrackingClient } from './tracking-client.js';
 /** The tracking URI when none is set: MLflow 3's local default, a SQLite file in the working folder. */
 export const DEFAULT_TRACKING_URI = 'sqlite:///mlflow.db';
 
+// The database behind each SQL tracking store `openStore` opened, so a registry opened for the same URI
+// (`openRegistry(uri, { trackingStore })`) shares its pool and migration instead of opening another.
+const databases = new WeakMap<
+  TrackingStore,
+  { uri: string; database: import('@flowline/tracking-store').OpenDatabase }
+>();
+
 /** True for URIs served over HTTP by a tracking server. */
 export function isHttpUri(uri: string): boolean {
   return /^https?:\/\//i.test(uri);
@@ -20,9 +27,9 @@ export async function openStore(
 ): Promise<TrackingStore> {
   if (isHttpUri(uri)) return new TrackingClient(uri, http);
   if (/^(sqlite|postgres|postgresql)(\+[a-z0-9_]+)?:/i.test(uri)) {
-    let mod: { openTrackingStore(uri: string): Promise<TrackingStore> };
+    let mod: typeof import('@flowline/tracking-store');
     try {
-      mod = (await import('@flowline/tracking-store')) as typeof mod;
+      mod = await import('@flowline/tracking-store');
     } catch (cause) {
       throw MlflowError.invalidParameterValue(
         `Logging straight to '${uri}' needs the @flowline/tracking-store package. Install it, or point ` +
@@ -30,7 +37,9 @@ export async function openStore(
         { cause },
       );
     }
-    return mod.openTrackingStore(uri);
+    const store = await mod.SqlTrackingStore.open(uri);
+    databases.set(store, { uri, database: store.database });
+    return store;
   }
   throw MlflowError.invalidParameterValue(
     `Unsupported tracking URI '${uri}'. Use http(s)://host:port for a server, or sqlite:///file.db / ` +
@@ -40,7 +49,9 @@ export async function openStore(
 
 /**
  * A `RegistryStore` for a registry URI: `http(s)://` → the REST client; a database URI → the SQL registry in
- * this process (needs `@flowline/registry`; sources are then checked against `trackingStore`'s runs).
+ * this process (needs `@flowline/registry`; sources are then checked against `trackingStore`'s runs). When
+ * `trackingStore` is the SQL store `openStore` opened for the same URI, the registry is created on its
+ * database (one pool, one migration) and closing the registry leaves that database to the tracking store.
  */
 export async function openRegistry(
   uri: string,
@@ -60,10 +71,10 @@ export async function openRegistry(
     );
   }
   const tracking = options.trackingStore;
-  return mod.SqlRegistryStore.open(
-    uri,
-    tracking
-      ? { sources: { runArtifactUri: async (id) => (await tracking.getRun(id)).info.artifactUri } }
-      : {},
-  );
+  const registryOptions = tracking
+    ? { sources: { runArtifactUri: async (id: string) => (await tracking.getRun(id)).info.artifactUri } }
+    : {};
+  const shared = tracking ? databases.get(tracking) : undefined;
+  if (shared?.uri === uri) return mod.SqlRegistryStore.create(shared.database, registryOptions);
+  return mod.SqlRegistryStore.open(uri, registryOptions);
 }

@@ -45,6 +45,7 @@ export { quantizeInt4 } from './onnx/int4.js';
 export type { MlpModel } from './onnx/mlp.js';
 export { createMlpModel, seeded } from './onnx/mlp.js';
 export {
+  countConnections,
   createTestDatabase,
   prepareTemplateDatabase,
   TEMPLATE_DATABASE,

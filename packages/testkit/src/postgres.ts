@@ -16,15 +16,29 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function adminQuery(url: string, statements: string[]): Promise<void> {
+async function adminQuery(url: string, statements: string[], values: unknown[] = []): Promise<unknown[]> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    for (const statement of statements) await client.query(statement);
+    let rows: unknown[] = [];
+    for (const statement of statements) rows = (await client.query(statement, values)).rows;
+    return rows;
   } finally {
     await client.end();
   }
+}
+
+/** How many connections to the test server carry this `application_name` (from `pg_stat_activity`). */
+export async function countConnections(applicationName: string): Promise<number> {
+  const url = testPostgresUrl();
+  if (!url) throw new Error('TEST_POSTGRES_URL is not set');
+  const [row] = (await adminQuery(
+    url,
+    ['select count(*)::int as n from pg_stat_activity where application_name = $1'],
+    [applicationName],
+  )) as Array<{ n: number }>;
+  return row?.n ?? 0;
 }
 
 /** A fresh database for one test file, cloned from the migrated template; `drop()` removes it. */
@@ -48,7 +62,9 @@ export async function createTestDatabase(options: { template?: boolean } = {}): 
   }
   return {
     uri: withDatabase(url, name),
-    drop: () => adminQuery(url, [`drop database if exists ${name} with (force)`]),
+    drop: async () => {
+      await adminQuery(url, [`drop database if exists ${name} with (force)`]);
+    },
   };
 }
 

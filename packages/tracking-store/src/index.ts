@@ -1,4 +1,7 @@
 export type { TrackingStore } from '@flowline/core';
+// The open database stores are created on (`SqlTrackingStore.create`), so a store user needs no other import.
+export type { OpenDatabase, OpenDatabaseOptions } from '@flowline/db';
+export { openDatabase } from '@flowline/db';
 export { DEFAULT_EXPERIMENT_ID } from './experiments.js';
 export type { FileStoreImportCounts } from './import/import-context.js';
 export type { FileStoreImport, ImportFileStoreOptions } from './import/import-file-store.js';

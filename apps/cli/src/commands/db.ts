@@ -48,11 +48,11 @@ export function registerDb(program: Command): void {
     )
     .action(async (given: string | undefined, _opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { DEFAULT_STORE_URI, migrateToLatest, openDatabase, redactUri } = await import('@flowline/db');
+      const { DEFAULT_STORE_URI, openDatabase, redactUri } = await import('@flowline/db');
       const url = given ?? process.env.MLFLOW_BACKEND_STORE_URI ?? DEFAULT_STORE_URI;
       const database = await openDatabase(url);
       try {
-        const report = await migrateToLatest(database.db, database.dialect);
+        const report = await database.migrate();
         createOutput(g.json).result(
           { url: redactUri(url), applied: report.applied, alembic_revision: report.alembicRevision },
           () =>

@@ -15,14 +15,23 @@ try {
 const passed = report.numPassedTests ?? 0;
 const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-const names = (report.testResults ?? []).flatMap((file) =>
-  (file.assertionResults ?? []).map((a) => a.fullName ?? ''),
-);
-const postgresTests = names.filter((name) => /postgres/i.test(name)).length;
+// A test of the Postgres half runs inside a suite labelled with testkit's target name (`storeTargets()`:
+// `describe(\`… on ${target.name}\`)`, `(${target.name})`), so the label is a whole word in a suite title,
+// not part of `postgresql://` or `postgres://` in some test about URIs.
+const LABEL = (name) => new RegExp(`(^|[\\s(,])${name}([\\s),]|$)`);
+const ran = (file) => (file.assertionResults ?? []).filter((a) => a.status === 'passed');
+const labelled = (name) =>
+  (report.testResults ?? [])
+    .flatMap(ran)
+    .filter((a) => (a.ancestorTitles ?? []).some((title) => LABEL(name).test(title))).length;
+const postgresTests = labelled('postgres');
+const sqliteTests = labelled('sqlite');
 const problems = [];
 if (skipped > 0) problems.push(`${skipped} tests were skipped`);
 if (process.env.TEST_POSTGRES_URL && postgresTests === 0)
-  problems.push('TEST_POSTGRES_URL is set but no Postgres test ran');
+  problems.push(`TEST_POSTGRES_URL is set but no Postgres test ran (${sqliteTests} SQLite-target tests did)`);
+if (process.env.TEST_POSTGRES_URL)
+  console.error(`${postgresTests} Postgres and ${sqliteTests} SQLite target tests passed`);
 if (!process.env.TEST_POSTGRES_URL)
   console.error('note: TEST_POSTGRES_URL is not set; the Postgres half of the suite did not run');
 for (const p of problems) console.error(`error: ${p}`);

@@ -10,6 +10,8 @@ export TURBO_TELEMETRY_DISABLED=1 ORT_DISABLE_TELEMETRY=1
 pnpm exec turbo run typecheck --output-logs=errors-only
 mkdir -p .ci
 pnpm run --silent lint > .ci/lint.log 2>&1 || { cat .ci/lint.log; echo "lint failed" >&2; exit 1; }
+# Every public package packed, linted (publint, attw), installed alone from its tarball and its README run.
+node scripts/pack-check.mjs
 rm -f .ci/results.json
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile=.ci/results.json || status=$?

@@ -168,8 +168,13 @@ async function sendStream(
       `data: ${JSON.stringify({ id, object: endpoint.chunkObject, created, model: modelName, ...data })}\n\n`,
     );
   let finished = false;
+  // A client that hangs up ends the generation at its next piece: return() stops the model's stream.
+  let gone = false;
+  raw.once('close', () => {
+    gone = true;
+  });
   try {
-    while (!next.done) {
+    while (!next.done && !gone) {
       const piece = next.value;
       if (typeof piece === 'string') send({ choices: [endpoint.choice(piece)] });
       else if (piece && typeof piece === 'object') {
@@ -180,14 +185,17 @@ async function sendStream(
       }
       next = await iterator.next();
     }
-    if (!finished) send({ choices: [endpoint.finish('stop')] });
+    if (gone && !next.done) await iterator.return?.();
+    else if (!finished) send({ choices: [endpoint.finish('stop')] });
   } catch (error) {
     // Headers are gone; report the failure in the stream the way OpenAI does.
     raw.write(
       `data: ${JSON.stringify({ error: { message: (error as Error).message, type: 'server_error' } })}\n\n`,
     );
   }
-  raw.end('data: [DONE]\n\n');
+  // Nothing more goes to a client that hung up.
+  if (gone) raw.destroy();
+  else raw.end('data: [DONE]\n\n');
 }
 
 /** Pieces of a model without a stream: its whole answer as one piece. */

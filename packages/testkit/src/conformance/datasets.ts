@@ -1,6 +1,7 @@
 import type { DatasetInput, TrackingStore } from '@flowline/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { expectMlflowError, uniqueName } from './harness.js';
+import type { SuiteTest } from './skip.js';
 
 function input(name: string, digest: string, context?: string): DatasetInput {
   return {
@@ -16,9 +17,9 @@ function input(name: string, digest: string, context?: string): DatasetInput {
 }
 
 /** Dataset inputs: recorded on runs, deduplicated per experiment, summarised by searchDatasets. */
-export function datasetSuite(getStore: () => TrackingStore): void {
+export function datasetSuite(getStore: () => TrackingStore, test: SuiteTest): void {
   describe('datasets', () => {
-    it('records dataset inputs with their tags and deduplicates repeated links', async () => {
+    test('records dataset inputs with their tags and deduplicates repeated links', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName() });
       const run = await store.createRun({ experimentId: expId });
@@ -41,7 +42,7 @@ export function datasetSuite(getStore: () => TrackingStore): void {
       });
     });
 
-    it('stores a dataset once per experiment and summarises it per context', async () => {
+    test('stores a dataset once per experiment and summarises it per context', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName() });
       const r1 = await store.createRun({ experimentId: expId });
@@ -62,7 +63,7 @@ export function datasetSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('validates datasets and refuses inputs on deleted runs', async () => {
+    test('validates datasets and refuses inputs on deleted runs', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName() });
       const run = await store.createRun({ experimentId: expId });

@@ -1,18 +1,19 @@
 import type { TrackingStore } from '@flowline/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { expectMlflowError, uniqueName } from './harness.js';
+import type { SuiteTest } from './skip.js';
 
 /** Experiments: create, get, rename, delete/restore, tags and search. */
-export function experimentSuite(getStore: () => TrackingStore): void {
+export function experimentSuite(getStore: () => TrackingStore, test: SuiteTest): void {
   describe('experiments', () => {
-    it('has MLflow default experiment 0 named Default', async () => {
+    test('has MLflow default experiment 0 named Default', async () => {
       const exp = await getStore().getExperiment('0');
       expect(exp.name).toBe('Default');
       expect(exp.lifecycleStage).toBe('active');
       expect(exp.artifactLocation).toMatch(/\/0$/);
     });
 
-    it('creates an experiment with tags, times and a default artifact location under the root', async () => {
+    test('creates an experiment with tags, times and a default artifact location under the root', async () => {
       const store = getStore();
       const name = uniqueName();
       const before = Date.now();
@@ -30,7 +31,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       expect(exp.lastUpdateTime).toBe(exp.creationTime);
     });
 
-    it('keeps an explicit artifact location and refuses runs:/ locations', async () => {
+    test('keeps an explicit artifact location and refuses runs:/ locations', async () => {
       const store = getStore();
       const id = await store.createExperiment({ name: uniqueName(), artifactLocation: 's3://bucket/path' });
       expect((await store.getExperiment(id)).artifactLocation).toBe('s3://bucket/path');
@@ -40,7 +41,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('refuses a duplicate name, even of a deleted experiment', async () => {
+    test('refuses a duplicate name, even of a deleted experiment', async () => {
       const store = getStore();
       const name = uniqueName();
       const id = await store.createExperiment({ name });
@@ -49,7 +50,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       await expectMlflowError(store.createExperiment({ name }), 'RESOURCE_ALREADY_EXISTS');
     });
 
-    it('refuses empty, blank and overlong names', async () => {
+    test('refuses empty, blank and overlong names', async () => {
       const store = getStore();
       await expectMlflowError(
         store.createExperiment({ name: '' }),
@@ -64,7 +65,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('answers RESOURCE_DOES_NOT_EXIST for unknown and malformed ids', async () => {
+    test('answers RESOURCE_DOES_NOT_EXIST for unknown and malformed ids', async () => {
       const store = getStore();
       await expectMlflowError(
         store.getExperiment('987654321'),
@@ -75,7 +76,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       await expectMlflowError(store.getExperiment('99999999999999999999'), 'RESOURCE_DOES_NOT_EXIST');
     });
 
-    it('gets by name, preferring an active experiment, and null when none', async () => {
+    test('gets by name, preferring an active experiment, and null when none', async () => {
       const store = getStore();
       const name = uniqueName();
       expect(await store.getExperimentByName(name)).toBeNull();
@@ -85,7 +86,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       expect((await store.getExperimentByName(name))?.lifecycleStage).toBe('deleted');
     });
 
-    it('renames an active experiment, refuses a deleted one and a taken name', async () => {
+    test('renames an active experiment, refuses a deleted one and a taken name', async () => {
       const store = getStore();
       const id = await store.createExperiment({ name: uniqueName() });
       const newName = uniqueName('renamed');
@@ -97,7 +98,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       await expectMlflowError(store.renameExperiment(id, uniqueName()), 'INVALID_STATE', /non-active/);
     });
 
-    it('soft-deletes an experiment with its runs and restores both', async () => {
+    test('soft-deletes an experiment with its runs and restores both', async () => {
       const store = getStore();
       const id = await store.createExperiment({ name: uniqueName() });
       const run = await store.createRun({ experimentId: id });
@@ -115,7 +116,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       expect((await store.getRun(run.info.runId)).info.lifecycleStage).toBe('active');
     });
 
-    it('refuses to delete the default experiment', async () => {
+    test('refuses to delete the default experiment', async () => {
       await expectMlflowError(
         getStore().deleteExperiment('0'),
         'INVALID_PARAMETER_VALUE',
@@ -124,7 +125,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
       expect((await getStore().getExperiment('0')).lifecycleStage).toBe('active');
     });
 
-    it('sets, replaces and deletes experiment tags', async () => {
+    test('sets, replaces and deletes experiment tags', async () => {
       const store = getStore();
       const id = await store.createExperiment({ name: uniqueName() });
       await store.setExperimentTag(id, { key: 'k', value: 'v1' });
@@ -149,7 +150,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
     });
 
     describe('search', () => {
-      it('filters by name, tags and times, orders, pages and honours view types', async () => {
+      test('filters by name, tags and times, orders, pages and honours view types', async () => {
         const store = getStore();
         const prefix = uniqueName('search');
         const ids: string[] = [];
@@ -206,7 +207,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
         expect(pages).toEqual([0, 1, 2, 3].map((i) => `${prefix}-${i}`));
       });
 
-      it('orders by creation time, newest first, by default', async () => {
+      test('orders by creation time, newest first, by default', async () => {
         const store = getStore();
         const prefix = uniqueName('order');
         const first = await store.createExperiment({ name: `${prefix}-a` });
@@ -216,7 +217,7 @@ export function experimentSuite(getStore: () => TrackingStore): void {
         expect(found.items.map((e) => e.experimentId)).toEqual([second, first]);
       });
 
-      it('refuses bad filters, orders, tokens and max_results with INVALID_PARAMETER_VALUE', async () => {
+      test('refuses bad filters, orders, tokens and max_results with INVALID_PARAMETER_VALUE', async () => {
         const store = getStore();
         await expectMlflowError(
           store.searchExperiments({ filter: "name = 'a' OR name = 'b'" }),

@@ -1,6 +1,7 @@
 import type { Metric, TrackingStore } from '@flowline/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { expectMlflowError, uniqueName } from './harness.js';
+import type { SuiteTest } from './skip.js';
 
 async function newRun(store: TrackingStore): Promise<string> {
   const expId = await store.createExperiment({ name: uniqueName() });
@@ -8,9 +9,9 @@ async function newRun(store: TrackingStore): Promise<string> {
 }
 
 /** Params, metrics, tags and log-batch: values, limits, atomicity and concurrency. */
-export function loggingSuite(getStore: () => TrackingStore): void {
+export function loggingSuite(getStore: () => TrackingStore, test: SuiteTest): void {
   describe('logging', () => {
-    it('keeps params immutable: the same value again is fine, another value is refused', async () => {
+    test('keeps params immutable: the same value again is fine, another value is refused', async () => {
       const store = getStore();
       const runId = await newRun(store);
       await store.logParam(runId, { key: 'lr', value: '0.1' });
@@ -23,7 +24,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect((await store.getRun(runId)).data.params).toEqual([{ key: 'lr', value: '0.1' }]);
     });
 
-    it('writes a batch all or nothing: one changed param rolls back metrics, tags and other params', async () => {
+    test('writes a batch all or nothing: one changed param rolls back metrics, tags and other params', async () => {
       const store = getStore();
       const runId = await newRun(store);
       await store.logParam(runId, { key: 'fixed', value: 'a' });
@@ -45,7 +46,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect((await store.getMetricHistory(runId, 'loss')).items).toEqual([]);
     });
 
-    it('refuses duplicate param keys within one batch', async () => {
+    test('refuses duplicate param keys within one batch', async () => {
       const store = getStore();
       const runId = await newRun(store);
       await expectMlflowError(
@@ -60,7 +61,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it("enforces MLflow's batch limits before writing anything", async () => {
+    test("enforces MLflow's batch limits before writing anything", async () => {
       const store = getStore();
       const runId = await newRun(store);
       const metrics = Array.from({ length: 1001 }, (_, i) => ({ key: 'm', value: i, timestamp: 1, step: i }));
@@ -87,7 +88,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect(run.data.params).toEqual([]);
     });
 
-    it('accepts exactly the limits', async () => {
+    test('accepts exactly the limits', async () => {
       const store = getStore();
       const runId = await newRun(store);
       const metrics = Array.from({ length: 1000 }, (_, i) => ({
@@ -100,7 +101,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect((await store.getMetricHistory(runId, 'm3')).items).toHaveLength(100);
     });
 
-    it("validates keys and values with MLflow's rules", async () => {
+    test("validates keys and values with MLflow's rules", async () => {
       const store = getStore();
       const runId = await newRun(store);
       for (const key of ['a!b', '../up', 'a//b', 'a/./b', '/abs', 'trail/', '.', 'x'.repeat(251)]) {
@@ -130,7 +131,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('stores NaN and ±Infinity faithfully in history and latest values', async () => {
+    test('stores NaN and ±Infinity faithfully in history and latest values', async () => {
       const store = getStore();
       const runId = await newRun(store);
       await store.logBatch(runId, {
@@ -152,7 +153,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect((await store.getMetricHistory(runId, 'ninf')).items[0]!.value).toBe(Number.NEGATIVE_INFINITY);
     });
 
-    it('keeps full history and picks the latest by (step, timestamp, value)', async () => {
+    test('keeps full history and picks the latest by (step, timestamp, value)', async () => {
       const store = getStore();
       const runId = await newRun(store);
       const points: Metric[] = [
@@ -171,7 +172,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect(history.map((m) => m.timestamp)).toEqual([50, 100, 100, 999]);
     });
 
-    it('collapses identical points and keeps repeated steps with other values', async () => {
+    test('collapses identical points and keeps repeated steps with other values', async () => {
       const store = getStore();
       const runId = await newRun(store);
       const p = { key: 'm', value: 1, timestamp: 5, step: 0 };
@@ -180,7 +181,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect((await store.getMetricHistory(runId, 'm')).items).toHaveLength(2);
     });
 
-    it('pages metric history with tokens', async () => {
+    test('pages metric history with tokens', async () => {
       const store = getStore();
       const runId = await newRun(store);
       const metrics = Array.from({ length: 25 }, (_, i) => ({
@@ -221,7 +222,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       }
     });
 
-    it('samples bulk history per run, keeping first and last steps', async () => {
+    test('samples bulk history per run, keeping first and last steps', async () => {
       const store = getStore();
       const a = await newRun(store);
       const b = await newRun(store);
@@ -270,7 +271,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('loses nothing with many concurrent writers on one run', async () => {
+    test('loses nothing with many concurrent writers on one run', async () => {
       const store = getStore();
       const runId = await newRun(store);
       await Promise.all(
@@ -295,7 +296,7 @@ export function loggingSuite(getStore: () => TrackingStore): void {
       expect(m0.step).toBe(15 * 50 + 45);
     });
 
-    it('resolves a param race to one winner and a clear error for the others', async () => {
+    test('resolves a param race to one winner and a clear error for the others', async () => {
       const store = getStore();
       const runId = await newRun(store);
       const results = await Promise.allSettled(

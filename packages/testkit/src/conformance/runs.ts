@@ -1,11 +1,12 @@
 import type { TrackingStore } from '@flowline/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { expectMlflowError, uniqueName } from './harness.js';
+import type { SuiteTest } from './skip.js';
 
 /** Runs: create, get, update, delete/restore, names and tags. */
-export function runSuite(getStore: () => TrackingStore): void {
+export function runSuite(getStore: () => TrackingStore, test: SuiteTest): void {
   describe('runs', () => {
-    it('creates a RUNNING run with a 32-hex id, a generated name and its artifact URI', async () => {
+    test('creates a RUNNING run with a 32-hex id, a generated name and its artifact URI', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName() });
       const exp = await store.getExperiment(expId);
@@ -29,7 +30,7 @@ export function runSuite(getStore: () => TrackingStore): void {
       expect(run.data.tags).toContainEqual({ key: 'mlflow.runName', value: run.info.runName });
     });
 
-    it('takes the name from run_name or the mlflow.runName tag, and refuses them differing', async () => {
+    test('takes the name from run_name or the mlflow.runName tag, and refuses them differing', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName() });
       const a = await store.createRun({ experimentId: expId, runName: 'alpha' });
@@ -47,12 +48,12 @@ export function runSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('puts a run without experiment into the default experiment', async () => {
+    test('puts a run without experiment into the default experiment', async () => {
       const run = await getStore().createRun({});
       expect(run.info.experimentId).toBe('0');
     });
 
-    it('refuses runs in missing experiments and answers unknown runs with RESOURCE_DOES_NOT_EXIST', async () => {
+    test('refuses runs in missing experiments and answers unknown runs with RESOURCE_DOES_NOT_EXIST', async () => {
       const store = getStore();
       await expectMlflowError(store.createRun({ experimentId: '424242424' }), 'RESOURCE_DOES_NOT_EXIST');
       await expectMlflowError(
@@ -63,7 +64,7 @@ export function runSuite(getStore: () => TrackingStore): void {
       await expectMlflowError(store.getRun('../etc/passwd'), 'INVALID_PARAMETER_VALUE');
     });
 
-    it('updates status, end time and name, mirroring the name into mlflow.runName', async () => {
+    test('updates status, end time and name, mirroring the name into mlflow.runName', async () => {
       const store = getStore();
       const run = await store.createRun({
         experimentId: await store.createExperiment({ name: uniqueName() }),
@@ -85,7 +86,7 @@ export function runSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('renames the run when the mlflow.runName tag is set', async () => {
+    test('renames the run when the mlflow.runName tag is set', async () => {
       const store = getStore();
       const run = await store.createRun({
         experimentId: await store.createExperiment({ name: uniqueName() }),
@@ -94,7 +95,7 @@ export function runSuite(getStore: () => TrackingStore): void {
       expect((await store.getRun(run.info.runId)).info.runName).toBe('from-tag');
     });
 
-    it('soft-deletes and restores a run; a deleted run refuses writes', async () => {
+    test('soft-deletes and restores a run; a deleted run refuses writes', async () => {
       const store = getStore();
       const run = await store.createRun({
         experimentId: await store.createExperiment({ name: uniqueName() }),
@@ -128,7 +129,7 @@ export function runSuite(getStore: () => TrackingStore): void {
       expect((await store.getRun(id)).data.params).toEqual([{ key: 'p', value: '1' }]);
     });
 
-    it('sets and deletes tags; deleting a missing tag is RESOURCE_DOES_NOT_EXIST', async () => {
+    test('sets and deletes tags; deleting a missing tag is RESOURCE_DOES_NOT_EXIST', async () => {
       const store = getStore();
       const run = await store.createRun({
         experimentId: await store.createExperiment({ name: uniqueName() }),
@@ -145,7 +146,7 @@ export function runSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('records nested runs through mlflow.parentRunId', async () => {
+    test('records nested runs through mlflow.parentRunId', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName() });
       const parent = await store.createRun({ experimentId: expId, runName: 'parent' });

@@ -1,6 +1,7 @@
 import type { TrackingStore } from '@flowline/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import { expectMlflowError, uniqueName } from './harness.js';
+import type { SuiteTest } from './skip.js';
 
 interface Fixture {
   expId: string;
@@ -45,7 +46,7 @@ async function build(store: TrackingStore): Promise<Fixture> {
 }
 
 /** Run search: MLflow's filter grammar, ordering, view types, paging and hostile input. */
-export function searchRunsSuite(getStore: () => TrackingStore): void {
+export function searchRunsSuite(getStore: () => TrackingStore, test: SuiteTest): void {
   describe('search runs', () => {
     let fx: Fixture;
     beforeAll(async () => {
@@ -60,13 +61,13 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       return page.items.map((r) => r.info.runName);
     };
 
-    it('orders by start_time DESC by default and hides deleted runs', async () => {
+    test('orders by start_time DESC by default and hides deleted runs', async () => {
       expect(await names()).toEqual(['delta', 'gamma', 'beta', 'alpha']);
       expect(await names(undefined, undefined, 'DELETED_ONLY')).toEqual(['deleted-one']);
       expect(await names(undefined, undefined, 'ALL')).toHaveLength(5);
     });
 
-    it('filters metrics numerically; NaN and missing values never match comparisons', async () => {
+    test('filters metrics numerically; NaN and missing values never match comparisons', async () => {
       expect(await names('metrics.acc > 0.8')).toEqual(['alpha']);
       expect(await names('metric.acc >= 0.7', ['metrics.acc ASC'])).toEqual(['beta', 'alpha']);
       expect(await names('metrics.acc = 0')).toEqual([]);
@@ -74,7 +75,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       expect(await names('metrics.`f1 score` = 1 AND metrics.acc < 1e0')).toEqual(['beta', 'alpha']);
     });
 
-    it('filters params and tags with =, !=, LIKE (case-sensitive) and ILIKE', async () => {
+    test('filters params and tags with =, !=, LIKE (case-sensitive) and ILIKE', async () => {
       expect(await names("params.model = 'CNN'")).toEqual(['alpha']);
       expect(await names("params.model LIKE 'cnn%'")).toEqual(['beta']);
       expect(await names("params.model ILIKE 'cnn%'")).toEqual(['beta', 'alpha']);
@@ -85,7 +86,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       expect(await names('params.model IS NOT NULL AND tags.env IS NOT NULL')).toEqual(['beta', 'alpha']);
     });
 
-    it('filters attributes, with aliases, IN lists and numeric times', async () => {
+    test('filters attributes, with aliases, IN lists and numeric times', async () => {
       expect(await names("attributes.status = 'FINISHED'")).toEqual(['alpha']);
       expect(await names("run_name = 'gamma'")).toEqual(['gamma']);
       expect(await names("attributes.`run name` LIKE '%ta'")).toEqual(['delta', 'beta']);
@@ -98,19 +99,19 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       expect(await names(`run_id NOT IN ('${fx.ids.alpha}')`)).toEqual(['delta', 'gamma', 'beta']);
     });
 
-    it('filters on datasets by name, digest and context', async () => {
+    test('filters on datasets by name, digest and context', async () => {
       expect(await names("dataset.name = 'mnist'")).toEqual(['beta']);
       expect(await names("datasets.digest IN ('abc123', 'zzz')")).toEqual(['beta']);
       expect(await names("dataset.context = 'training'")).toEqual(['beta']);
       expect(await names("dataset.context = 'evaluation'")).toEqual([]);
     });
 
-    it('orders by metrics with NaN then missing values last in both directions', async () => {
+    test('orders by metrics with NaN then missing values last in both directions', async () => {
       expect(await names(undefined, ['metrics.acc DESC'])).toEqual(['alpha', 'beta', 'gamma', 'delta']);
       expect(await names(undefined, ['metrics.acc ASC'])).toEqual(['beta', 'alpha', 'gamma', 'delta']);
     });
 
-    it('orders by params, tags and attributes, with several keys', async () => {
+    test('orders by params, tags and attributes, with several keys', async () => {
       expect(await names(undefined, ['params.model'])).toEqual(['alpha', 'beta', 'gamma', 'delta']);
       expect(await names(undefined, ['tags.env DESC', 'attributes.start_time ASC'])).toEqual([
         'alpha',
@@ -122,7 +123,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       expect(await names(undefined, ['start_time asc'])).toEqual(['alpha', 'beta', 'gamma', 'delta']);
     });
 
-    it('pages with stable, opaque tokens and refuses a token reused for another search', async () => {
+    test('pages with stable, opaque tokens and refuses a token reused for another search', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName('paging') });
       for (let i = 0; i < 25; i++)
@@ -152,7 +153,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `r${24 - i}`));
     });
 
-    it('searches several experiments at once and ignores unknown ones', async () => {
+    test('searches several experiments at once and ignores unknown ones', async () => {
       const store = getStore();
       const other = await store.createExperiment({ name: uniqueName() });
       await store.createRun({ experimentId: other, runName: 'elsewhere', startTime: 10 });
@@ -162,7 +163,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       expect((await store.searchRuns({ experimentIds: [] })).items).toEqual([]);
     });
 
-    it('returns full runs: params, tags, latest metrics and inputs', async () => {
+    test('returns full runs: params, tags, latest metrics and inputs', async () => {
       const [beta] = (await getStore().searchRuns({ experimentIds: [fx.expId], filter: "run_name = 'beta'" }))
         .items;
       expect(beta!.data.params).toEqual([{ key: 'model', value: 'cnn-small' }]);
@@ -170,7 +171,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       expect(beta!.inputs.datasetInputs[0]!.dataset.name).toBe('mnist');
     });
 
-    it('refuses bad filters with a message that points at the problem', async () => {
+    test('refuses bad filters with a message that points at the problem', async () => {
       const store = getStore();
       const bad = async (filter: string, message?: RegExp) =>
         expectMlflowError(
@@ -211,7 +212,7 @@ export function searchRunsSuite(getStore: () => TrackingStore): void {
       );
     });
 
-    it('treats hostile strings as plain values: quotes, SQL, comments and unicode', async () => {
+    test('treats hostile strings as plain values: quotes, SQL, comments and unicode', async () => {
       const store = getStore();
       const expId = await store.createExperiment({ name: uniqueName('hostile') });
       const run = await store.createRun({ experimentId: expId });

@@ -178,10 +178,11 @@ export async function runProject(options: RunProjectOptions): Promise<ProjectRun
       runId,
       experimentId,
       getStatus: () => submitted.getStatus(),
-      // The tracked run is marked KILLED by cancel() itself, not only once someone waits.
+      // The tracked run is marked KILLED by cancel() itself, not only once someone waits. A failure to
+      // record it is wait()'s to report (callers such as a signal handler do not await cancel()).
       async cancel() {
         await submitted.cancel();
-        await projectRun.wait();
+        await projectRun.wait().catch(() => {});
       },
       wait() {
         finished ??= (async () => {

@@ -88,7 +88,8 @@ async function backendConfig(value: RunProjectOptions['backendConfig']): Promise
 /**
  * Runs an MLflow project (MLflow's `mlflow run`): fetches it, checks and quotes its parameters, prepares its
  * environment, records a run (params and MLflow's project tags) and starts it on a backend. The child
- * gets MLFLOW_RUN_ID, MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_ID, so the client SDK logs to the same run.
+ * gets MLFLOW_RUN_ID, MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_ID, so the client SDK logs to the same run,
+ * and FLOWLINE_FLUSH_METRICS_ON_EXIT=true (unless set), so metrics it buffered survive a cancel.
  */
 export async function runProject(options: RunProjectOptions): Promise<ProjectRun> {
   const env = options.env ?? process.env;
@@ -158,6 +159,8 @@ export async function runProject(options: RunProjectOptions): Promise<ProjectRun
       MLFLOW_RUN_ID: runId,
       MLFLOW_TRACKING_URI: options.trackingUri,
       MLFLOW_EXPERIMENT_ID: experimentId,
+      // cancel() stops the child with SIGTERM; the client's exit-time flush keeps its buffered metrics.
+      FLOWLINE_FLUSH_METRICS_ON_EXIT: env.FLOWLINE_FLUSH_METRICS_ON_EXIT ?? 'true',
     };
     delete childEnv.MLFLOW_EXPERIMENT_NAME;
     const submitted = await backend.run({

@@ -45,6 +45,7 @@ describe('runProject on the local backend', () => {
       MLFLOW_RUN_ID: run.runId,
       MLFLOW_TRACKING_URI: 'http://tracking.example:5000',
       MLFLOW_EXPERIMENT_ID: run.experimentId,
+      FLOWLINE_FLUSH_METRICS_ON_EXIT: 'true',
     });
     const stored = await store.getRun(run.runId);
     expect(stored.info).toMatchObject({ runName: 'env-run', status: 'FINISHED' });

@@ -17,8 +17,15 @@ export function encodePageToken(offset: number, fingerprint?: string): string {
   return Buffer.from(JSON.stringify(body)).toString('base64');
 }
 
-/** The offset in a page token; 0 for none; `INVALID_PARAMETER_VALUE` for a token that is not ours. */
-export function decodePageToken(token: string | undefined | null, fingerprint?: string): number {
+/**
+ * The offset in a page token; 0 for none; `INVALID_PARAMETER_VALUE` for a token that is not ours or was made
+ * for another query (`changed` names what the query is made of, for the message).
+ */
+export function decodePageToken(
+  token: string | undefined | null,
+  fingerprint?: string,
+  changed = 'filter, order or experiments',
+): number {
   if (token === undefined || token === null || token === '') return 0;
   let body: unknown;
   try {
@@ -35,7 +42,7 @@ export function decodePageToken(token: string | undefined | null, fingerprint?: 
   const query = (body as TokenBody).query;
   if (fingerprint && query !== undefined && query !== fingerprint) {
     throw MlflowError.invalidParameterValue(
-      'This page token belongs to a different search (filter, order or experiments changed). ' +
+      `This page token belongs to a different search (${changed} changed). ` +
         'Start again without a page token.',
     );
   }

@@ -27,7 +27,7 @@ export async function getMetricHistory(
     throw MlflowError.invalidParameterValue(`Missing value for required parameter 'metric_key'.`);
   }
   const fingerprint = queryFingerprint(['metric-history', run.run_uuid, metricKey]);
-  const offset = decodePageToken(options.pageToken, fingerprint);
+  const offset = decodePageToken(options.pageToken, fingerprint, 'run or metric');
   const { maxResults } = options;
   if (maxResults !== undefined && maxResults !== null && (!Number.isInteger(maxResults) || maxResults < 1)) {
     throw MlflowError.invalidParameterValue(

@@ -218,6 +218,7 @@ export function loggingSuite(getStore: () => TrackingStore, test: SuiteTest): vo
         await expectMlflowError(
           store.getMetricHistory(run, key, { maxResults: 10, pageToken: first }),
           'INVALID_PARAMETER_VALUE',
+          /different search \(run or metric changed\)/,
         );
       }
     });

@@ -4,12 +4,13 @@ import { skippable, type TestDeclarer } from '../src/conformance/skip.js';
 // Records what a suite declares instead of declaring vitest tests, so these cases skip nothing.
 function recorder(): TestDeclarer & { declared: string[] } {
   const declared: string[] = [];
-  const declare = ((name: string) => void declared.push(`it ${name}`)) as TestDeclarer & {
-    declared: string[];
+  const plain = (name: string): void => {
+    declared.push(`it ${name}`);
   };
-  declare.fails = (name: string) => void declared.push(`fails ${name}`);
-  declare.declared = declared;
-  return declare;
+  const fails = (name: string): void => {
+    declared.push(`fails ${name}`);
+  };
+  return Object.assign(plain, { fails, declared });
 }
 
 describe('skip lists of conformance suites', () => {

@@ -2,11 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
 import type { LoadedModel } from '@flowline/model-format';
 import type { FastifyPluginAsync, FastifyReply, RouteOptions } from 'fastify';
+import type { Admission, GenerationGate } from './generation-gate.js';
 import { openAiErrors, registerErrorHandling } from './plugins/errors.js';
+import type { ScoringMetrics } from './scoring-metrics.js';
 
 /** The MLflow tasks that get OpenAI-compatible endpoints. */
 export const LLM_TASKS = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export type LlmTask = (typeof LLM_TASKS)[number];
+
+/** Whether a task generates text (and so goes through the admission queue). */
+export function generates(task: LlmTask | undefined): boolean {
+  return task === 'llm/v1/chat' || task === 'llm/v1/completions';
+}
 
 /** The `llm/v1/*` task a model declares in its MLmodel `metadata.task`, if any. */
 export function llmTask(model: LoadedModel): LlmTask | undefined {
@@ -143,19 +150,37 @@ const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
 
 /**
  * Sends a model's stream as server-sent events, one chunk per piece. Pieces may be plain strings
- * (tokens) or whole chunk objects; the server fills in `id`, `object`, `created` and `model`.
+ * (tokens) or whole chunk objects; the server fills in `id`, `object`, `created` and `model`. When the
+ * admission's signal aborts (client gone, deadline passed), the model's stream is returned (stopped) and
+ * awaited, so its slot frees only once the generation has stopped.
  */
 async function sendStream(
   reply: FastifyReply,
   pieces: AsyncIterable<unknown>,
   endpoint: GenerationEndpoint,
   modelName: string,
+  admission: Admission,
+  metrics: ScoringMetrics,
 ): Promise<void> {
   const id = `${endpoint.prefix}-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const iterator = pieces[Symbol.asyncIterator]();
+  const { signal } = admission;
+  const stopped = new Promise<'stopped'>((resolve) => {
+    if (signal.aborted) resolve('stopped');
+    signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
+  const next = () => {
+    const pending = iterator.next();
+    pending.catch(() => {});
+    return Promise.race([pending, stopped]);
+  };
   // Pull the first piece before committing to a 200, so a failing model still gets an error status.
-  let next = await generated(() => iterator.next());
+  let step = await generated(next);
+  if (step === 'stopped') {
+    await iterator.return?.();
+    throw signal.reason;
+  }
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -168,30 +193,42 @@ async function sendStream(
       `data: ${JSON.stringify({ id, object: endpoint.chunkObject, created, model: modelName, ...data })}\n\n`,
     );
   let finished = false;
-  // A client that hangs up ends the generation at its next piece: return() stops the model's stream.
   let gone = false;
   raw.once('close', () => {
     gone = true;
   });
+  let last = admission.arrivedAt;
+  let first = true;
   try {
-    while (!next.done && !gone) {
-      const piece = next.value;
-      if (typeof piece === 'string') send({ choices: [endpoint.choice(piece)] });
-      else if (piece && typeof piece === 'object') {
+    while (step !== 'stopped' && !step.done) {
+      const now = performance.now();
+      if (first) metrics.timeToFirstToken((now - last) / 1000);
+      else metrics.interTokenLatency((now - last) / 1000);
+      first = false;
+      last = now;
+      const piece = step.value;
+      if (typeof piece === 'string') {
+        metrics.tokens(1);
+        send({ choices: [endpoint.choice(piece)] });
+      } else if (piece && typeof piece === 'object') {
         const chunk = piece as Json;
         const choices = chunk.choices as Json[] | undefined;
         if (choices?.some((c) => c.finish_reason)) finished = true;
+        else metrics.tokens(1);
         send(chunk);
       }
-      next = await iterator.next();
+      step = await next();
     }
-    if (gone && !next.done) await iterator.return?.();
-    else if (!finished) send({ choices: [endpoint.finish('stop')] });
+    if (step === 'stopped') {
+      await iterator.return?.();
+      if (!gone) throw signal.reason;
+    } else if (!finished) send({ choices: [endpoint.finish('stop')] });
   } catch (error) {
-    // Headers are gone; report the failure in the stream the way OpenAI does.
-    raw.write(
-      `data: ${JSON.stringify({ error: { message: (error as Error).message, type: 'server_error' } })}\n\n`,
-    );
+    // Headers are gone; report the failure (or the deadline) in the stream the way OpenAI does.
+    if (!gone)
+      raw.write(
+        `data: ${JSON.stringify({ error: { message: (error as Error).message, type: 'server_error' } })}\n\n`,
+      );
   }
   // Nothing more goes to a client that hung up.
   if (gone) raw.destroy();
@@ -212,6 +249,8 @@ export interface OpenAiRoutesOptions {
   model: LoadedModel;
   task: LlmTask;
   modelName: string;
+  /** The admission queue, deadline and metrics the generating routes go through. */
+  gate: GenerationGate;
 }
 
 /**
@@ -222,14 +261,14 @@ export interface OpenAiRoutesOptions {
  */
 export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (app, options) => {
   registerErrorHandling(app, { format: openAiErrors });
-  for (const route of routesFor(options.model, options.task, options.modelName)) app.route(route);
+  for (const route of routesFor(options)) app.route(route);
 };
 
 /** Where `openAiRoutes` is registered, as OpenAI's clients expect (`baseURL: 'http://host:port/v1'`). */
 export const OPENAI_PREFIX = '/v1';
 
 /** The routes a task gets, as data. */
-function routesFor(model: LoadedModel, task: LlmTask, modelName: string): RouteOptions[] {
+function routesFor({ model, task, modelName, gate }: OpenAiRoutesOptions): RouteOptions[] {
   const routes: RouteOptions[] = [
     {
       method: 'GET',
@@ -250,11 +289,18 @@ function routesFor(model: LoadedModel, task: LlmTask, modelName: string): RouteO
         endpoint.validate(body);
         const input = modelInput(body);
         if (body.stream === true) {
-          const pieces =
-            model.predictStream?.(input) ?? wholeAnswer(model.predict(input).then(single), endpoint);
-          return sendStream(reply, pieces, endpoint, modelName);
+          const admission = await gate.admit(request, reply);
+          try {
+            const pieces =
+              model.predictStream?.(input) ?? wholeAnswer(model.predict(input).then(single), endpoint);
+            return await sendStream(reply, pieces, endpoint, modelName, admission, gate.metrics);
+          } finally {
+            admission.release();
+          }
         }
-        const answer = single(await generated(() => model.predict(input)));
+        const answer = single(await gate.run(request, reply, () => generated(() => model.predict(input))));
+        const completionTokens = (answer.usage as Json | undefined)?.completion_tokens;
+        if (typeof completionTokens === 'number') gate.metrics.tokens(completionTokens);
         return {
           id: `${endpoint.prefix}-${randomUUID()}`,
           object: endpoint.object,

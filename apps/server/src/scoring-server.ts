@@ -3,11 +3,14 @@ import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
 import type { LoadedModel } from '@flowline/model-format';
 import { parse as parseCsv } from 'csv-parse/sync';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { llmTask, OPENAI_PREFIX, openAiRoutes } from './openai-routes.js';
+import { DEFAULT_ADMISSION_LIMITS } from './admission-queue.js';
+import { GenerationGate } from './generation-gate.js';
+import { generates, llmTask, OPENAI_PREFIX, openAiRoutes } from './openai-routes.js';
 import { registerApiKey } from './plugins/api-key.js';
 import { mlflowErrors, registerErrorHandling } from './plugins/errors.js';
 import { registerHostCheck } from './plugins/host-check.js';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
+import { PROMETHEUS_CONTENT_TYPE } from './scoring-metrics.js';
 import { SERVER_VERSION } from './version.js';
 
 /** Options of the scoring server. */
@@ -26,6 +29,12 @@ export interface ScoringServerOptions {
   stackTraces?: boolean;
   /** When set, every route but `/ping`, `/health` and `/version` needs `Authorization: Bearer <key>`. */
   apiKey?: string;
+  /** Generating requests running at once (`--max-concurrent-requests`, default 8). */
+  maxConcurrentRequests?: number;
+  /** Generating requests waiting for a slot (`--max-queue`, default 32); past it, 429 with `Retry-After`. */
+  maxQueue?: number;
+  /** A generating request running longer than this is cancelled (`--request-timeout`; default 0: never). */
+  requestTimeoutMs?: number;
 }
 
 const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -150,7 +159,9 @@ function jsonable(value: unknown): unknown {
  * taking `dataframe_split`, `dataframe_records`, `instances`, `inputs` (+ `params`) as JSON, or CSV, and
  * answering `{"predictions": …}`; bad input gets MLflow's error JSON (from the one error plugin), other
  * content types 415.
- * Models whose MLmodel declares an `llm/v1/*` task also get OpenAI-compatible `/v1/*` endpoints.
+ * Models whose MLmodel declares an `llm/v1/*` task also get OpenAI-compatible `/v1/*` endpoints. Generating
+ * requests (chat and completions, on `/v1/*` or `/invocations`) pass a bounded admission queue; `GET /metrics`
+ * answers Prometheus metrics. Neither it nor `/ping`, `/health`, `/version`, `/v1/models` waits for a slot.
  */
 export async function buildScoringServer(options: ScoringServerOptions): Promise<FastifyInstance> {
   const loggerOption =
@@ -185,10 +196,26 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
     notFoundHint: 'Use POST /invocations.',
   });
 
+  const gate = new GenerationGate(
+    {
+      maxConcurrent: options.maxConcurrentRequests ?? DEFAULT_ADMISSION_LIMITS.maxConcurrent,
+      maxQueue: options.maxQueue ?? DEFAULT_ADMISSION_LIMITS.maxQueue,
+    },
+    options.requestTimeoutMs ?? 0,
+  );
+  // Every request is counted once its response is over (sent, or its client gone), streams included.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.raw.once('close', () =>
+      gate.metrics.request(request.method, request.routeOptions.url ?? '<unmatched>', reply.raw.statusCode),
+    );
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(gate.metrics.render()));
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('\n'));
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('\n'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(SERVER_VERSION));
   const paramNames = (options.model.metadata.signature?.params ?? []).map((param) => param.name);
+  const task = llmTask(options.model);
+  const generating = generates(task);
   app.post('/invocations', async (request, reply) => {
     const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
     const [type, ...parameters] = contentType.split(';').map((s) => s.trim());
@@ -214,15 +241,13 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
       }
       invocation = parseInvocation(body, paramNames);
     }
-    const predictions = jsonable(
-      await evaluate(request, () => options.model.predict(invocation.input, invocation.params)),
-    );
+    const predict = () => evaluate(request, () => options.model.predict(invocation.input, invocation.params));
+    const predictions = jsonable(await (generating ? gate.run(request, reply, predict) : predict()));
     return invocation.unwrapped ? predictions : { predictions };
   });
-  const task = llmTask(options.model);
   if (task) {
     const modelName = options.modelName ?? 'model';
-    await app.register(openAiRoutes, { prefix: OPENAI_PREFIX, model: options.model, task, modelName });
+    await app.register(openAiRoutes, { prefix: OPENAI_PREFIX, model: options.model, task, modelName, gate });
   }
   await app.ready();
   return app;

@@ -28,7 +28,10 @@ export function mlflowErrors(options: { stackTraces?: boolean } = {}): ErrorForm
 }
 
 // OpenAI's own `code` where it has one for an MLflow code; otherwise the MLflow code, which MLflow clients read.
-const OPENAI_CODES: Partial<Record<ErrorCode, string>> = { UNAUTHENTICATED: 'invalid_api_key' };
+const OPENAI_CODES: Partial<Record<ErrorCode, string>> = {
+  UNAUTHENTICATED: 'invalid_api_key',
+  RESOURCE_EXHAUSTED: 'rate_limit_exceeded',
+};
 
 /** OpenAI's error JSON, `{error: {message, type, param, code}}`, as its clients parse it. */
 export const openAiErrors: ErrorFormatter = ({ status, code, message }) => ({

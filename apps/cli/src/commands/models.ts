@@ -45,6 +45,9 @@ interface ServeOptions {
   bodyIdleTimeout: number;
   enableStackTraces?: boolean;
   apiKey?: string;
+  maxConcurrentRequests: number;
+  maxQueue: number;
+  requestTimeout: number;
 }
 
 /** `flowline models serve|predict`: MLflow's scoring server and batch scoring. */
@@ -93,6 +96,30 @@ export function registerModels(program: Command): void {
         'require this key on every route but /ping, /health and /version (OpenAI clients send it as Authorization: Bearer)',
       ).env('FLOWLINE_SCORING_API_KEY'),
     )
+    .addOption(
+      new Option(
+        '--max-concurrent-requests <n>',
+        'generating requests (chat, completions) running at once; others wait in the queue',
+      )
+        .env('FLOWLINE_SCORING_MAX_CONCURRENT_REQUESTS')
+        .default(8)
+        .argParser(wholeNumber('--max-concurrent-requests')),
+    )
+    .addOption(
+      new Option('--max-queue <n>', 'generating requests waiting for a slot; past it, 429 with Retry-After')
+        .env('FLOWLINE_SCORING_MAX_QUEUE')
+        .default(32)
+        .argParser(wholeNumber('--max-queue', 0)),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout <seconds>',
+        'cancel a generating request (its generation too) that runs longer than this (0: never)',
+      )
+        .env('FLOWLINE_SCORING_REQUEST_TIMEOUT')
+        .default(0)
+        .argParser(numberBetween('--request-timeout', 0, 86_400)),
+    )
     .option(
       '--enable-stack-traces',
       "send a failed prediction's stack trace to the client, as MLflow does (also FLOWLINE_SCORING_STACK_TRACES=true); by default it is only logged",
@@ -115,6 +142,9 @@ export function registerModels(program: Command): void {
         bodyIdleTimeoutMs: opts.bodyIdleTimeout * 1000,
         stackTraces: opts.enableStackTraces === true || envFlag('FLOWLINE_SCORING_STACK_TRACES'),
         apiKey: opts.apiKey,
+        maxConcurrentRequests: opts.maxConcurrentRequests,
+        maxQueue: opts.maxQueue,
+        requestTimeoutMs: opts.requestTimeout * 1000,
       });
       const url = await app.listen({ host: opts.host, port: opts.port });
       logger.info(

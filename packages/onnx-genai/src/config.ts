@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type EngineSettings, parseEngineSettings } from './engine-config.js';
 import { GenaiConfigError } from './errors.js';
 
 /** Search options, as `genai_config.json`'s `search` object names them (ONNX Runtime GenAI's defaults). */
@@ -86,6 +87,8 @@ export interface GenaiConfig {
     decoder: DecoderConfig;
   };
   search: SearchOptions;
+  /** The `engine` object's batching settings, present when the file has one. */
+  engine?: EngineSettings;
 }
 
 /** Decoder-only model types this package runs (ONNX Runtime GenAI's LLM types). */
@@ -345,7 +348,9 @@ export function parseGenaiConfig(source: unknown): GenaiConfig {
   const search = pick(top.search, 'search', SEARCH_KINDS, SEARCH_DEFAULTS);
   if (search.max_length === 0) search.max_length = scalars.context_length;
   validateSearch(search, scalars.context_length);
-  return { model: { ...scalars, eos_token_id: eos, decoder }, search };
+  const parsed: GenaiConfig = { model: { ...scalars, eos_token_id: eos, decoder }, search };
+  if (top.engine !== undefined) parsed.engine = parseEngineSettings(top.engine);
+  return parsed;
 }
 
 /** Checks search options against each other and the context length (also used when callers override them). */

@@ -3,15 +3,19 @@ import { BeamSearch, logSoftmax } from './beam-search.js';
 import { type SearchOptions, validateSearch } from './config.js';
 import { GenaiError } from './errors.js';
 import { KvCache } from './kv-cache.js';
+import { chooseToken, processLogits, vocabLogits } from './logits.js';
 import type { Model } from './model.js';
-import { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
+import { seededRandom } from './sampling.js';
 
 /** Search options for one generation, starting from the model's `search` defaults. */
 export class GeneratorParams {
   readonly search: SearchOptions;
+  /** The model these options are for (a `Request` built from them runs on it). */
+  readonly model: Model;
   readonly #contextLength: number;
 
   constructor(model: Model) {
+    this.model = model;
     this.search = { ...model.config.search };
     this.#contextLength = model.config.model.context_length;
   }
@@ -308,34 +312,17 @@ export class Generator implements AsyncIterable<number[]> {
     });
   }
 
-  /** min_length then repetition penalty, in place, on one row's logits. */
   #process(row: number, logits: Float32Array): void {
-    const sequence = this.#sequences[row]!;
-    if (sequence.length < this.#search.min_length)
-      for (const id of this.#eos) logits[id] = Number.NEGATIVE_INFINITY;
-    const penalty = this.#search.repetition_penalty;
-    if (penalty !== 1)
-      for (const id of new Set(sequence)) {
-        const v = logits[id]!;
-        logits[id] = v < 0 ? v * penalty : v / penalty;
-      }
+    processLogits(logits, this.#sequences[row]!, this.#search, this.#eos);
   }
 
-  /** Only ids the config's vocabulary covers (Phi-3 pads its logits past the tokenizer's last id). */
   #vocab(logits: Float32Array): Float32Array {
-    return logits.subarray(0, Math.min(logits.length, this.#model.config.model.vocab_size));
+    return vocabLogits(logits, this.#model.config.model.vocab_size);
   }
 
   #choose(row: number, logits: Float32Array): number {
     if (this.#finished[row]) return this.#pad;
-    const scores = this.#vocab(logits);
-    const { do_sample, top_k, top_p, temperature } = this.#search;
-    // top_k 1 is greedy even when sampling (Phi-3's config ships it), as in ONNX Runtime GenAI.
-    if (do_sample && top_k !== 1)
-      return drawCandidate(filterCandidates(scores, { topK: top_k, topP: top_p, temperature }), this.#random);
-    let best = 0;
-    for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
-    return best;
+    return chooseToken(logits, this.#search, this.#random, this.#model.config.model.vocab_size);
   }
 
   /** After the prompt: every batch row becomes `num_beams` identical rows. */
@@ -369,7 +356,8 @@ export class Generator implements AsyncIterable<number[]> {
   }
 }
 
-function intTensor(type: 'int32' | 'int64', values: number[], dims: number[]): ort.Tensor {
+/** An int32 or int64 tensor, as the graph declares the input. */
+export function intTensor(type: 'int32' | 'int64', values: number[], dims: number[]): ort.Tensor {
   return type === 'int32'
     ? new ort.Tensor('int32', Int32Array.from(values), dims)
     : new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);

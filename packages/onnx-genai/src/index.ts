@@ -8,12 +8,16 @@ export {
   SEARCH_DEFAULTS,
   validateSearch,
 } from './config.js';
+export { Engine } from './engine.js';
+export type { EngineSettings } from './engine-config.js';
+export { ENGINE_DEFAULTS, parseEngineSettings } from './engine-config.js';
 export type { GenaiErrorCode } from './errors.js';
 export { GenaiConfigError, GenaiError } from './errors.js';
 export type { TokenInput } from './generator.js';
 export { Generator, GeneratorParams, generate } from './generator.js';
 export type { ModelIoTypes, ModelLoadOptions } from './model.js';
 export { Model } from './model.js';
+export { Request } from './request.js';
 export type { Candidates } from './sampling.js';
 export { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';

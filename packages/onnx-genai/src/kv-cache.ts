@@ -51,6 +51,11 @@ export class KvCache {
     for (const name of this.#presentToPast.values()) this.#pasts.set(name, this.#tensor(rows, size));
   }
 
+  /** Each layer's present output name with the past input name it becomes. */
+  pairs(): [present: string, past: string][] {
+    return [...this.#presentToPast];
+  }
+
   /** The past inputs of the next run. */
   feeds(): Record<string, ort.Tensor> {
     return Object.fromEntries(this.#pasts);

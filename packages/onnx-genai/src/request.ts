@@ -1,0 +1,154 @@
+import type { SearchOptions } from './config.js';
+import { GenaiError } from './errors.js';
+import type { GeneratorParams } from './generator.js';
+import { KvCache } from './kv-cache.js';
+import { chooseToken, processLogits } from './logits.js';
+import type { Model } from './model.js';
+import { seededRandom } from './sampling.js';
+
+/**
+ * One generation for an `Engine`, as ONNX Runtime GenAI's `Request`: its own search options and seed,
+ * prompt tokens (`addTokens`), new tokens streamed (`getNewTokens`, or `for await`), `isDone`, `cancel`.
+ * It generates exactly what `generate()` would for the same prompt and params (no beams: `num_beams` 1).
+ */
+export class Request implements AsyncIterable<number> {
+  readonly model: Model;
+  readonly search: SearchOptions;
+  readonly #random: () => number;
+  readonly #eos: Set<number>;
+  /** Every real token: prompt, then generated (a final eos excluded). */
+  readonly #sequence: number[] = [];
+  #unseen: number[] = [];
+  #started = false;
+  #done = false;
+  #cancelled = false;
+  #wake: (() => void) | null = null;
+  /** This row's own KV cache, made when the engine admits the request and dropped when it leaves. */
+  cache: KvCache | null = null;
+
+  constructor(params: GeneratorParams) {
+    this.model = params.model;
+    this.search = { ...params.search };
+    if (this.search.num_beams > 1)
+      throw new GenaiError('INVALID_ARGUMENT', 'An engine request cannot use beam search: set num_beams 1.');
+    if (this.search.batch_size !== 1)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        'A request is one sequence: set batch_size 1 (the engine batches).',
+      );
+    this.#random = seededRandom(this.search.random_seed);
+    this.#eos = new Set(this.model.config.model.eos_token_id);
+  }
+
+  /** Adds prompt tokens; allowed until the request has generated its first token. */
+  addTokens(ids: ArrayLike<number | bigint>): void {
+    if (this.#started || this.#done)
+      throw new GenaiError('INVALID_STATE', 'Tokens can be added only before the request starts generating.');
+    const tokens = Array.from(ids, Number);
+    const vocab = this.model.config.model.vocab_size;
+    const bad = tokens.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+    if (bad !== undefined)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `Token id ${bad} is outside the vocabulary (0 to ${vocab - 1}).`,
+      );
+    if (this.#sequence.length + tokens.length > this.search.max_length)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `The sequence would be ${this.#sequence.length + tokens.length} tokens, past max_length (${this.search.max_length}); raise max_length or shorten the prompt.`,
+      );
+    this.#sequence.push(...tokens);
+    if (this.#sequence.length >= this.search.max_length) this.#finish();
+  }
+
+  /** True once the request generated an eos, reached max_length, or was cancelled. */
+  isDone(): boolean {
+    return this.#done;
+  }
+
+  /** True when it was cancelled (or removed from its engine) before finishing. */
+  isCancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  /** Stops the request: it gets no more tokens and its engine frees its row on the next step. */
+  cancel(): void {
+    if (this.#done) return;
+    this.#cancelled = true;
+    this.#finish();
+  }
+
+  /** True when tokens arrived that `getNewTokens` has not returned yet. */
+  hasUnseenTokens(): boolean {
+    return this.#unseen.length > 0;
+  }
+
+  /** The tokens generated since the last call (a final eos included, as a step's token). */
+  getNewTokens(): number[] {
+    const tokens = this.#unseen;
+    this.#unseen = [];
+    return tokens;
+  }
+
+  /** The prompt and every generated token so far (a final eos excluded). */
+  getSequence(): number[] {
+    return [...this.#sequence];
+  }
+
+  /** Streams each new token as the engine produces it, until done; someone else must step the engine. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<number, void, undefined> {
+    for (;;) {
+      const tokens = this.getNewTokens();
+      yield* tokens;
+      if (tokens.length > 0) continue;
+      if (this.#done) return;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  /** Tokens not yet in the row's cache (the engine feeds them next). */
+  pending(): number[] {
+    return this.#sequence.slice(this.cache?.length ?? 0);
+  }
+
+  /** True once the prompt is fed and each step feeds one generated token. */
+  get decoding(): boolean {
+    return this.#started;
+  }
+
+  /** Chooses the next token from the logits after the last fed token (used by the engine). */
+  accept(logits: Float32Array): void {
+    if (this.#done) return;
+    processLogits(logits, this.#sequence, this.search, this.#eos);
+    const token = chooseToken(logits, this.search, this.#random, this.model.config.model.vocab_size);
+    this.#started = true;
+    this.#unseen.push(token);
+    if (this.#eos.has(token)) this.#finish();
+    else {
+      this.#sequence.push(token);
+      if (this.#sequence.length >= this.search.max_length) this.#finish();
+    }
+    this.#notify();
+  }
+
+  /** Makes this request's cache when the engine gives it a row. */
+  admit(): void {
+    if (this.#sequence.length === 0)
+      throw new GenaiError('INVALID_STATE', 'Add prompt tokens to a request before adding it to an engine.');
+    this.cache = new KvCache(this.model, { rows: 1, shared: false, maxLength: this.search.max_length });
+  }
+
+  #finish(): void {
+    this.#done = true;
+    this.cache = null;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}

@@ -67,3 +67,21 @@ export function splitPresents(
     cache.update(rowOutputs[r]!, cache.length + 1);
   });
 }
+
+/**
+ * Whether a batched run appended the new entries after the padded past: true when a shorter row's
+ * first padding position still holds the zeros it was fed, false when the graph wrote its new entry
+ * there; undefined when every row has the same length (both places are then the same).
+ */
+export function appendsAfterPadding(
+  outputs: Record<string, ort.Tensor>,
+  caches: KvCache[],
+): boolean | undefined {
+  const longest = Math.max(...caches.map((cache) => cache.length));
+  const r = caches.findIndex((cache) => cache.length < longest);
+  if (r < 0) return undefined;
+  const tensor = outputs[caches[0]!.pairs()[0]![0]]!;
+  const [, heads, total, size] = tensor.dims as [number, number, number, number];
+  const start = (r * heads * total + caches[r]!.length) * size;
+  return (tensor.data as KvData).subarray(start, start + size).every((v) => v === 0);
+}

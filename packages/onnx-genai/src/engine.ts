@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import { batchPasts, splitPresents } from './engine-batch.js';
+import { appendsAfterPadding, batchPasts, splitPresents } from './engine-batch.js';
 import { ENGINE_DEFAULTS, type EngineSettings } from './engine-config.js';
 import { GenaiError } from './errors.js';
 import { intTensor } from './generator.js';
@@ -20,6 +20,12 @@ export class Engine {
   readonly settings: EngineSettings;
   #waiting: Request[] = [];
   #running: Request[] = [];
+  /**
+   * Where the graph writes a shorter row's new cache entry: after the padded past (Concat attention) or
+   * right after the row's own tokens (GroupQueryAttention, which places it from the mask's sum). Learnt
+   * on the first batched run with rows of different lengths.
+   */
+  #afterPadding: boolean | undefined;
 
   constructor(model: Model, options: Partial<EngineSettings> = {}) {
     this.model = model;
@@ -148,14 +154,15 @@ export class Engine {
       feeds[decoder.inputs.position_ids] = intTensor(io.positionIds, positions, [rows, fresh]);
     const outputs = await this.model.session.run(feeds);
     if (rows === 1) caches[0]!.update(outputs, longest + fresh);
-    // Without position_ids, attention (GroupQueryAttention) places a row's new entry right after its
-    // own tokens; otherwise the graph appends it after the padded past.
-    else
+    else {
+      this.#afterPadding ??= appendsAfterPadding(outputs, caches);
+      const after = this.#afterPadding ?? true;
       splitPresents(
         outputs,
         caches,
-        caches.map((c) => (io.positionIds ? longest : c.length)),
+        caches.map((c) => (after ? longest : c.length)),
       );
+    }
     const logits = outputs[decoder.outputs.logits]!;
     const vocab = logits.dims.at(-1)!;
     const data = logits.data as Float32Array;

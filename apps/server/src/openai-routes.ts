@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
+import { ErrorCode, MlflowError } from '@flowline/core';
 import type { LoadedModel } from '@flowline/model-format';
-import type { FastifyPluginAsync, FastifyReply, RouteOptions } from 'fastify';
-import type { Admission, GenerationGate } from './generation-gate.js';
+import type { FastifyPluginAsync, RouteOptions } from 'fastify';
+import type { GenerationGate } from './generation-gate.js';
+import { firstChoice, type GenerationEndpoint, generated, sendStream, wholeAnswer } from './openai-stream.js';
 import { openAiErrors, registerErrorHandling } from './plugins/errors.js';
-import type { ScoringMetrics } from './scoring-metrics.js';
 
 /** The MLflow tasks that get OpenAI-compatible endpoints. */
 export const LLM_TASKS = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
@@ -47,19 +47,6 @@ function modelInput(body: Json): Json {
   return rest;
 }
 
-/**
- * Runs the model: its failure is a 500 `INTERNAL_ERROR` that says what the model reported (the stack trace
- * goes to the log); an `MlflowError` keeps its own code.
- */
-async function generated<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isMlflowError(error)) throw error;
-    throw MlflowError.internal(`The model failed: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 /** A model may answer with the response object or a one-element list of it (pyfunc style). */
 function single(prediction: unknown): Json {
   const value = Array.isArray(prediction) && prediction.length === 1 ? prediction[0] : prediction;
@@ -100,26 +87,6 @@ function encodeEmbedding(vector: number[], format: unknown): number[] | string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
-/** A text-generating endpoint: chat completions or completions, which differ only in these parts. */
-interface GenerationEndpoint {
-  path: string;
-  /** The `id` prefix (`chatcmpl`, `cmpl`). */
-  prefix: string;
-  /** The `object` of a whole answer. */
-  object: string;
-  /** The `object` of a streamed chunk. */
-  chunkObject: string;
-  /** Checks the request before the model sees it. */
-  validate(body: Json): void;
-  /** The choice of a chunk carrying `text` (chat: a delta; completions: text). */
-  choice(text: string): Json;
-  finish(reason: string): Json;
-  /** The text of a whole answer's first choice. */
-  answerText(answer: Json): string;
-}
-
-const firstChoice = (answer: Json) => (answer.choices as Json[] | undefined)?.[0];
-
 const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
   'llm/v1/chat': {
     path: '/chat/completions',
@@ -147,102 +114,6 @@ const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
     answerText: (answer) => String(firstChoice(answer)?.text ?? ''),
   },
 };
-
-/**
- * Sends a model's stream as server-sent events, one chunk per piece. Pieces may be plain strings
- * (tokens) or whole chunk objects; the server fills in `id`, `object`, `created` and `model`. When the
- * admission's signal aborts (client gone, deadline passed), the model's stream is returned (stopped) and
- * awaited, so its slot frees only once the generation has stopped.
- */
-async function sendStream(
-  reply: FastifyReply,
-  pieces: AsyncIterable<unknown>,
-  endpoint: GenerationEndpoint,
-  modelName: string,
-  admission: Admission,
-  metrics: ScoringMetrics,
-): Promise<void> {
-  const id = `${endpoint.prefix}-${randomUUID()}`;
-  const created = Math.floor(Date.now() / 1000);
-  const iterator = pieces[Symbol.asyncIterator]();
-  const { signal } = admission;
-  const stopped = new Promise<'stopped'>((resolve) => {
-    if (signal.aborted) resolve('stopped');
-    signal.addEventListener('abort', () => resolve('stopped'), { once: true });
-  });
-  const next = () => {
-    const pending = iterator.next();
-    pending.catch(() => {});
-    return Promise.race([pending, stopped]);
-  };
-  // Pull the first piece before committing to a 200, so a failing model still gets an error status.
-  let step = await generated(next);
-  if (step === 'stopped') {
-    await iterator.return?.();
-    throw signal.reason;
-  }
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
-  const send = (data: Json) =>
-    raw.write(
-      `data: ${JSON.stringify({ id, object: endpoint.chunkObject, created, model: modelName, ...data })}\n\n`,
-    );
-  let finished = false;
-  let gone = false;
-  raw.once('close', () => {
-    gone = true;
-  });
-  let last = admission.arrivedAt;
-  let first = true;
-  try {
-    while (step !== 'stopped' && !step.done) {
-      const now = performance.now();
-      if (first) metrics.timeToFirstToken((now - last) / 1000);
-      else metrics.interTokenLatency((now - last) / 1000);
-      first = false;
-      last = now;
-      const piece = step.value;
-      if (typeof piece === 'string') {
-        metrics.tokens(1);
-        send({ choices: [endpoint.choice(piece)] });
-      } else if (piece && typeof piece === 'object') {
-        const chunk = piece as Json;
-        const choices = chunk.choices as Json[] | undefined;
-        if (choices?.some((c) => c.finish_reason)) finished = true;
-        else metrics.tokens(1);
-        send(chunk);
-      }
-      step = await next();
-    }
-    if (step === 'stopped') {
-      await iterator.return?.();
-      if (!gone) throw signal.reason;
-    } else if (!finished) send({ choices: [endpoint.finish('stop')] });
-  } catch (error) {
-    // Headers are gone; report the failure (or the deadline) in the stream the way OpenAI does.
-    if (!gone)
-      raw.write(
-        `data: ${JSON.stringify({ error: { message: (error as Error).message, type: 'server_error' } })}\n\n`,
-      );
-  }
-  // Nothing more goes to a client that hung up.
-  if (gone) raw.destroy();
-  else raw.end('data: [DONE]\n\n');
-}
-
-/** Pieces of a model without a stream: its whole answer as one piece. */
-async function* wholeAnswer(answer: Promise<Json>, endpoint: GenerationEndpoint): AsyncGenerator<unknown> {
-  const value = await answer;
-  yield endpoint.answerText(value);
-  const usage = value.usage;
-  const reason = (firstChoice(value)?.finish_reason as string | undefined) ?? 'stop';
-  yield { choices: [endpoint.finish(reason)], ...(usage ? { usage } : {}) };
-}
 
 /** What `openAiRoutes` serves: the model, its `llm/v1/*` task, and the name clients know it by. */
 export interface OpenAiRoutesOptions {

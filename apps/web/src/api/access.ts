@@ -43,8 +43,13 @@ const can = (permission: string): Can => {
 
 const ALL: Can = { update: true, delete: true };
 
-/** Everything allowed: no auth, or not known yet. */
+/** Everything allowed: no auth, or asking failed (the server still decides). */
 export const OPEN_ACCESS: Access = { enabled: false, experiment: () => ALL, model: () => ALL };
+
+const NONE: Can = { update: false, delete: false };
+
+/** Nothing offered while `users/current` is on its way, so no control shows and then vanishes. */
+export const PENDING_ACCESS: Access = { enabled: false, experiment: () => NONE, model: () => NONE };
 
 /** The access a `users/current` answer describes (admins may do everything, as on the server). */
 export function accessFrom(current: CurrentUser): Access {

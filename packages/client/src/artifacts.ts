@@ -1,20 +1,23 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
+import {
+  type ArtifactRepository,
+  importOptional,
+  MlflowError,
+  type RegistryStore,
+  type TrackingStore,
+} from '@flowline/core';
 import { openRegistry } from './open-store.js';
 
 type ArtifactStoreModule = typeof import('@flowline/artifact-store');
 type ArtifactResolver = import('@flowline/artifact-store').ArtifactResolver;
 
-async function artifactStore(): Promise<ArtifactStoreModule> {
-  try {
-    return await import('@flowline/artifact-store');
-  } catch (cause) {
-    throw MlflowError.invalidParameterValue(
-      'Logging and downloading artifacts needs the @flowline/artifact-store package; install it next to @flowline/client.',
-      { cause },
-    );
-  }
+function artifactStore(): Promise<ArtifactStoreModule> {
+  return importOptional(
+    '@flowline/artifact-store',
+    'to log and download artifacts',
+    () => import('@flowline/artifact-store'),
+  );
 }
 
 /** Where artifact URIs are resolved: the tracking store, the tracking URI (for its proxy) and the registry. */

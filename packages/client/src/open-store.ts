@@ -1,4 +1,4 @@
-import { MlflowError, type TrackingStore } from '@flowline/core';
+import { importOptional, MlflowError, type TrackingStore } from '@flowline/core';
 import { type HttpOptions, httpOptionsFromEnv } from './http.js';
 import { TrackingClient } from './tracking-client.js';
 
@@ -27,16 +27,11 @@ export async function openStore(
 ): Promise<TrackingStore> {
   if (isHttpUri(uri)) return new TrackingClient(uri, http);
   if (/^(sqlite|postgres|postgresql)(\+[a-z0-9_]+)?:/i.test(uri)) {
-    let mod: typeof import('@flowline/tracking-store');
-    try {
-      mod = await import('@flowline/tracking-store');
-    } catch (cause) {
-      throw MlflowError.invalidParameterValue(
-        `Logging straight to '${uri}' needs the @flowline/tracking-store package. Install it, or point ` +
-          'MLFLOW_TRACKING_URI at a tracking server (http://…).',
-        { cause },
-      );
-    }
+    const mod = await importOptional(
+      '@flowline/tracking-store',
+      `to log straight to '${uri}' (or point MLFLOW_TRACKING_URI at a tracking server, http://…)`,
+      () => import('@flowline/tracking-store'),
+    );
     const store = await mod.SqlTrackingStore.open(uri);
     databases.set(store, { uri, database: store.database });
     return store;
@@ -61,15 +56,11 @@ export async function openRegistry(
     const { RegistryClient } = await import('./registry-client.js');
     return new RegistryClient(uri, options.http ?? httpOptionsFromEnv());
   }
-  let mod: typeof import('@flowline/registry');
-  try {
-    mod = await import('@flowline/registry');
-  } catch (cause) {
-    throw MlflowError.invalidParameterValue(
-      `Using the model registry in '${uri}' directly needs the @flowline/registry package. Install it, or point at a tracking server (http://…).`,
-      { cause },
-    );
-  }
+  const mod = await importOptional(
+    '@flowline/registry',
+    `to use the model registry in '${uri}' directly (or point at a tracking server, http://…)`,
+    () => import('@flowline/registry'),
+  );
   const tracking = options.trackingStore;
   const registryOptions = tracking
     ? { sources: { runArtifactUri: async (id: string) => (await tracking.getRun(id)).info.artifactUri } }

@@ -1,7 +1,7 @@
 import {
   type ArtifactRepository,
+  importOptional,
   isMlflowError,
-  MlflowError,
   type ModelVersion,
   type RegistryStore,
   type TrackingStore,
@@ -45,15 +45,12 @@ export async function registerModelVersion(
 }
 
 /** `@flowline/model-format`, an optional peer of the client, with an error saying to install it. */
-export async function modelFormat(): Promise<ModelFormat> {
-  try {
-    return await import('@flowline/model-format');
-  } catch (cause) {
-    throw MlflowError.invalidParameterValue(
-      'logModel needs the @flowline/model-format package; install it next to @flowline/client.',
-      { cause },
-    );
-  }
+export function modelFormat(): Promise<ModelFormat> {
+  return importOptional(
+    '@flowline/model-format',
+    'to log and load models',
+    () => import('@flowline/model-format'),
+  );
 }
 
 /** Logs a model into a run's artifacts (MLflow's `log_model`) and, with `registeredModelName`, registers it. */

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { normalizeArtifactPath, resolveRunsUri } from '@flowline/artifact-store';
+import { createArtifactResolver, normalizeArtifactPath, storeLookups } from '@flowline/artifact-store';
 import type { ArtifactRepository } from '@flowline/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { repositoryFor } from '../artifact-access.js';
 import { required } from '../inputs.js';
 import { registryOf } from '../plugins/handles.js';
 import { sendArtifact } from './artifact-proxy.js';
@@ -17,16 +16,20 @@ export const ModelVersionArtifactQuery = Type.Object({
 
 /**
  * The repository holding a model version's files, from its download URI (`storage_location`, else
- * `source`). A `runs:/` URI is resolved through the tracking store first, as MLflow's artifact resolver does.
+ * `source`), through the one artifact resolver: a `runs:/` URI goes through the tracking store first, as
+ * MLflow's artifact resolver does, then the server's scheme registry.
  */
 export async function modelVersionRepository(
   app: FastifyInstance,
   name: string,
   version: string,
 ): Promise<ArtifactRepository> {
-  let uri = await registryOf(app).getModelVersionDownloadUri(name, version);
-  if (uri.startsWith('runs:')) uri = (await resolveRunsUri(uri, app.store)).artifactUri;
-  return repositoryFor(app.artifacts, uri);
+  const uri = await registryOf(app).getModelVersionDownloadUri(name, version);
+  const resolver = createArtifactResolver({
+    repositories: app.artifacts.registry,
+    ...storeLookups({ store: app.store }),
+  });
+  return resolver.open(uri);
 }
 
 /**

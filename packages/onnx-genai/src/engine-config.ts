@@ -10,6 +10,11 @@ export interface EngineSettings {
   max_scheduled_tokens: number;
   /** Paged-cache block size (ONNX Runtime GenAI's paged attention); kept for reference, the cache here is per row. */
   block_size: number;
+  /**
+   * Flowline's own setting (not ONNX Runtime GenAI's; constructor only): how many finished requests'
+   * caches to keep so a new request sharing their prefix (the next chat turn) skips prefilling it. 0: none.
+   */
+  max_cached_prefixes: number;
 }
 
 /** Defaults when the config has no `engine` object. */
@@ -18,6 +23,7 @@ export const ENGINE_DEFAULTS: EngineSettings = {
   max_batch_size: 16,
   max_scheduled_tokens: 0,
   block_size: 256,
+  max_cached_prefixes: 0,
 };
 
 const KEYS = ['max_batch_size', 'max_scheduled_tokens', 'block_size'] as const;

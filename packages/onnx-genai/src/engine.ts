@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import { appendsAfterPadding, batchPasts, splitPresents } from './engine-batch.js';
+import { DecodeBatch } from './engine-batch.js';
 import { ENGINE_DEFAULTS, type EngineSettings } from './engine-config.js';
 import { GenaiError } from './errors.js';
 import { intTensor } from './generator.js';
@@ -7,13 +7,27 @@ import type { KvCache } from './kv-cache.js';
 import type { Model } from './model.js';
 import type { Request } from './request.js';
 
+/** What an engine has done so far (for metrics and tests). */
+export interface EngineStats {
+  /** `step()` calls that ran the model. */
+  steps: number;
+  /** Tokens fed as prompt (prefill), not counting reused ones. */
+  prefilledTokens: number;
+  /** Prompt tokens whose cache came from an earlier conversation. */
+  reusedTokens: number;
+  /** Tokens generated. */
+  generatedTokens: number;
+}
+
 /**
  * Continuous batching over one model, as ONNX Runtime GenAI's `Engine`: `addRequest`, `step`,
  * `removeRequest`, `hasPendingRequests`. Each step runs the decode of every running row in one
- * `session.run` (each row's own cache padded to the longest, the mask hiding the padding), then prefills
- * waiting prompts in chunks of their `chunk_size` within `max_scheduled_tokens`. Rows join between
- * steps (up to `max_batch_size`; the rest wait in order) and free their row as soon as they finish or
- * are cancelled. Settings come from the config's `engine` object, then `options`.
+ * `session.run` (the rows' caches side by side in a batch kept between steps while its rows stay the
+ * same), then prefills waiting prompts in chunks of their `chunk_size` within `max_scheduled_tokens`.
+ * Rows join between steps (up to `max_batch_size`; the rest wait in order) and free their row as soon as
+ * they finish or are cancelled. With `max_cached_prefixes`, a finished request's cache is kept, and a new
+ * request whose prompt starts with the same tokens (the next turn of a chat) continues from it. Settings
+ * come from the config's `engine` object, then `options`.
  */
 export class Engine {
   readonly model: Model;
@@ -26,6 +40,11 @@ export class Engine {
    * on the first batched run with rows of different lengths.
    */
   #afterPadding: boolean | undefined;
+  /** The decode batch of the last step, reused while its rows stay the same. */
+  #batch: DecodeBatch | null = null;
+  /** Finished conversations' caches, oldest first. */
+  #prefixes: { tokens: number[]; cache: KvCache }[] = [];
+  readonly #stats: EngineStats = { steps: 0, prefilledTokens: 0, reusedTokens: 0, generatedTokens: 0 };
 
   constructor(model: Model, options: Partial<EngineSettings> = {}) {
     this.model = model;
@@ -35,6 +54,16 @@ export class Engine {
         'INVALID_ARGUMENT',
         `max_batch_size must be at least 1; got ${this.settings.max_batch_size}.`,
       );
+    if (!Number.isInteger(this.settings.max_cached_prefixes) || this.settings.max_cached_prefixes < 0)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `max_cached_prefixes must be 0 or more; got ${this.settings.max_cached_prefixes}.`,
+      );
+  }
+
+  /** Counters since the engine was made. */
+  get stats(): Readonly<EngineStats> {
+    return { ...this.#stats };
   }
 
   /** Queues a request with its prompt; it joins the running batch on a step when a row is free. */
@@ -52,8 +81,7 @@ export class Engine {
   /** Cancels a request and takes it out of the engine at once, freeing its row. */
   removeRequest(request: Request): void {
     request.cancel();
-    this.#waiting = this.#waiting.filter((r) => r !== request);
-    this.#running = this.#running.filter((r) => r !== request);
+    this.#release();
   }
 
   /** True while any request waits or runs. */
@@ -78,6 +106,7 @@ export class Engine {
     this.#admit();
     const served: Request[] = [];
     const decoding = this.#running.filter((r) => r.decoding && !r.isDone());
+    if (this.#running.length > 0) this.#stats.steps++;
     if (decoding.length > 0) {
       await this.#decode(decoding);
       served.push(...decoding);
@@ -89,9 +118,11 @@ export class Engine {
       const pending = request.pending();
       const chunk = Math.min(pending.length, request.search.chunk_size || pending.length, budget);
       budget -= chunk;
-      const logits = await this.#run([request.cache!], [pending.slice(0, chunk)]);
+      const logits = await this.#prefill(request.cache!, pending.slice(0, chunk));
+      this.#stats.prefilledTokens += chunk;
       if (chunk === pending.length) {
-        request.accept(logits[0]!);
+        request.accept(logits);
+        this.#stats.generatedTokens++;
         served.push(request);
       }
     }
@@ -99,71 +130,119 @@ export class Engine {
     return served;
   }
 
-  /** Drops finished and cancelled rows, freeing their slots. */
+  /** Drops finished and cancelled rows, freeing their slots (their caches kept for reuse when asked). */
   #release(): void {
+    if (!this.#running.some((r) => r.isDone()) && !this.#waiting.some((r) => r.isDone())) return;
+    this.#dropBatch();
+    for (const request of [...this.#running, ...this.#waiting])
+      if (request.isDone()) this.#keepPrefix(request.takeCache());
     this.#running = this.#running.filter((r) => !r.isDone());
     this.#waiting = this.#waiting.filter((r) => !r.isDone());
   }
 
+  /** Gives the batch's rows their own caches back (the rows changed). */
+  #dropBatch(): void {
+    this.#batch?.release();
+    this.#batch = null;
+  }
+
+  #keepPrefix(entry: { tokens: number[]; cache: KvCache } | null): void {
+    const limit = this.settings.max_cached_prefixes;
+    if (!entry || limit === 0) return;
+    this.#prefixes.push(entry);
+    if (this.#prefixes.length > limit) this.#prefixes.splice(0, this.#prefixes.length - limit);
+  }
+
+  /** Takes the kept cache sharing the longest prefix with `prompt` (shortened to it, below the prompt's length). */
+  #reuse(prompt: number[]): KvCache | undefined {
+    let best = -1;
+    let bestLength = 0;
+    this.#prefixes.forEach(({ tokens }, i) => {
+      const limit = Math.min(tokens.length, prompt.length - 1);
+      let n = 0;
+      while (n < limit && tokens[n] === prompt[n]) n++;
+      if (n > bestLength) [best, bestLength] = [i, n];
+    });
+    if (best < 0) return undefined;
+    const { cache } = this.#prefixes.splice(best, 1)[0]!;
+    cache.truncate(bestLength);
+    return cache;
+  }
   #admit(): void {
     const { max_batch_size, mode } = this.settings;
     if (mode === 'static' && this.#running.length > 0) return;
     while (this.#running.length < max_batch_size && this.#waiting.length > 0) {
       const request = this.#waiting.shift()!;
-      request.admit();
+      request.admit(this.#reuse(request.getSequence()));
+      this.#stats.reusedTokens += request.reusedTokens;
       this.#running.push(request);
     }
   }
 
+  /** One token for every decoding row, in one run: alone on its own cache, or on the kept batch. */
   async #decode(requests: Request[]): Promise<void> {
     const caches = requests.map((r) => r.cache!);
-    const logits = await this.#run(
-      caches,
-      requests.map((r) => r.pending()),
-    );
+    let logits: Float32Array[];
+    if (requests.length === 1) {
+      this.#dropBatch();
+      logits = [await this.#prefill(caches[0]!, [requests[0]!.lastToken])];
+    } else {
+      if (!this.#batch?.holds(caches)) {
+        this.#dropBatch();
+        this.#batch = new DecodeBatch(caches);
+      }
+      logits = await this.#batchRun(
+        this.#batch,
+        requests.map((r) => r.lastToken),
+      );
+    }
     requests.forEach((request, r) => {
       request.accept(logits[r]!);
     });
+    this.#stats.generatedTokens += requests.length;
   }
 
-  /**
-   * One session.run: one row feeds any number of tokens on its own cache; several rows feed one token
-   * each on their caches padded to the longest (mask `1…1 0…0 1`, positions counting real tokens only).
-   */
-  async #run(caches: KvCache[], tokens: number[][]): Promise<Float32Array[]> {
+  /** One run of one row feeding `tokens` on its own cache; the logits after the last. */
+  async #prefill(cache: KvCache, tokens: number[]): Promise<Float32Array> {
+    const mask = new Array<number>(cache.length + tokens.length).fill(1);
+    const positions = tokens.map((_, i) => cache.length + i);
+    const outputs = await this.#session(1, tokens, mask, positions, cache.feeds());
+    cache.update(outputs, cache.length + tokens.length);
+    return this.#logits(outputs, 1, tokens.length)[0]!;
+  }
+
+  /** One decode run over the batch: one token per row, its mask hiding the padding, positions counting real tokens. */
+  async #batchRun(batch: DecodeBatch, tokens: number[]): Promise<Float32Array[]> {
+    const { pasts, mask } = batch.feeds();
+    const outputs = await this.#session(tokens.length, tokens, mask, [...batch.lengths], pasts);
+    this.#afterPadding ??= batch.appendsAfterPadding(outputs);
+    batch.update(outputs, this.#afterPadding);
+    return this.#logits(outputs, tokens.length, 1);
+  }
+
+  async #session(
+    rows: number,
+    ids: number[],
+    mask: number[],
+    positions: number[],
+    pasts: Record<string, ort.Tensor>,
+  ): Promise<Record<string, ort.Tensor>> {
     const { decoder } = this.model.config.model;
     const io = this.model.io;
-    const rows = caches.length;
-    const longest = Math.max(...caches.map((c) => c.length));
-    const fresh = tokens[0]!.length;
-    const ids: number[] = [];
-    const positions: number[] = [];
-    const mask: number[] = [];
-    caches.forEach((cache, r) => {
-      ids.push(...tokens[r]!);
-      for (let i = 0; i < fresh; i++) positions.push(cache.length + i);
-      for (let c = 0; c < longest; c++) mask.push(c < cache.length ? 1 : 0);
-      for (let i = 0; i < fresh; i++) mask.push(1);
-    });
+    const fresh = ids.length / rows;
     const feeds: Record<string, ort.Tensor> = {
       [decoder.inputs.input_ids]: intTensor(io.inputIds, ids, [rows, fresh]),
-      [decoder.inputs.attention_mask]: intTensor(io.attentionMask, mask, [rows, longest + fresh]),
-      ...(rows === 1 ? caches[0]!.feeds() : batchPasts(caches)),
+      [decoder.inputs.attention_mask]: intTensor(io.attentionMask, mask, [rows, mask.length / rows]),
+      ...pasts,
     };
     if (io.positionIds)
       feeds[decoder.inputs.position_ids] = intTensor(io.positionIds, positions, [rows, fresh]);
-    const outputs = await this.model.session.run(feeds);
-    if (rows === 1) caches[0]!.update(outputs, longest + fresh);
-    else {
-      this.#afterPadding ??= appendsAfterPadding(outputs, caches);
-      const after = this.#afterPadding ?? true;
-      splitPresents(
-        outputs,
-        caches,
-        caches.map((c) => (after ? longest : c.length)),
-      );
-    }
-    const logits = outputs[decoder.outputs.logits]!;
+    return this.model.session.run(feeds);
+  }
+
+  /** Each row's logits after its last fed token. */
+  #logits(outputs: Record<string, ort.Tensor>, rows: number, fresh: number): Float32Array[] {
+    const logits = outputs[this.model.config.model.decoder.outputs.logits]!;
     const vocab = logits.dims.at(-1)!;
     const data = logits.data as Float32Array;
     return Array.from({ length: rows }, (_, r) => {

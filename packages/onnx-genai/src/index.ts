@@ -8,6 +8,7 @@ export {
   SEARCH_DEFAULTS,
   validateSearch,
 } from './config.js';
+export type { EngineStats } from './engine.js';
 export { Engine } from './engine.js';
 export type { EngineSettings } from './engine-config.js';
 export { ENGINE_DEFAULTS, parseEngineSettings } from './engine-config.js';

@@ -23,8 +23,10 @@ export class Request implements AsyncIterable<number> {
   #done = false;
   #cancelled = false;
   #wake: (() => void) | null = null;
-  /** This row's own KV cache, made when the engine admits the request and dropped when it leaves. */
+  /** This row's own KV cache, made (or reused) when the engine admits the request; the engine takes it when the request leaves. */
   cache: KvCache | null = null;
+  /** Prompt tokens whose cache came from an earlier request with the same prefix (not prefilled again). */
+  reusedTokens = 0;
 
   constructor(params: GeneratorParams) {
     this.model = params.model;
@@ -113,6 +115,11 @@ export class Request implements AsyncIterable<number> {
     return this.#sequence.slice(this.cache?.length ?? 0);
   }
 
+  /** The last token of the sequence: what a decode step feeds. */
+  get lastToken(): number {
+    return this.#sequence[this.#sequence.length - 1]!;
+  }
+
   /** True once the prompt is fed and each step feeds one generated token. */
   get decoding(): boolean {
     return this.#started;
@@ -133,16 +140,29 @@ export class Request implements AsyncIterable<number> {
     this.#notify();
   }
 
-  /** Makes this request's cache when the engine gives it a row. */
-  admit(): void {
+  /**
+   * Gives this request its cache when the engine gives it a row: `reused` holds the cache of a prefix of
+   * its prompt (shorter than the prompt, so the last prompt token is still fed), or a new one is made.
+   */
+  admit(reused?: KvCache): void {
     if (this.#sequence.length === 0)
       throw new GenaiError('INVALID_STATE', 'Add prompt tokens to a request before adding it to an engine.');
-    this.cache = new KvCache(this.model, { rows: 1, shared: false, maxLength: this.search.max_length });
+    if (reused && reused.length >= this.#sequence.length)
+      throw new GenaiError('INVALID_STATE', 'A reused cache must be shorter than the prompt.');
+    this.cache =
+      reused ?? new KvCache(this.model, { rows: 1, shared: false, maxLength: this.search.max_length });
+    this.reusedTokens = reused?.length ?? 0;
+  }
+
+  /** Hands the cache over (the engine keeps a finished conversation's cache for reuse) and drops it here. */
+  takeCache(): { tokens: number[]; cache: KvCache } | null {
+    const cache = this.cache;
+    this.cache = null;
+    return cache && cache.length > 0 ? { tokens: this.#sequence.slice(0, cache.length), cache } : null;
   }
 
   #finish(): void {
     this.#done = true;
-    this.cache = null;
     this.#notify();
   }
 

@@ -128,6 +128,47 @@ for (const [name, decoder] of [
           await alone(lm, r.prompt, { max_length: r.job.search.max_length! }),
         );
     });
+
+    it('continues a conversation from a kept cache: only new tokens are prefilled, the answer as generate() alone', async () => {
+      const engine = new Engine(lm.model, { max_cached_prefixes: 2 });
+      const finish = async (prompt: number[]) => {
+        const request = new Request(paramsFor(lm, prompt, {}));
+        request.addTokens(prompt);
+        engine.addRequest(request);
+        const prefilled = engine.stats.prefilledTokens;
+        while (engine.hasPendingRequests()) await engine.step();
+        expect(request.getSequence()).toEqual(await alone(lm, prompt, {}));
+        expect(engine.stats.prefilledTokens - prefilled).toBe(prompt.length - request.reusedTokens);
+        return request;
+      };
+      const first = await finish(lm.promptIds('hello cat'));
+      expect(first.reusedTokens).toBe(0);
+      // The next turn: the whole first exchange, then a new user message.
+      const turn = [...first.getSequence(), ...lm.promptIds('the mat')];
+      const second = await finish(turn);
+      const held = first.getSequence().length;
+      expect(second.reusedTokens).toBeGreaterThanOrEqual(held - 1);
+      expect(second.reusedTokens).toBeLessThanOrEqual(held);
+      // A prompt that leaves the kept one part way reuses exactly the common part.
+      const branch = [...turn.slice(0, 5), ...lm.promptIds('xyz')];
+      let common = 0;
+      while (branch[common] === turn[common]) common++;
+      expect((await finish(branch)).reusedTokens).toBe(common);
+      expect(engine.stats.reusedTokens).toBe(second.reusedTokens + common);
+    });
+
+    it('keeps no caches unless max_cached_prefixes asks', async () => {
+      const engine = new Engine(lm.model);
+      const prompt = lm.promptIds('hello cat');
+      for (let i = 0; i < 2; i++) {
+        const request = new Request(paramsFor(lm, prompt, {}));
+        request.addTokens(prompt);
+        engine.addRequest(request);
+        while (engine.hasPendingRequests()) await engine.step();
+        expect(request.reusedTokens).toBe(0);
+      }
+      expect(engine.stats.prefilledTokens).toBe(2 * prompt.length);
+    });
   });
 }
 

@@ -84,12 +84,18 @@ export class GenerationGate {
   }
 
   /**
-   * Runs a non-streaming generation in a slot. The model's `predict` cannot be stopped, so a deadline or a
-   * hang-up answers at once while the slot stays held until the model is done (the queue never over-admits).
+   * Runs a non-streaming generation in a slot; `predict` gets the admission's signal, to pass to the
+   * model's `predict`, which stops generating when it aborts. A deadline or a hang-up answers at once,
+   * while the slot stays held until `predict` has settled (the queue never over-admits, even for a model
+   * that ignores the signal).
    */
-  async run<T>(request: FastifyRequest, reply: FastifyReply, predict: () => Promise<T>): Promise<T> {
+  async run<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    predict: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const admission = await this.admit(request, reply);
-    const work = predict();
+    const work = predict(admission.signal);
     work.then(admission.release, admission.release);
     const { signal } = admission;
     return new Promise<T>((resolve, reject) => {

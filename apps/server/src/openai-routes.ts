@@ -161,15 +161,21 @@ function routesFor({ model, task, modelName, gate }: OpenAiRoutesOptions): Route
         const input = modelInput(body);
         if (body.stream === true) {
           const admission = await gate.admit(request, reply);
+          const call = { signal: admission.signal };
           try {
             const pieces =
-              model.predictStream?.(input) ?? wholeAnswer(model.predict(input).then(single), endpoint);
+              model.predictStream?.(input, undefined, call) ??
+              wholeAnswer(model.predict(input, undefined, call).then(single), endpoint);
             return await sendStream(reply, pieces, endpoint, modelName, admission, gate.metrics);
           } finally {
             admission.release();
           }
         }
-        const answer = single(await gate.run(request, reply, () => generated(() => model.predict(input))));
+        const answer = single(
+          await gate.run(request, reply, (signal) =>
+            generated(() => model.predict(input, undefined, { signal })),
+          ),
+        );
         const completionTokens = (answer.usage as Json | undefined)?.completion_tokens;
         if (typeof completionTokens === 'number') gate.metrics.tokens(completionTokens);
         return {

@@ -241,7 +241,9 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
       }
       invocation = parseInvocation(body, paramNames);
     }
-    const predict = () => evaluate(request, () => options.model.predict(invocation.input, invocation.params));
+    // A generating model gets the admission's signal: a hang-up or --request-timeout stops its generation.
+    const predict = (signal?: AbortSignal) =>
+      evaluate(request, () => options.model.predict(invocation.input, invocation.params, { signal }));
     const predictions = jsonable(await (generating ? gate.run(request, reply, predict) : predict()));
     return invocation.unwrapped ? predictions : { predictions };
   });

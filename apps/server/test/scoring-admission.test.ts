@@ -8,10 +8,30 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildScoringServer, type ScoringServerOptions } from '../src/index.js';
 
-/** A chat model that streams without end; per last message it counts its steps and says when it was stopped. */
+/**
+ * A chat model that generates without end, streamed or not; per last message it counts its steps and says
+ * when it was stopped. Its \`predict\` stops at the call's signal; a 'stubborn…' message ignores the signal
+ * and runs until the test calls \`finish()\`; a 'quick…' message is answered at once.
+ */
 const ENDLESS_MODEL = `
+const answer = { choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop' }] };
 export default class Endless {
-  predict() { return new Promise(() => {}); }
+  async predict(_ctx, input, _params, { signal }) {
+    const key = input.messages.at(-1).content;
+    const state = { steps: 0, stopped: false };
+    (globalThis.admissionStreams ??= {})[key] = state;
+    try {
+      if (key.startsWith('quick')) return answer;
+      if (key.startsWith('stubborn')) return await new Promise((r) => { state.finish = () => r(answer); });
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 5));
+        signal.throwIfAborted();
+        state.steps += 1;
+      }
+    } finally {
+      state.stopped = true;
+    }
+  }
   async *predictStream(_ctx, input) {
     const state = { steps: 0, stopped: false };
     (globalThis.admissionStreams ??= {})[input.messages.at(-1).content] = state;
@@ -28,8 +48,11 @@ export default class Endless {
 }`;
 
 const stream = (key: string) =>
-  (globalThis as { admissionStreams?: Record<string, { steps: number; stopped: boolean }> })
-    .admissionStreams?.[key];
+  (
+    globalThis as {
+      admissionStreams?: Record<string, { steps: number; stopped: boolean; finish?: () => void }>;
+    }
+  ).admissionStreams?.[key];
 
 let dir: string;
 const servers: FastifyInstance[] = [];
@@ -54,9 +77,12 @@ async function serve(options: Partial<ScoringServerOptions>): Promise<string> {
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
-/** A streamed chat: `first` is its first data, `text` all of it once it ends; `hangUp()` disconnects. */
-function chat(url: string, content: string) {
-  const request = http.request(`${url}/v1/chat/completions`, {
+/**
+ * A chat request (streamed unless `stream` is false; to `path`): `first` is its first data, `text` all of
+ * it once it ends; `hangUp()` disconnects.
+ */
+function chat(url: string, content: string, { stream = true, path = '/v1/chat/completions' } = {}) {
+  const request = http.request(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     agent: false,
@@ -74,7 +100,7 @@ function chat(url: string, content: string) {
   const text = new Promise<string>((resolve) =>
     request.on('response', (response) => response.on('end', () => resolve(all))),
   );
-  request.end(JSON.stringify({ messages: [{ role: 'user', content }], stream: true }));
+  request.end(JSON.stringify({ messages: [{ role: 'user', content }], stream }));
   // A client that hangs up before any data never reads `first`.
   first.catch(() => {});
   const hangUp = () => {
@@ -187,5 +213,66 @@ describe('a server with --request-timeout', () => {
     const response = await post(url, '/v1/chat/completions', { messages: [{ role: 'user', content: 'f' }] });
     expect(response.status).toBe(504);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('DEADLINE_EXCEEDED');
+  });
+});
+
+describe('a non-streaming generation, cancelled through the signal predict gets', () => {
+  it.each(['/v1/chat/completions', '/invocations'])(
+    'stops when its client hangs up mid-generation and frees the slot for the queued request (%s)',
+    async (path) => {
+      const url = await serve({ maxConcurrentRequests: 1, maxQueue: 1 });
+      const key = `g ${path}`;
+      const g = chat(url, key, { stream: false, path });
+      await vi.waitFor(() => expect(stream(key)?.steps).toBeGreaterThan(3));
+      const queued = post(url, path, { messages: [{ role: 'user', content: `quick ${path}` }] });
+      await vi.waitFor(async () => expect((await metrics(url)).get('flowline_scoring_queue_depth')).toBe(1));
+
+      g.hangUp();
+      const served = await queued;
+      expect(served.status).toBe(200);
+      expect(JSON.stringify(await served.json())).toContain('done');
+      // The slot went to the queued request only once the hung-up generation had stopped.
+      expect(stream(key)?.stopped).toBe(true);
+      expect((await metrics(url)).get('flowline_scoring_running_requests')).toBe(0);
+    },
+  );
+});
+
+describe('--request-timeout on non-streaming requests', () => {
+  it('answers 504 to a request whose deadline passes while it is queued, and takes it off the queue', async () => {
+    const url = await serve({ maxConcurrentRequests: 1, maxQueue: 1, requestTimeoutMs: 300 });
+    // This model call ignores its signal, so the slot stays held past the holder's own deadline.
+    const holder = post(url, '/v1/chat/completions', { messages: [{ role: 'user', content: 'stubborn h' }] });
+    await vi.waitFor(() => expect(stream('stubborn h')).toBeDefined());
+    const queued = await post(url, '/invocations', { messages: [{ role: 'user', content: 'quick q' }] });
+    expect(queued.status).toBe(504);
+    const body = (await queued.json()) as { error_code: string; message: string };
+    expect(body.error_code).toBe('DEADLINE_EXCEEDED');
+    expect(body.message).toContain('--request-timeout');
+    expect(stream('quick q')).toBeUndefined();
+    expect((await holder).status).toBe(504);
+    const samples = await metrics(url);
+    expect(samples.get('flowline_scoring_queue_depth')).toBe(0);
+    expect(samples.get('flowline_scoring_running_requests')).toBe(1);
+    // Only once the model returns is the slot free.
+    stream('stubborn h')!.finish!();
+    await vi.waitFor(async () =>
+      expect((await metrics(url)).get('flowline_scoring_running_requests')).toBe(0),
+    );
+  });
+
+  it('cancels a generation that runs past it, answering 504, and frees its slot', async () => {
+    const url = await serve({ maxConcurrentRequests: 1, maxQueue: 0, requestTimeoutMs: 300 });
+    const response = await post(url, '/invocations', { messages: [{ role: 'user', content: 'h' }] });
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error_code: string }).error_code).toBe('DEADLINE_EXCEEDED');
+    await vi.waitFor(() => expect(stream('h')?.stopped).toBe(true));
+    const steps = stream('h')!.steps;
+    expect(steps).toBeGreaterThan(0);
+    const next = await post(url, '/v1/chat/completions', {
+      messages: [{ role: 'user', content: 'quick i' }],
+    });
+    expect(next.status).toBe(200);
+    expect(stream('h')!.steps).toBe(steps);
   });
 });

@@ -2,11 +2,24 @@ import { MlflowError } from '@flowline/core';
 import type { MLModel } from './mlmodel.js';
 import type { ModelSignature } from './signature/types.js';
 
+/** Per-call options of a prediction. */
+export interface PredictOptions {
+  /**
+   * Cancels the prediction: a generating model stops at its next token and the prediction rejects with
+   * `signal.reason` (a model that cannot stop early may ignore it).
+   */
+  signal?: AbortSignal;
+}
+
 /** What a loaded model offers, whatever its flavor: MLflow's pyfunc `predict`, for Node. */
 export interface Predictor {
-  predict(input: unknown, params?: Record<string, unknown>): Promise<unknown>;
+  predict(input: unknown, params?: Record<string, unknown>, options?: PredictOptions): Promise<unknown>;
   /** Streams the prediction in pieces (tokens of a chat answer), for models that can. */
-  predictStream?(input: unknown, params?: Record<string, unknown>): AsyncIterable<unknown>;
+  predictStream?(
+    input: unknown,
+    params?: Record<string, unknown>,
+    options?: PredictOptions,
+  ): AsyncIterable<unknown>;
   /** Releases what the model holds (runtime sessions, native memory); called once by `LoadedModel.close`. */
   close?(): Promise<void>;
 }

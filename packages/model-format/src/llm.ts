@@ -191,15 +191,20 @@ export interface Generated {
 /**
  * Pieces of text as `run` reports them through its callback, then its whole result. A consumer that
  * stops reading early (`break`, `return()`) aborts `signal`, and its `return()` resolves once the
- * generation has stopped, so no generation outlives its reader.
+ * generation has stopped, so no generation outlives its reader. A `cancel` signal that aborts stops the
+ * generation too, and the stream then throws its reason once the generation has stopped.
  */
 export async function* streamed(
   run: (onText: (text: string) => void, signal: AbortSignal) => Promise<Generated>,
+  cancel?: AbortSignal,
 ): AsyncGenerator<string, Generated> {
+  cancel?.throwIfAborted();
   const queue: string[] = [];
   let wake: (() => void) | undefined;
   let settled = false;
   const controller = new AbortController();
+  const stop = () => controller.abort();
+  cancel?.addEventListener('abort', stop, { once: true });
   const result = run((text) => {
     if (text) queue.push(text);
     wake?.();
@@ -209,7 +214,7 @@ export async function* streamed(
   });
   result.catch(() => {});
   try {
-    while (true) {
+    while (!cancel?.aborted) {
       const next = queue.shift();
       if (next !== undefined) {
         yield next;
@@ -222,11 +227,13 @@ export async function* streamed(
       wake = undefined;
     }
   } finally {
+    cancel?.removeEventListener('abort', stop);
     if (!settled) {
       controller.abort();
       await result.catch(() => {});
     }
   }
+  cancel?.throwIfAborted();
   return result;
 }
 
@@ -282,7 +289,8 @@ export type RunGeneration = (onText?: (text: string) => void, signal?: AbortSign
 /**
  * A predictor answering an `llm/v1/chat` or `llm/v1/completions` request with MLflow's OpenAI-style
  * response (`choices`, `finish_reason`, `usage`), and `predictStream` yielding the text piece by piece,
- * then a last chunk with `finish_reason` and `usage`.
+ * then a last chunk with `finish_reason` and `usage`. An aborted `options.signal` reaches the generation
+ * (it stops at its next token), and both reject with the signal's reason once it has stopped.
  */
 export function llmPredictor(shape: LlmTaskShape, prepare: PrepareGeneration): Predictor {
   const start = (input: unknown, params?: Json) => {
@@ -295,8 +303,12 @@ export function llmPredictor(shape: LlmTaskShape, prepare: PrepareGeneration): P
       : (onText?: (text: string) => void, signal?: AbortSignal) => untilStop(run, stops, onText, signal);
   };
   return {
-    async predict(input, params) {
-      const g = await start(input, params)();
+    async predict(input, params, options) {
+      const signal = options?.signal;
+      signal?.throwIfAborted();
+      const g = await start(input, params)(undefined, signal);
+      // A cancelled generation stopped early: its truncated text is no answer (a stream drops it too).
+      signal?.throwIfAborted();
       return {
         object: shape.object,
         created: Math.floor(Date.now() / 1000),
@@ -304,9 +316,9 @@ export function llmPredictor(shape: LlmTaskShape, prepare: PrepareGeneration): P
         usage: usage(g),
       };
     },
-    async *predictStream(input, params) {
+    async *predictStream(input, params, options) {
       const run = start(input, params);
-      const result = yield* streamed((onText, signal) => run(onText, signal));
+      const result = yield* streamed((onText, signal) => run(onText, signal), options?.signal);
       yield {
         choices: [{ index: 0, ...shape.lastChunk, finish_reason: result.finishReason }],
         usage: usage(result),

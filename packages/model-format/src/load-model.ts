@@ -1,4 +1,5 @@
 import { defaultFlavors } from './builtin-flavors.js';
+import type { PredictOptions } from './flavor.js';
 import { isLlmTask } from './input-example.js';
 import type { MLModel } from './mlmodel.js';
 import { readMLmodel } from './mlmodel.js';
@@ -10,10 +11,17 @@ export interface LoadedModel {
   metadata: MLModel;
   /** The local folder it was loaded from (a temporary copy for remote models, removed by `close`). */
   path: string;
-  /** Predicts, after checking and converting the input against the signature (when there is one). */
-  predict(input: unknown, params?: Record<string, unknown>): Promise<unknown>;
+  /**
+   * Predicts, after checking and converting the input against the signature (when there is one). An
+   * aborted `options.signal` stops a generating model, and the prediction rejects with its reason.
+   */
+  predict(input: unknown, params?: Record<string, unknown>, options?: PredictOptions): Promise<unknown>;
   /** Streams the prediction in pieces; present only when the model's flavor can stream. */
-  predictStream?(input: unknown, params?: Record<string, unknown>): AsyncIterable<unknown>;
+  predictStream?(
+    input: unknown,
+    params?: Record<string, unknown>,
+    options?: PredictOptions,
+  ): AsyncIterable<unknown>;
   /** Releases the flavor's sessions and removes the downloaded copy; later calls do nothing. */
   close(): Promise<void>;
 }
@@ -41,7 +49,7 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
     const loaded: LoadedModel = {
       metadata,
       path: folder.dir,
-      predict: async (input, params) => predictor.predict(...prepare(input, params)),
+      predict: async (input, params, options) => predictor.predict(...prepare(input, params), options),
       close: () => {
         closing ??= (async () => {
           try {
@@ -54,7 +62,7 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
       },
     };
     const stream = predictor.predictStream?.bind(predictor);
-    if (stream) loaded.predictStream = (input, params) => stream(...prepare(input, params));
+    if (stream) loaded.predictStream = (input, params, options) => stream(...prepare(input, params), options);
     return loaded;
   } catch (error) {
     await folder.close();

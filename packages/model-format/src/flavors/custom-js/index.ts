@@ -2,7 +2,7 @@ import { cp, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlflowError } from '@flowline/core';
-import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
+import type { Flavor, PredictOptions, Predictor, SavedFlavor } from '../../flavor.js';
 
 /** The flavor name of custom JS models (the counterpart of MLflow's `PythonModel`). */
 export const CUSTOM_JS_FLAVOR = 'custom_js';
@@ -13,19 +13,26 @@ export interface ModelContext {
   modelConfig: Record<string, unknown>;
 }
 
-/** A user model: `loadContext` once, then `predict` per request. */
+/**
+ * A user model: `loadContext` once, then `predict` per request. `predict` and `predictStream` get the
+ * call's options last, always as an object: its `signal` aborts when the caller cancels (the scoring
+ * server: the client hung up, or `--request-timeout` passed). A model that generates should then stop
+ * and throw `signal.reason` (`signal.throwIfAborted()`); one that ignores it runs to its end.
+ */
 export interface CustomModel {
   loadContext?(context: ModelContext): Promise<void> | void;
   predict(
     context: ModelContext,
     input: unknown,
     params?: Record<string, unknown>,
+    options?: PredictOptions,
   ): Promise<unknown> | unknown;
   /** Optional: yields the prediction in pieces (MLflow's `predict_stream`), e.g. chat tokens. */
   predictStream?(
     context: ModelContext,
     input: unknown,
     params?: Record<string, unknown>,
+    options?: PredictOptions,
   ): AsyncIterable<unknown>;
   /** Optional: releases what `loadContext` opened; called when the loaded model is closed. */
   close?(): Promise<void> | void;
@@ -120,6 +127,7 @@ async function linkDependencies(dir: string, names: string[]): Promise<void> {
 /**
  * Custom JS models: `save` copies the code, artifacts and dependency list in; `load` imports the packaged
  * code, builds the class, calls `loadContext`, and `close` calls the model's own `close()` when it has one.
+ * `predict(context, input, params, { signal })`: the fourth argument carries the call's cancel signal.
  */
 export const flavor: Flavor<CustomModelSpec> = {
   name: CUSTOM_JS_FLAVOR,
@@ -155,15 +163,18 @@ export const flavor: Flavor<CustomModelSpec> = {
       modelConfig: (config.model_config as Record<string, unknown>) ?? {},
     };
     await instance.loadContext?.(context);
+    // The call's options (its cancel signal) come last, always an object, so a model may destructure it.
     const predictor: Predictor = {
-      predict: async (input, params) => instance.predict(context, input, params),
+      predict: async (input, params, options) =>
+        instance.predict(context, input, params, { signal: options?.signal }),
       close: async () => {
         await instance.close?.();
       },
     };
     if (typeof instance.predictStream === 'function') {
       const stream = instance.predictStream.bind(instance);
-      predictor.predictStream = (input, params) => stream(context, input, params);
+      predictor.predictStream = (input, params, options) =>
+        stream(context, input, params, { signal: options?.signal });
     }
     return predictor;
   },

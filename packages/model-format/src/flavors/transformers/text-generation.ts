@@ -70,7 +70,9 @@ export function textList(input: unknown, noun: 'text' | 'prompts'): string[] {
  * A predictor over a transformers.js text-generation pipeline. Plain `text-generation` maps prompts to
  * generated text; `llm/v1/chat` and `llm/v1/completions` take and return MLflow's OpenAI-style schemas
  * with `usage`, and stream (`predictStream`) text as it is generated. Saved `model_config` gives the
- * default generation options; params, then the request's own fields, override them.
+ * default generation options; params, then the request's own fields, override them. An aborted
+ * `signal` (the third argument of `predict` / `predictStream`) stops generation at the next token and
+ * rejects with its reason.
  */
 export function textGenerationPredictor(
   pipe: GenerationPipeline,
@@ -111,7 +113,7 @@ export function textGenerationPredictor(
             });
             return Array.isArray(encoded) ? encoded.length : encoded.input_ids.length;
           })();
-    // A stop sequence (llm.ts aborts the signal) ends generation after the current token.
+    // A stop sequence or a cancelled prediction (llm.ts aborts the signal) ends generation after the current token.
     const stoppingCriteria = [(inputIds: unknown[]) => inputIds.map(() => signal?.aborted ?? false)];
     const [output] = await pipe(input, {
       ...options,
@@ -140,16 +142,25 @@ export function textGenerationPredictor(
       return (onText, signal) => generate(prompt, options, onText, signal);
     });
   return {
-    async predict(input, params) {
+    async predict(input, params, call) {
       const options = { ...defaults, ...params };
+      const signal = call?.signal;
       const results: string[] = [];
-      for (const text of textList(input, 'prompts')) results.push((await generate(text, options)).text);
+      for (const text of textList(input, 'prompts')) {
+        // A cancelled prediction stops at the next token and answers nothing, as llm.ts does.
+        signal?.throwIfAborted();
+        results.push((await generate(text, options, undefined, signal)).text);
+      }
+      signal?.throwIfAborted();
       return results;
     },
-    async *predictStream(input, params) {
+    async *predictStream(input, params, call) {
       const [text, ...rest] = textList(input, 'prompts');
       if (rest.length > 0) throw invalid('Streaming takes one prompt at a time.');
-      yield* streamed((onText, signal) => generate(text!, { ...defaults, ...params }, onText, signal));
+      yield* streamed(
+        (onText, signal) => generate(text!, { ...defaults, ...params }, onText, signal),
+        call?.signal,
+      );
     },
   };
 }

@@ -23,3 +23,12 @@ export type { Candidates } from './sampling.js';
 export { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';
 export { Tokenizer, TokenizerStream } from './tokenizer.js';
+export type {
+  FinishReason,
+  GenerateOptions,
+  Generation,
+  GenerationResult,
+  WorkerEngineOptions,
+  WorkerEngineStats,
+} from './worker-engine.js';
+export { WorkerEngine } from './worker-engine.js';

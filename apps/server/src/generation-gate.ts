@@ -1,4 +1,5 @@
 import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
+import type { ModelMetric } from '@flowline/model-format';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AdmissionLimits, AdmissionQueue, RETRY_AFTER_SECONDS } from './admission-queue.js';
 import { ScoringMetrics } from './scoring-metrics.js';
@@ -25,11 +26,13 @@ export class GenerationGate {
   constructor(
     limits: AdmissionLimits,
     readonly requestTimeoutMs: number,
+    modelMetrics?: () => ModelMetric[],
   ) {
     this.queue = new AdmissionQueue(limits);
     this.metrics = new ScoringMetrics({
       queueDepth: () => this.queue.depth,
       running: () => this.queue.running,
+      ...(modelMetrics ? { model: modelMetrics } : {}),
     });
   }
 

@@ -47,7 +47,14 @@ export class ScoringMetrics {
   readonly #ttft = new Histogram();
   readonly #itl = new Histogram();
 
-  constructor(private readonly gauges: { queueDepth(): number; running(): number }) {}
+  constructor(
+    private readonly gauges: {
+      queueDepth(): number;
+      running(): number;
+      /** The served model's own counters and gauges (its engine's), exported as `flowline_model_<name>`. */
+      model?(): { name: string; help: string; type: 'counter' | 'gauge'; value: number }[];
+    },
+  ) {}
 
   /** One answered (or abandoned) request. */
   request(method: string, route: string, status: number): void {
@@ -96,6 +103,11 @@ export class ScoringMetrics {
       '# HELP flowline_scoring_inter_token_latency_seconds Time between generated pieces of a stream.',
       '# TYPE flowline_scoring_inter_token_latency_seconds histogram',
       ...this.#itl.lines('flowline_scoring_inter_token_latency_seconds'),
+      ...(this.gauges.model?.() ?? []).flatMap(({ name, help, type, value }) => [
+        `# HELP flowline_model_${name} ${help}`,
+        `# TYPE flowline_model_${name} ${type}`,
+        `flowline_model_${name} ${value}`,
+      ]),
     ];
     return `${lines.join('\n')}\n`;
   }

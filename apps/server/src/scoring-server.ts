@@ -202,6 +202,7 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
       maxQueue: options.maxQueue ?? DEFAULT_ADMISSION_LIMITS.maxQueue,
     },
     options.requestTimeoutMs ?? 0,
+    () => options.model.metrics?.() ?? [],
   );
   // Every request is counted once its response is over (sent, or its client gone), streams included.
   app.addHook('onRequest', async (request, reply) => {

@@ -11,6 +11,15 @@ export interface PredictOptions {
   signal?: AbortSignal;
 }
 
+/** One counter or gauge a model keeps about itself (an LLM engine's steps or running rows), for Prometheus. */
+export interface ModelMetric {
+  /** snake_case; the scoring server exports it as `flowline_model_<name>`. */
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  value: number;
+}
+
 /** What a loaded model offers, whatever its flavor: MLflow's pyfunc `predict`, for Node. */
 export interface Predictor {
   predict(input: unknown, params?: Record<string, unknown>, options?: PredictOptions): Promise<unknown>;
@@ -20,6 +29,8 @@ export interface Predictor {
     params?: Record<string, unknown>,
     options?: PredictOptions,
   ): AsyncIterable<unknown>;
+  /** Its own counters and gauges as of now (models with an engine: steps, rows, cached tokens). */
+  metrics?(): ModelMetric[];
   /** Releases what the model holds (runtime sessions, native memory); called once by `LoadedModel.close`. */
   close?(): Promise<void>;
 }

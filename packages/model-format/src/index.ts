@@ -1,5 +1,12 @@
 export { defaultFlavors } from './builtin-flavors.js';
-export type { Flavor, LazyFlavorOptions, Predictor, SavedFlavor } from './flavor.js';
+export type {
+  Flavor,
+  LazyFlavorOptions,
+  ModelMetric,
+  PredictOptions,
+  Predictor,
+  SavedFlavor,
+} from './flavor.js';
 export { FlavorRegistry } from './flavor.js';
 export type { CustomModel, CustomModelSpec, ModelContext } from './flavors/custom-js/index.js';
 export type { OnnxModelSpec } from './flavors/onnx/index.js';

@@ -186,6 +186,8 @@ export interface Generated {
   promptTokens: number;
   completionTokens: number;
   finishReason: 'stop' | 'length';
+  /** Prompt tokens answered from a kept KV cache (an earlier turn of the conversation), when the flavor keeps one. */
+  cachedTokens?: number;
 }
 
 /**
@@ -243,6 +245,8 @@ export function usage(g: Generated): Json {
     prompt_tokens: g.promptTokens,
     completion_tokens: g.completionTokens,
     total_tokens: g.promptTokens + g.completionTokens,
+    // OpenAI's report of prompt tokens served from its prompt cache.
+    ...(g.cachedTokens === undefined ? {} : { prompt_tokens_details: { cached_tokens: g.cachedTokens } }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { defaultFlavors } from './builtin-flavors.js';
-import type { PredictOptions } from './flavor.js';
+import type { ModelMetric, PredictOptions } from './flavor.js';
 import { isLlmTask } from './input-example.js';
 import type { MLModel } from './mlmodel.js';
 import { readMLmodel } from './mlmodel.js';
@@ -22,6 +22,8 @@ export interface LoadedModel {
     params?: Record<string, unknown>,
     options?: PredictOptions,
   ): AsyncIterable<unknown>;
+  /** The flavor's own counters and gauges (an LLM engine's steps, running rows); none for most flavors. */
+  metrics?(): ModelMetric[];
   /** Releases the flavor's sessions and removes the downloaded copy; later calls do nothing. */
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
     const loaded: LoadedModel = {
       metadata,
       path: folder.dir,
+      metrics: () => predictor.metrics?.() ?? [],
       predict: async (input, params, options) => predictor.predict(...prepare(input, params), options),
       close: () => {
         closing ??= (async () => {

@@ -163,3 +163,49 @@ function batchPasts(caches: KvCache[], width: number): Record<string, ort.Tensor
   }
   return feeds;
 }
+
+/** Empty past inputs (`[rows, kv_heads, 0, head_size]`) shaped like `cache`'s, for a prefill of `rows` prompts. */
+export function emptyPasts(cache: KvCache, rows: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, tensor] of Object.entries(cache.feeds())) {
+    const [, heads, , size] = tensor.dims as [number, number, number, number];
+    const data = tensor.data as KvData;
+    feeds[name] = new ort.Tensor(
+      tensor.type as 'float32',
+      new (data.constructor as KvArray)(0) as Float32Array,
+      [rows, heads, 0, size],
+    );
+  }
+  return feeds;
+}
+
+/** After a right-padded prefill of several rows: each row's cache gets its own first `lengths[r]` positions. */
+export function keepPrefixes(
+  outputs: Record<string, ort.Tensor>,
+  caches: KvCache[],
+  lengths: number[],
+): void {
+  const rowOutputs = caches.map(() => ({}) as Record<string, ort.Tensor>);
+  for (const [present] of caches[0]!.pairs()) {
+    const tensor = outputs[present]!;
+    const [, heads, width, size] = tensor.dims as [number, number, number, number];
+    const data = tensor.data as KvData;
+    caches.forEach((_, r) => {
+      const length = lengths[r]!;
+      const out = new (data.constructor as KvArray)(heads * length * size);
+      for (let h = 0; h < heads; h++) {
+        const source = (r * heads + h) * width * size;
+        out.set(data.subarray(source, source + length * size), h * length * size);
+      }
+      rowOutputs[r]![present] = new ort.Tensor(tensor.type as 'float32', out as Float32Array, [
+        1,
+        heads,
+        length,
+        size,
+      ]);
+    });
+  }
+  caches.forEach((cache, r) => {
+    cache.update(rowOutputs[r]!, lengths[r]!);
+  });
+}

@@ -25,6 +25,10 @@ export interface WorkerEngineStats {
   running: number;
   waiting: number;
   generatedTokens: number;
+  /** Prompt tokens run through the model (prefill). */
+  prefilledTokens: number;
+  /** Prompt tokens taken from kept caches instead (`max_cached_prefixes`). */
+  cachedTokens: number;
 }
 
 /** A `GenaiError` across the thread boundary. */
@@ -51,6 +55,8 @@ export interface GenerationUpdate {
   id: number;
   tokens: number[];
   finish?: FinishReason;
+  /** With `finish`: prompt tokens the engine took from a kept cache. */
+  cachedTokens?: number;
   error?: SerializedGenaiError;
 }
 
@@ -96,7 +102,15 @@ function serve(model: Model, engine: Engine): void {
   const inbox: ToEngineWorker[] = [];
 
   function report(updates: GenerationUpdate[]): void {
-    const stats = { steps, running: engine.runningCount, waiting: engine.waitingCount, generatedTokens };
+    const { prefilledTokens, reusedTokens } = engine.stats;
+    const stats = {
+      steps,
+      running: engine.runningCount,
+      waiting: engine.waitingCount,
+      generatedTokens,
+      prefilledTokens,
+      cachedTokens: reusedTokens,
+    };
     post({ type: 'progress', updates, stats });
   }
 
@@ -114,7 +128,11 @@ function serve(model: Model, engine: Engine): void {
       entry.last = tokens.at(-1) ?? entry.last;
       const done = entry.request.isDone();
       if (tokens.length === 0 && !done) continue;
-      updates.push(done ? { id, tokens, finish: finishReason(entry) } : { id, tokens });
+      updates.push(
+        done
+          ? { id, tokens, finish: finishReason(entry), cachedTokens: entry.request.reusedTokens }
+          : { id, tokens },
+      );
       if (done) live.delete(id);
     }
     return updates;
@@ -144,7 +162,7 @@ function serve(model: Model, engine: Engine): void {
     const tokens = entry.request.getNewTokens();
     generatedTokens += tokens.length;
     live.delete(id);
-    report([{ id, tokens, finish: 'cancelled' }]);
+    report([{ id, tokens, finish: 'cancelled', cachedTokens: entry.request.reusedTokens }]);
   }
 
   /** Applies the queued messages; only between steps, so a step never sees its batch change. */

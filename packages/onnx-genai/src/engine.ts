@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import { DecodeBatch } from './engine-batch.js';
+import { DecodeBatch, emptyPasts, keepPrefixes } from './engine-batch.js';
 import { ENGINE_DEFAULTS, type EngineSettings } from './engine-config.js';
 import { GenaiError } from './errors.js';
 import { intTensor } from './generator.js';
@@ -44,6 +44,7 @@ export class Engine {
   #batch: DecodeBatch | null = null;
   /** Finished conversations' caches, oldest first. */
   #prefixes: { tokens: number[]; cache: KvCache }[] = [];
+  #stepping = false;
   readonly #stats: EngineStats = { steps: 0, prefilledTokens: 0, reusedTokens: 0, generatedTokens: 0 };
 
   constructor(model: Model, options: Partial<EngineSettings> = {}) {
@@ -102,6 +103,20 @@ export class Engine {
 
   /** Runs one step: admits waiting requests, decodes every running row, prefills prompt chunks; returns the requests that got a token. */
   async step(): Promise<Request[]> {
+    if (this.#stepping)
+      throw new GenaiError(
+        'INVALID_STATE',
+        'A step is already running on this engine; await it before the next.',
+      );
+    this.#stepping = true;
+    try {
+      return await this.#step();
+    } finally {
+      this.#stepping = false;
+    }
+  }
+
+  async #step(): Promise<Request[]> {
     this.#release();
     this.#admit();
     const served: Request[] = [];
@@ -113,18 +128,33 @@ export class Engine {
     }
     const limit = this.settings.max_scheduled_tokens || Number.POSITIVE_INFINITY;
     let budget = Math.max(limit - decoding.length, decoding.length === 0 ? 1 : 0);
+    const chunks: { request: Request; tokens: number[]; last: boolean }[] = [];
     for (const request of this.#running) {
       if (request.decoding || request.isDone() || budget <= 0) continue;
       const pending = request.pending();
       const chunk = Math.min(pending.length, request.search.chunk_size || pending.length, budget);
       budget -= chunk;
-      const logits = await this.#prefill(request.cache!, pending.slice(0, chunk));
-      this.#stats.prefilledTokens += chunk;
-      if (chunk === pending.length) {
-        request.accept(logits);
-        this.#stats.generatedTokens++;
-        served.push(request);
-      }
+      chunks.push({ request, tokens: pending.slice(0, chunk), last: chunk === pending.length });
+    }
+    // Whole prompts on empty caches share one run (padded on the right); the rest run one by one.
+    const together = chunks.filter((c) => c.last && c.request.cache!.length === 0);
+    const batched = together.length > 1 ? together : [];
+    const logits = new Map<Request, Float32Array>();
+    if (batched.length > 0) {
+      const rows = await this.#prefillTogether(
+        batched.map((c) => c.request.cache!),
+        batched.map((c) => c.tokens),
+      );
+      for (const [r, c] of batched.entries()) logits.set(c.request, rows[r]!);
+    }
+    for (const chunk of chunks) {
+      if (!batched.includes(chunk))
+        logits.set(chunk.request, await this.#prefill(chunk.request.cache!, chunk.tokens));
+      this.#stats.prefilledTokens += chunk.tokens.length;
+      if (!chunk.last) continue;
+      chunk.request.accept(logits.get(chunk.request)!);
+      this.#stats.generatedTokens++;
+      served.push(chunk.request);
     }
     this.#release();
     return served;
@@ -209,6 +239,42 @@ export class Engine {
     const outputs = await this.#session(1, tokens, mask, positions, cache.feeds());
     cache.update(outputs, cache.length + tokens.length);
     return this.#logits(outputs, 1, tokens.length)[0]!;
+  }
+
+  /**
+   * One run prefilling several whole prompts on empty caches: right-padded with `pad_token_id` under
+   * mask 0, each row's positions its own; each row keeps its own first `length` entries.
+   */
+  async #prefillTogether(caches: KvCache[], tokens: number[][]): Promise<Float32Array[]> {
+    const width = Math.max(...tokens.map((t) => t.length));
+    const pad = this.model.config.model.pad_token_id;
+    const ids: number[] = [];
+    const mask: number[] = [];
+    const positions: number[] = [];
+    for (const row of tokens)
+      for (let i = 0; i < width; i++) {
+        ids.push(i < row.length ? row[i]! : pad);
+        mask.push(i < row.length ? 1 : 0);
+        positions.push(Math.min(i, row.length - 1));
+      }
+    const outputs = await this.#session(
+      tokens.length,
+      ids,
+      mask,
+      positions,
+      emptyPasts(caches[0]!, caches.length),
+    );
+    keepPrefixes(
+      outputs,
+      caches,
+      tokens.map((t) => t.length),
+    );
+    const vocab = outputs[this.model.config.model.decoder.outputs.logits]!.dims.at(-1)!;
+    const data = outputs[this.model.config.model.decoder.outputs.logits]!.data as Float32Array;
+    return tokens.map((row, r) => {
+      const offset = (r * width + row.length - 1) * vocab;
+      return data.slice(offset, offset + vocab);
+    });
   }
 
   /** One decode run over the batch: one token per row, its mask hiding the padding, positions counting real tokens. */

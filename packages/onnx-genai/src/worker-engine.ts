@@ -29,6 +29,8 @@ export interface GenerationResult {
   tokens: number[];
   finishReason: FinishReason;
   promptTokens: number;
+  /** Prompt tokens whose KV cache came from an earlier conversation (`max_cached_prefixes`), not prefilled again. */
+  cachedTokens: number;
 }
 
 /** One generation running in the worker: `for await` streams its tokens; `done` settles when it ends. */
@@ -66,6 +68,21 @@ function workerEntry(): URL {
   return built;
 }
 
+/**
+ * This process's Node options for the worker, less those about the main script: `node --input-type=module
+ * -e …` (how a script is often run) would otherwise make the worker refuse its own file.
+ */
+function workerExecArgv(): string[] {
+  const kept: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (['-e', '--eval', '-p', '--print'].includes(arg)) i++;
+    else if (!arg.startsWith('--input-type') && !/^(-e|--eval|-p|--print)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
+}
+
 /** One generation's main-thread side: buffers its tokens for any number of readers. */
 class WorkerGeneration implements Generation {
   readonly done: Promise<GenerationResult>;
@@ -96,10 +113,15 @@ class WorkerGeneration implements Generation {
     this.#wake();
   }
 
-  finish(finishReason: FinishReason): void {
+  finish(finishReason: FinishReason, cachedTokens = 0): void {
     if (this.#ended) return;
     this.#ended = {};
-    this.#resolve({ tokens: [...this.#tokens], finishReason, promptTokens: this.#promptTokens });
+    this.#resolve({
+      tokens: [...this.#tokens],
+      finishReason,
+      promptTokens: this.#promptTokens,
+      cachedTokens,
+    });
     this.#wake();
   }
 
@@ -137,7 +159,14 @@ export class WorkerEngine {
   readonly #ready: Promise<GenaiConfig>;
   #config: GenaiConfig | undefined;
   #nextId = 1;
-  #stats: WorkerEngineStats = { steps: 0, running: 0, waiting: 0, generatedTokens: 0 };
+  #stats: WorkerEngineStats = {
+    steps: 0,
+    running: 0,
+    waiting: 0,
+    generatedTokens: 0,
+    prefilledTokens: 0,
+    cachedTokens: 0,
+  };
   /** Set once closed or after the worker died: why new generations are refused. */
   #closed: GenaiError | null = null;
   readonly #exited: Promise<void>;
@@ -176,7 +205,7 @@ export class WorkerEngine {
   static async start(dir: string, options: WorkerEngineOptions = {}): Promise<WorkerEngine> {
     const { settings = {}, ...load } = options;
     const workerData: EngineWorkerData = { dir, load, settings };
-    const engine = new WorkerEngine(new Worker(workerEntry(), { workerData }));
+    const engine = new WorkerEngine(new Worker(workerEntry(), { workerData, execArgv: workerExecArgv() }));
     try {
       engine.#config = await engine.#ready;
     } catch (error) {
@@ -248,7 +277,7 @@ export class WorkerEngine {
       if (!generation) continue;
       generation.push(update.tokens);
       if (update.error) generation.fail(revive(update.error));
-      else if (update.finish) generation.finish(update.finish);
+      else if (update.finish) generation.finish(update.finish, update.cachedTokens);
       if (generation.ended) this.#live.delete(update.id);
     }
     // Idle, the worker does not keep the process alive; once closing, it must until it has exited.

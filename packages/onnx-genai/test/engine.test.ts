@@ -220,6 +220,19 @@ describe('Engine scheduling', () => {
     expect(() => b.addTokens([1])).toThrow(/only before/);
   });
 
+  it('refuses a step while another is running on the same engine', async () => {
+    const engine = new Engine(lm.model);
+    const prompt = lm.promptIds('hello cat');
+    const request = new Request(paramsFor(lm, prompt, {}));
+    request.addTokens(prompt);
+    engine.addRequest(request);
+    const first = engine.step();
+    await expect(engine.step()).rejects.toThrow(/already running/);
+    await first;
+    while (engine.hasPendingRequests()) await engine.step();
+    expect(request.getSequence()).toEqual(await alone(lm, prompt, {}));
+  });
+
   it('reads engine settings from genai_config and refuses bad ones', () => {
     expect(
       parseEngineSettings({ dynamic_batching: { max_batch_size: 8, max_scheduled_tokens: 64 } }),

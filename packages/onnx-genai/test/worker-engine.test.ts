@@ -129,6 +129,23 @@ describe('WorkerEngine', () => {
     }
   });
 
+  it('with max_cached_prefixes, the next turn of a conversation reports its reused prompt tokens', async () => {
+    const engine = await WorkerEngine.start(lm.model.dir, { settings: { max_cached_prefixes: 4 } });
+    try {
+      const first = prompt();
+      const search = (p: number[]) => ({ max_length: p.length + 8 });
+      const a = await engine.generate(first, search(first)).done;
+      expect(a.cachedTokens).toBe(0);
+      const turn = [...sequenceOf(first, a), ...lm.promptIds('the mat')];
+      const b = await engine.generate(turn, search(turn)).done;
+      expect(b.cachedTokens).toBeGreaterThanOrEqual(sequenceOf(first, a).length - 1);
+      expect(b.cachedTokens).toBeLessThan(turn.length);
+      expect(sequenceOf(turn, b)).toEqual(await inProcess(lm, turn, search(turn)));
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('a signal already aborted ends the generation at once, cancelled, with no tokens', async () => {
     const engine = await WorkerEngine.start(lm.model.dir);
     try {
@@ -195,7 +212,12 @@ describe('WorkerEngine', () => {
         await expect(drain(generation)).rejects.toThrow(expected.message);
       }
       const atLimit = await engine.generate(ids, { max_length: ids.length }).done;
-      expect(atLimit).toEqual({ tokens: [], finishReason: 'length', promptTokens: ids.length });
+      expect(atLimit).toEqual({
+        tokens: [],
+        finishReason: 'length',
+        promptTokens: ids.length,
+        cachedTokens: 0,
+      });
       const after = await engine.generate(ids, { max_length: ids.length + 3 }).done;
       expect(sequenceOf(ids, after)).toEqual(await inProcess(lm, ids, { max_length: ids.length + 3 }));
     } finally {

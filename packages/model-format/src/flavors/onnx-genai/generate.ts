@@ -3,6 +3,7 @@ import { importOnnxGenai, invalid, type OnnxGenaiSession } from './session.js';
 
 type GenaiParams = import('@flowline/onnx-genai').GeneratorParams;
 type GenaiGenerator = import('@flowline/onnx-genai').Generator;
+type GenaiTokenizer = import('@flowline/onnx-genai').Tokenizer;
 
 /** How one answer is streamed: text pieces to `onText`; it ends at eos, `maxNewTokens`, or when `signal` aborts. */
 export interface AnswerOptions {
@@ -65,40 +66,59 @@ async function answer(
   promptTokens: number,
   { onText, onToken, signal, maxNewTokens = Number.POSITIVE_INFINITY }: AnswerOptions,
 ): Promise<Generated & { ids: number[] }> {
-  const eos = new Set(model.config.model.eos_token_id);
-  const stream = tokenizer.createStream();
-  const ids: number[] = [];
-  let text = '';
+  const text = answerText(tokenizer, model.config.model.eos_token_id, onText);
   let stopped = false;
-  const emit = (piece: string) => {
-    text += piece;
-    if (piece) onText?.(piece);
-  };
-  while (!generator.isDone() && ids.length < maxNewTokens) {
+  while (!generator.isDone() && text.ids.length < maxNewTokens) {
     await generator.generateNextToken();
-    const token = generator.getNextTokens()[0]!;
-    ids.push(token);
-    onToken?.(ids.length);
-    if (eos.has(token)) {
-      stopped = true;
-      break;
-    }
-    emit(stream.decode(token));
-    // A stop sequence was seen (see llm.ts): end here, as an eos would.
-    if (signal?.aborted) {
+    const more = text.add(generator.getNextTokens()[0]!);
+    onToken?.(text.ids.length);
+    // An eos, or a stop sequence seen (see llm.ts): end here.
+    if (!more || signal?.aborted) {
       stopped = true;
       break;
     }
   }
-  // The stream holds back an unfinished multi-byte character; whatever the whole decode adds is the rest.
-  const full = tokenizer.decode(ids.filter((id) => !eos.has(id)));
-  if (full.length > text.length && full.startsWith(text)) emit(full.slice(text.length));
+  return { ...text.finish(), promptTokens, finishReason: stopped ? 'stop' : 'length' };
+}
+
+/** Generated token ids turned into text as they come, each new piece given to `onText`. */
+export interface AnswerText {
+  /** Every token added (a final eos included). */
+  readonly ids: number[];
+  /** Adds the next token; false when it is an eos (the answer ends). */
+  add(token: number): boolean;
+  /** The whole text (with whatever the stream held back), the ids and their count. */
+  finish(): { text: string; ids: number[]; completionTokens: number };
+}
+
+/** Streams an answer's text token by token, holding back unfinished multi-byte characters. */
+export function answerText(
+  tokenizer: GenaiTokenizer,
+  eosIds: readonly number[],
+  onText?: (text: string) => void,
+): AnswerText {
+  const eos = new Set(eosIds);
+  const stream = tokenizer.createStream();
+  const ids: number[] = [];
+  let text = '';
+  const emit = (piece: string) => {
+    text += piece;
+    if (piece) onText?.(piece);
+  };
   return {
-    text,
     ids,
-    promptTokens,
-    completionTokens: ids.length,
-    finishReason: stopped ? 'stop' : 'length',
+    add(token) {
+      ids.push(token);
+      if (eos.has(token)) return false;
+      emit(stream.decode(token));
+      return true;
+    },
+    finish() {
+      // The stream holds back an unfinished multi-byte character; whatever the whole decode adds is the rest.
+      const full = tokenizer.decode(ids.filter((id) => !eos.has(id)));
+      if (full.length > text.length && full.startsWith(text)) emit(full.slice(text.length));
+      return { text, ids, completionTokens: ids.length };
+    },
   };
 }
 

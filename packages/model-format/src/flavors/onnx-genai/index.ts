@@ -4,15 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
 import { CHAT_SIGNATURE, type ChatMessage, LLM_TEXT_TASKS, llmPredictor } from '../../llm.js';
 import type { ParamSpec, ScalarType } from '../../signature/types.js';
-import { GROWING_CACHE, generateText } from './generate.js';
-import {
-  asMlflowError,
-  importOnnxGenai,
-  invalid,
-  loadOnnxGenaiOrCpu,
-  MODEL_DATA,
-  ONNX_GENAI_FLAVOR,
-} from './session.js';
+import { checkSearch, engineMetrics, generateOnEngine, startOnnxGenaiEngine } from './engine-session.js';
+import { GROWING_CACHE } from './generate.js';
+import { asMlflowError, importOnnxGenai, invalid, MODEL_DATA, ONNX_GENAI_FLAVOR } from './session.js';
 
 type Json = Record<string, unknown>;
 
@@ -123,9 +117,9 @@ export const flavor: Flavor<OnnxGenaiModelSpec> = {
   async load(dir, config): Promise<Predictor> {
     const folder = join(dir, String(config.data ?? MODEL_DATA));
     const providers = config.providers as string[] | undefined;
-    const session = await loadOnnxGenaiOrCpu(folder, providers);
-    const { GeneratorParams, SEARCH_DEFAULTS } = await importOnnxGenai();
-    const { model, tokenizer } = session;
+    const served = await startOnnxGenaiEngine(folder, providers);
+    const { SEARCH_DEFAULTS, validateSearch } = await importOnnxGenai();
+    const { tokenizer, config: genai } = served;
     const defaults: Json = { ...(config.model_config as Json | undefined) };
     const predictor = llmPredictor(LLM_TEXT_TASKS['llm/v1/chat'], (prompt, request, params) => {
       let ids: number[];
@@ -140,7 +134,7 @@ export const flavor: Flavor<OnnxGenaiModelSpec> = {
       // greedy, so such a request without its own top_k samples from ONNX Runtime GenAI's default top_k.
       if (fromRequest.do_sample === true && fromRequest.top_k === undefined && Number(search.top_k) === 1)
         search.top_k = SEARCH_DEFAULTS.top_k;
-      const context = model.config.model.context_length;
+      const context = genai.model.context_length;
       const maxLength =
         maxTokens === undefined
           ? Number(search.max_length ?? context)
@@ -150,14 +144,12 @@ export const flavor: Flavor<OnnxGenaiModelSpec> = {
           `The prompt is ${ids.length} tokens, which leaves no room under max_length ${maxLength} (prompt plus answer, ` +
             `at most the context length ${context}); send fewer messages or raise max_length.`,
         );
-      const generatorParams = new GeneratorParams(model);
-      try {
-        generatorParams.setSearchOptions({ ...search, max_length: maxLength });
-      } catch (error) {
-        throw invalid(`Invalid generation options: ${(error as Error).message}`, error);
-      }
-      return (onText, signal) => generateText(session, generatorParams, ids, onText, signal);
+      const options: Json = { ...search, max_length: maxLength };
+      // A default min_length (model_config, params) gives way to a request asking for fewer tokens.
+      if (Number(options.min_length ?? 0) > maxLength) options.min_length = maxLength;
+      checkSearch(validateSearch, genai, options);
+      return (onText, signal) => generateOnEngine(served, options, ids, onText, signal);
     });
-    return { ...predictor, close: () => model.close() };
+    return { ...predictor, metrics: () => engineMetrics(served.engine), close: () => served.engine.close() };
   },
 };

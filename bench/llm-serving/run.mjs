@@ -10,6 +10,9 @@
 //            tokens (the model's min_length makes every answer exactly 64): total tokens/s, p50 latency,
 //            time to first token p50; during the N = 8 run a client pings /ping every 10 ms (p50, p99);
 //            the server process's peak resident memory per N, and from it the memory per running row.
+//   ceiling  8 identical requests as one in-process engine batch against 1: what the model can give on
+//            this machine at all (tokens/s), and how much longer one prefill run of 8 prompts takes than
+//            one of a single prompt (the floor under the TTFT ratio when 8 arrive at once).
 // Ratios against baselines of the same run: 8 chats / 1 chat tokens/s (goal >= 2.5), TTFT p50 8 / 1
 // (goal <= 2), worker / direct tokens/s (goal >= 0.95); /ping p99 (goal < 20 ms). Each N is run --runs
 // times and the median kept. On a shared 2-core machine other load skews wall times; compare within a run.
@@ -22,7 +25,15 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { saveModel } from '@flowline/model-format';
-import { GeneratorParams, generate, Model, Tokenizer, WorkerEngine } from '@flowline/onnx-genai';
+import {
+  Engine,
+  GeneratorParams,
+  generate,
+  Model,
+  Request,
+  Tokenizer,
+  WorkerEngine,
+} from '@flowline/onnx-genai';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 
 const { values } = parseArgs({
@@ -168,13 +179,35 @@ try {
     if (tokens.length !== NEW_TOKENS) throw new Error(`the worker made ${tokens.length} tokens`);
     return NEW_TOKENS / ((performance.now() - t) / 1000);
   };
+  // What this machine's model can give at all: 8 identical requests as one in-process batch (no server),
+  // timing its one prefill step and its tokens/s, against one request the same way.
+  const ceiling = async (n) => {
+    const engine = new Engine(model, { max_batch_size: n });
+    for (let i = 0; i < n; i++) {
+      const params = new GeneratorParams(model);
+      params.setSearchOptions(search);
+      const request = new Request(params);
+      request.addTokens(prompt);
+      engine.addRequest(request);
+    }
+    const t = performance.now();
+    await engine.step();
+    const prefill = performance.now() - t;
+    let tokens = n;
+    while (engine.hasPendingRequests()) tokens += (await engine.step()).length;
+    return { prefill, tokensPerSecond: tokens / ((performance.now() - t) / 1000) };
+  };
   await direct();
   await worker();
+  await ceiling(8);
   const directRuns = [];
   const workerRuns = [];
+  const ceilings = { 1: [], 8: [] };
   for (let i = 0; i < RUNS + 2; i++) {
     directRuns.push(await direct());
     workerRuns.push(await worker());
+    ceilings[1].push(await ceiling(1));
+    ceilings[8].push(await ceiling(8));
   }
   await engine.close();
   await model.close();
@@ -223,6 +256,11 @@ try {
     line(`/ping p99 during 8 chats (${eight.pings.length} pings)`, ms(p99), '< 20 ms', p99 < 20);
     console.log(`/ping p50 during 8 chats: ${ms(quantile(eight.pings, 0.5))}`);
   }
+  const ratioOf = (key) => median(ceilings[8].map((c) => c[key])) / median(ceilings[1].map((c) => c[key]));
+  console.log(
+    `in-process ceiling, 8 requests as one batch / 1 request: tokens/s ${ratioOf('tokensPerSecond').toFixed(2)}x, ` +
+      `prefill step ${ratioOf('prefill').toFixed(2)}x (the floor of the TTFT ratio when 8 arrive at once)`,
+  );
   const vsDirect = workerMedian / directMedian;
   line('one request, worker engine / direct', `${vsDirect.toFixed(2)}x`, '>= 0.95x', vsDirect >= 0.95);
   for (const n of LEVELS.filter((n) => n > 1 && results.has(n)))

@@ -122,10 +122,6 @@ export class Engine {
     const served: Request[] = [];
     const decoding = this.#running.filter((r) => r.decoding && !r.isDone());
     if (this.#running.length > 0) this.#stats.steps++;
-    if (decoding.length > 0) {
-      await this.#decode(decoding);
-      served.push(...decoding);
-    }
     const limit = this.settings.max_scheduled_tokens || Number.POSITIVE_INFINITY;
     let budget = Math.max(limit - decoding.length, decoding.length === 0 ? 1 : 0);
     const chunks: { request: Request; tokens: number[]; last: boolean }[] = [];
@@ -155,6 +151,11 @@ export class Engine {
       chunk.request.accept(logits.get(chunk.request)!);
       this.#stats.generatedTokens++;
       served.push(chunk.request);
+    }
+    // Prompts first, so a newcomer's first token does not wait for the running rows' decode.
+    if (decoding.length > 0) {
+      await this.#decode(decoding);
+      served.push(...decoding);
     }
     this.#release();
     return served;

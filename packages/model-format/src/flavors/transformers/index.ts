@@ -1,21 +1,14 @@
 import { cp, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { importOptional, MlflowError } from '@flowline/core';
+import { MlflowError } from '@flowline/core';
 import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
 import { CHAT_SIGNATURE } from '../../llm.js';
-import {
-  GENERATION_PARAMS,
-  type GenerationPipeline,
-  type StreamerClass,
-  textGenerationPredictor,
-  textList,
-} from './text-generation.js';
+import { importTransformers, loadPipeline, MODEL_BINARY } from './load-pipeline.js';
+import { GENERATION_PARAMS, textGenerationPredictor, textList } from './text-generation.js';
+import { WorkerGenerator } from './worker-generator.js';
 
 /** The flavor name of transformers.js pipelines (MLflow's `transformers` flavor, for Node). */
 export const TRANSFORMERS_FLAVOR = 'transformers';
-
-/** The folder inside the model that holds the pipeline's files (MLflow's `model_binary`). */
-const MODEL_BINARY = 'model';
 
 /** Pipeline tasks this flavor saves and loads. */
 export const TRANSFORMERS_TASKS = ['feature-extraction', 'text-generation'] as const;
@@ -64,13 +57,7 @@ async function saveTransformersModel(path: string, spec: TransformersModelSpec):
     );
   await cp(source, join(path, MODEL_BINARY), { recursive: true });
   const modelType = (JSON.parse(config) as { model_type?: string }).model_type;
-  const { version } = (
-    await importOptional(
-      '@huggingface/transformers',
-      'for transformers models',
-      () => import('@huggingface/transformers'),
-    )
-  ).env;
+  const { version } = (await importTransformers()).env;
   return {
     flavors: {
       [TRANSFORMERS_FLAVOR]: {
@@ -123,7 +110,8 @@ type Pipeline = ((texts: string[], options: Record<string, unknown>) => Promise<
 
 /**
  * transformers.js pipelines: `save` copies a local pipeline folder in; `load` runs it from the model folder, offline (remote models are switched off), with
- * onnxruntime-node on CPU. `text-generation` is described at `textGenerationPredictor`. `feature-extraction` returns one vector per text (mean-pooled and normalized
+ * onnxruntime-node on CPU. `text-generation` is described at `textGenerationPredictor`; it runs on a
+ * worker thread (`WorkerGenerator`), one generation at a time, and `close()` ends that worker. `feature-extraction` returns one vector per text (mean-pooled and normalized
  * unless `pooling` / `normalize` say otherwise); with `inference_task: llm/v1/embeddings` it takes
  * `{input}` and answers MLflow's embeddings response with `usage` token counts.
  */
@@ -136,30 +124,22 @@ export const flavor: Flavor<TransformersModelSpec> = {
       throw MlflowError.invalidParameterValue(
         `This transformers model's task '${task}' cannot run in Flowline; supported: ${TRANSFORMERS_TASKS.join(', ')}.`,
       );
-    const { env, pipeline, TextStreamer } = await importOptional(
-      '@huggingface/transformers',
-      'for transformers models',
-      () => import('@huggingface/transformers'),
-    );
-    env.allowRemoteModels = false;
-    const folder = join(dir, String(config.model_binary ?? MODEL_BINARY));
-    const loaded = await pipeline(task as 'feature-extraction', folder, {
-      dtype: String(config.dtype ?? 'fp32') as 'fp32',
-      device: 'cpu',
-    });
-    // Frees the pipeline's ONNX sessions.
-    const close = () => loaded.dispose();
-    if (task === 'text-generation')
+    if (task === 'text-generation') {
+      // Generation runs on a worker thread that loads the same pipeline, so it never blocks this one.
+      const worker = await WorkerGenerator.start(dir, config);
       return {
         ...textGenerationPredictor(
-          loaded as unknown as GenerationPipeline,
-          TextStreamer as unknown as StreamerClass,
+          (input, options, onText, signal) => worker.generate(input, options, onText, signal),
           config.inference_task as string | undefined,
           (config.model_config as Record<string, unknown>) ?? {},
         ),
-        close,
+        metrics: () => worker.metrics(),
+        close: () => worker.close(),
       };
-    const pipe = loaded as unknown as Pipeline;
+    }
+    const loaded = await loadPipeline(dir, config);
+    const close = loaded.dispose;
+    const pipe = loaded.pipeline as Pipeline;
     const defaults = { pooling: 'mean', normalize: true, ...(config.model_config as object) };
     const embed = async (values: string[], params?: Record<string, unknown>) =>
       (await pipe(values, { ...defaults, ...params })).tolist();

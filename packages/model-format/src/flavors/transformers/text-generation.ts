@@ -10,18 +10,16 @@ import {
 
 type Json = Record<string, unknown>;
 
-/** The parts of a transformers.js text-generation pipeline this flavor uses. */
-export interface GenerationPipeline {
-  (input: string | Message[], options: Json): Promise<Array<{ generated_text: string | Message[] }>>;
-  tokenizer: {
-    (text: string, options?: Json): { input_ids: { dims: number[] } };
-    apply_chat_template(messages: Message[], options: Json): number[] | { input_ids: number[] };
-  };
-  model: { generation_config?: { eos_token_id?: number | number[] } };
-}
-
-/** What generation needs from transformers.js: the streamer class that reports text and token ids. */
-export type StreamerClass = new (tokenizer: GenerationPipeline['tokenizer'], options: Json) => unknown;
+/**
+ * Generates one answer: text pieces go to `onText`; once `signal` aborts it stops at the next token and
+ * resolves with what it made (a request still waiting for the model rejects with the signal's reason).
+ */
+export type GenerateText = (
+  input: string | Message[],
+  options: Json,
+  onText?: (text: string) => void,
+  signal?: AbortSignal,
+) => Promise<Generated>;
 
 /** The generation options a request may override, with their MLflow param types. */
 export const GENERATION_PARAMS = [
@@ -67,70 +65,21 @@ export function textList(input: unknown, noun: 'text' | 'prompts'): string[] {
 }
 
 /**
- * A predictor over a transformers.js text-generation pipeline. Plain `text-generation` maps prompts to
- * generated text; `llm/v1/chat` and `llm/v1/completions` take and return MLflow's OpenAI-style schemas
+ * A predictor over a transformers.js text-generation pipeline, which `generate` runs (in the flavor, on
+ * its worker thread). Plain `text-generation` maps prompts to generated text; `llm/v1/chat` and `llm/v1/completions` take and return MLflow's OpenAI-style schemas
  * with `usage`, and stream (`predictStream`) text as it is generated. Saved `model_config` gives the
  * default generation options; params, then the request's own fields, override them. An aborted
  * `signal` (the third argument of `predict` / `predictStream`) stops generation at the next token and
  * rejects with its reason.
  */
 export function textGenerationPredictor(
-  pipe: GenerationPipeline,
-  Streamer: StreamerClass,
+  generate: GenerateText,
   inferenceTask: string | undefined,
   modelConfig: Json,
 ): Predictor {
   const defaults: Json = Object.fromEntries(
     GENERATION_PARAMS.map(([name, , fallback]) => [name, modelConfig[name] ?? fallback]),
   );
-  const eos = pipe.model.generation_config?.eos_token_id;
-  const eosIds = new Set(Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]);
-
-  const generate = async (
-    input: string | Message[],
-    options: Json,
-    onText?: (text: string) => void,
-    signal?: AbortSignal,
-  ): Promise<Generated> => {
-    const ids: number[] = [];
-    const streamer = new Streamer(pipe.tokenizer, {
-      skip_prompt: true,
-      skip_special_tokens: true,
-      callback_function: (text: string) => onText?.(text),
-      token_callback_function: (tokens: Array<number | bigint>) => {
-        for (const t of tokens) ids.push(Number(t));
-      },
-    });
-    const promptTokens =
-      typeof input === 'string'
-        ? pipe.tokenizer(input).input_ids.dims.at(-1)!
-        : (() => {
-            const encoded = pipe.tokenizer.apply_chat_template(input, {
-              tokenize: true,
-              add_generation_prompt: true,
-              return_tensor: false,
-              return_dict: false,
-            });
-            return Array.isArray(encoded) ? encoded.length : encoded.input_ids.length;
-          })();
-    // A stop sequence or a cancelled prediction (llm.ts aborts the signal) ends generation after the current token.
-    const stoppingCriteria = [(inputIds: unknown[]) => inputIds.map(() => signal?.aborted ?? false)];
-    const [output] = await pipe(input, {
-      ...options,
-      return_full_text: false,
-      streamer,
-      stopping_criteria: stoppingCriteria,
-    });
-    const generated = output?.generated_text;
-    const text = Array.isArray(generated) ? (generated.at(-1)?.content ?? '') : (generated ?? '');
-    const stopped = ids.length > 0 && eosIds.has(ids.at(-1)!);
-    return {
-      text: text.trim(),
-      promptTokens,
-      completionTokens: ids.length,
-      finishReason: stopped || ids.length < Number(options.max_new_tokens) ? 'stop' : 'length',
-    };
-  };
   const optionsFor = (request: Json, params?: Json) => ({
     ...defaults,
     ...params,

@@ -5,7 +5,8 @@ import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviveError, serializeError } from '../src/flavors/transformers/generation-protocol.js';
-import { type LoadedModel, loadModel, saveModel } from '../src/index.js';
+import { flavor } from '../src/flavors/transformers/index.js';
+import { type LoadedModel, loadModel, readMLmodel, saveModel } from '../src/index.js';
 import { runFresh } from './helpers.js';
 
 // Generation runs on a worker thread: these tests watch it through the model's metrics (the worker's own
@@ -156,6 +157,20 @@ describe('the transformers flavor generates on a worker thread', () => {
     expect(failed).toBeInstanceOf(Error);
     expect((failed as Error).message).toMatch(/pos_embed|indices|out of/i);
     expect(await model.predict('hello', { max_new_tokens: 4 })).toEqual([continuation(['hello'], 4).text]);
+  });
+
+  it('fails a request whose options cannot reach the worker, and serves the ones after it', async () => {
+    // loadModel's params schema lets no such value through; a flavor's predictor called directly can.
+    const path = join(dir, 'generator');
+    const predictor = await flavor.load(path, (await readMLmodel(path)).flavors.transformers!, undefined!);
+    try {
+      const bad = predictor.predict('hello', { max_new_tokens: 3, extra: () => 1 });
+      const good = predictor.predict('hello', { max_new_tokens: 4 });
+      await expect(bad).rejects.toThrow(/could not be cloned/);
+      expect(await good).toEqual([continuation(['hello'], 4).text]);
+    } finally {
+      await predictor.close?.();
+    }
   });
 
   it('keeps MlflowError codes across the thread, and every other error’s message', () => {

@@ -196,7 +196,14 @@ export class WorkerGenerator {
     }
     this.#current = job;
     this.#worker.ref();
-    this.#post({ type: 'generate', id: job.id, input: job.input, options: job.options });
+    try {
+      this.#post({ type: 'generate', id: job.id, input: job.input, options: job.options });
+    } catch (error) {
+      // Options that cannot be cloned to the worker (a function) fail this request, not the queue.
+      this.#current = null;
+      job.reject(error instanceof Error ? error : new Error(String(error)));
+      this.#next();
+    }
   }
 
   #cancel(job: Job): void {

@@ -22,7 +22,18 @@ export interface SearchOptions {
   random_seed: number;
   batch_size: number;
   chunk_size?: number;
+  /** Flowline's (OpenAI's), not ONNX Runtime GenAI's: -2 to 2, subtracted once from each generated token's logit. */
+  presence_penalty?: number;
+  /** Flowline's (OpenAI's): -2 to 2, times the count of each token among the generated ones. */
+  frequency_penalty?: number;
 }
+
+/** Search options Flowline adds to ONNX Runtime GenAI's (accepted by `setSearchOptions`, not in genai_config.json). */
+export const EXTRA_SEARCH_OPTIONS: readonly string[] = [
+  'chunk_size',
+  'presence_penalty',
+  'frequency_penalty',
+];
 
 /** A model part's session options: ORT settings, execution providers, and free config entries. */
 export interface SessionOptions {
@@ -375,6 +386,13 @@ export function validateSearch(search: SearchOptions, contextLength: number): vo
   if (search.temperature <= 0) fail(`search.temperature must be greater than 0; got ${search.temperature}.`);
   if (search.repetition_penalty <= 0)
     fail(`search.repetition_penalty must be greater than 0; got ${search.repetition_penalty}.`);
+  if (search.no_repeat_ngram_size < 0)
+    fail(`search.no_repeat_ngram_size must be 0 or more; got ${search.no_repeat_ngram_size}.`);
+  for (const key of ['presence_penalty', 'frequency_penalty'] as const) {
+    const value = search[key];
+    if (value !== undefined && !(typeof value === 'number' && value >= -2 && value <= 2))
+      fail(`${key} must be a number from -2 to 2; got ${JSON.stringify(value)}.`);
+  }
   if (search.min_length < 0 || search.min_length > search.max_length)
     fail(`search.min_length must be from 0 to max_length (${search.max_length}); got ${search.min_length}.`);
 }

@@ -1,40 +1,21 @@
 import * as ort from 'onnxruntime-node';
 import { BeamSearch, logSoftmax } from './beam-search.js';
-import { type SearchOptions, validateSearch } from './config.js';
+import type { SearchOptions } from './config.js';
 import { GenaiError } from './errors.js';
+import { GeneratorParams, type TokenInput } from './generator-params.js';
 import { KvCache } from './kv-cache.js';
-import { chooseToken, processLogits, vocabLogits } from './logits.js';
+import {
+  chooseToken,
+  processLogits,
+  readLogits,
+  type StepLogprobs,
+  stepLogprobs,
+  vocabLogits,
+} from './logits.js';
 import type { Model } from './model.js';
 import { seededRandom } from './sampling.js';
 
-/** Search options for one generation, starting from the model's `search` defaults. */
-export class GeneratorParams {
-  readonly search: SearchOptions;
-  /** The model these options are for (a `Request` built from them runs on it). */
-  readonly model: Model;
-  readonly #contextLength: number;
-
-  constructor(model: Model) {
-    this.model = model;
-    this.search = { ...model.config.search };
-    this.#contextLength = model.config.model.context_length;
-  }
-
-  /** Overrides search options by name; unknown names and out-of-range values throw. */
-  setSearchOptions(options: Partial<SearchOptions>): void {
-    const next = { ...this.search };
-    for (const [key, value] of Object.entries(options)) {
-      if (!(key in next) && key !== 'chunk_size')
-        throw new GenaiError('INVALID_ARGUMENT', `Unknown search option '${key}'.`);
-      (next as Record<string, unknown>)[key] = value;
-    }
-    validateSearch(next, this.#contextLength);
-    Object.assign(this.search, next);
-  }
-}
-
-/** Prompt tokens: one flat list (split into `batch_size` equal rows, trailing pad ids ignored) or one list per row. */
-export type TokenInput = ArrayLike<number | bigint> | ArrayLike<number | bigint>[];
+export { GeneratorParams, type TokenInput };
 
 /**
  * Token-by-token generation, as ONNX Runtime GenAI's `Generator`: `appendTokens`, `generateNextToken`,
@@ -62,8 +43,16 @@ export class Generator implements AsyncIterable<number[]> {
   /** Per row: its real tokens, prompt and generated (the final eos excluded). */
   #sequences: number[][] = [];
   #finished: boolean[] = [];
+  /** Per row: where its generated tokens start (after the last appended tokens), for OpenAI's penalties. */
+  #promptLengths: number[] = [];
   #next: number[] = [];
   #done = false;
+  /** Raw logits per row for the next choice, computed (or set) but not yet used. */
+  #pending: Float32Array[] | null = null;
+  /** The last run's outputs, for `getOutput`. */
+  #outputs: Record<string, ort.Tensor> | null = null;
+  /** The last step's processed logits per row (for `getLogprobs`). */
+  #processed: Float32Array[] = [];
 
   constructor(model: Model, params: GeneratorParams) {
     this.#model = model;
@@ -96,6 +85,8 @@ export class Generator implements AsyncIterable<number[]> {
             pad: this.#pad,
           })
         : null;
+    // The 0.3-0.5 API: the prompt is set on the params before the generator is made.
+    if (params.inputIds !== undefined) this.appendTokens(params.inputIds);
   }
 
   /**
@@ -118,18 +109,22 @@ export class Generator implements AsyncIterable<number[]> {
         'INVALID_ARGUMENT',
         `The sequence would be ${width} tokens, past max_length (${this.#search.max_length}); raise max_length or shorten the prompt.`,
       );
+    this.#pending = null;
     if (started) {
-      this.#sequences[0]!.push(...rows[0]!);
+      // A loop, not push(...row): a spread of a long prompt overflows the call stack.
+      for (const id of rows[0]!) this.#sequences[0]!.push(id);
       this.#resyncSingle();
     } else {
       this.#sequences = rows;
-      this.#columns = rows.map((row) => [...row, ...Array<number>(width - row.length).fill(this.#pad)]);
-      this.#mask = rows.map((row) => [
-        ...Array<number>(row.length).fill(1),
-        ...Array<number>(width - row.length).fill(0),
-      ]);
+      this.#columns = rows.map((row) => row.concat(Array<number>(width - row.length).fill(this.#pad)));
+      this.#mask = rows.map((row) =>
+        Array<number>(row.length)
+          .fill(1)
+          .concat(Array<number>(width - row.length).fill(0)),
+      );
       this.#finished = rows.map(() => false);
     }
+    this.#promptLengths = this.#sequences.map((row) => row.length);
     this.#done = width >= this.#search.max_length;
   }
 
@@ -138,15 +133,106 @@ export class Generator implements AsyncIterable<number[]> {
     return this.#done;
   }
 
-  /** Runs the model on the tokens not yet in the cache and chooses the next token of every row. */
-  async generateNextToken(): Promise<void> {
+  /**
+   * Runs the model on the tokens not yet in the cache, keeping each row's logits for the next choice
+   * (nothing to do when they are already computed or set). `generateNextToken` calls it; it is also the
+   * 0.3-0.5 API's `compute_logits`.
+   */
+  async computeLogits(): Promise<void> {
+    if (this.#pending) return;
     if (this.#done)
       throw new GenaiError('INVALID_STATE', 'Generation is done; rewindTo an earlier length to continue.');
     if (this.#columns.length === 0 || this.#cache.length === this.#columns[0]!.length)
       throw new GenaiError('INVALID_STATE', 'Append prompt tokens before generating.');
-    let logits = await this.#forward();
+    this.#pending = await this.#forward();
+  }
+
+  /**
+   * The raw logits the next token will be chosen from, as ONNX Runtime GenAI's `get_logits`: a float32
+   * tensor `[rows, vocab]` (running the model first when they are not computed yet). Before the first
+   * step of a beam search the rows are the batch's, after it the beams'.
+   */
+  async getLogits(): Promise<ort.Tensor> {
+    await this.computeLogits();
+    const rows = this.#pending!;
+    const vocab = rows[0]!.length;
+    const data = new Float32Array(rows.length * vocab);
+    rows.forEach((row, r) => {
+      data.set(row, r * vocab);
+    });
+    return new ort.Tensor('float32', data, [rows.length, vocab]);
+  }
+
+  /**
+   * Replaces the logits the next token is chosen from, as `set_logits`: a `[rows, vocab]` tensor or flat
+   * array (e.g. `getLogits()` edited). The next `generateNextToken` runs no model; it processes these
+   * (min_length, penalties) and chooses from them.
+   */
+  setLogits(logits: ort.Tensor | ArrayLike<number>): void {
+    if (this.#done)
+      throw new GenaiError('INVALID_STATE', 'Generation is done; rewindTo an earlier length to continue.');
+    if (this.#columns.length === 0)
+      throw new GenaiError('INVALID_STATE', 'Append prompt tokens before setting logits.');
+    const data =
+      'dims' in logits && 'type' in logits
+        ? readLogits(logits as ort.Tensor, 0, (logits as ort.Tensor).size)
+        : Float32Array.from(logits as ArrayLike<number>);
+    const rows = this.#columns.length;
+    if (data.length === 0 || data.length % rows !== 0)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `setLogits needs ${rows} equal rows of logits (rows × vocab values); got ${data.length} values.`,
+      );
+    const vocab = data.length / rows;
+    this.#pending = Array.from({ length: rows }, (_, r) => data.slice(r * vocab, (r + 1) * vocab));
+  }
+
+  /** An output of the last model run by its graph name (e.g. `logits`, `present.0.key`), as `get_output`. */
+  getOutput(name: string): ort.Tensor {
+    const output = this.#outputs?.[name];
+    if (!output)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        this.#outputs
+          ? `The model has no output '${name}'; it has ${Object.keys(this.#outputs).join(', ')}.`
+          : 'The model has not run yet; generate a token (or getLogits) first.',
+      );
+    return output;
+  }
+
+  /** Tokens in the sequence so far, prompt included (the padded width for a batch), as `token_count()`. */
+  tokenCount(): number {
+    if (this.#batch === 1 && !this.#beam) return this.#sequences[0]?.length ?? 0;
+    const width = this.#columns[0]?.length ?? 0;
+    // The step that finished every row added a column the sequences do not hold (its eos or pads).
+    const lastEnded = this.#done && width < this.#search.max_length && this.#next.length > 0;
+    return lastEnded ? width - 1 : width;
+  }
+
+  /**
+   * The last step's logprobs per row (OpenAI's `logprobs` / `top_logprobs`): the chosen token's and the
+   * `k` most likely, from the processed logits as `stepLogprobs` says. Not with beam search.
+   */
+  getLogprobs(k = 0): StepLogprobs[] {
+    if (this.#beam) throw new GenaiError('INVALID_STATE', 'getLogprobs is not available with beam search.');
+    if (this.#processed.length === 0)
+      throw new GenaiError('INVALID_STATE', 'No token was generated yet; call generateNextToken first.');
+    const vocab = this.#model.config.model.vocab_size;
+    return this.#processed.map((logits, row) =>
+      stepLogprobs(logits, this.#next[row]!, k, this.#search, vocab),
+    );
+  }
+
+  /** Chooses the next token of every row from the pending logits (running the model first when needed). */
+  async generateNextToken(): Promise<void> {
+    if (this.#done)
+      throw new GenaiError('INVALID_STATE', 'Generation is done; rewindTo an earlier length to continue.');
+    await this.computeLogits();
+    let logits = this.#pending!;
+    this.#pending = null;
     if (this.#beam && this.#columns.length === this.#batch) logits = this.#expandToBeams(logits);
     for (const [row, rowLogits] of logits.entries()) this.#process(row, rowLogits);
+    this.#processed = logits;
     const tokens = this.#beam
       ? this.#beamStep(this.#beam, logits)
       : logits.map((l, row) => this.#choose(row, l));
@@ -211,6 +297,8 @@ export class Generator implements AsyncIterable<number[]> {
       );
     this.#done = false;
     this.#next = [];
+    this.#pending = null;
+    this.#processed = [];
     if (length === 0) {
       this.#sequences = [];
       this.#columns = [];
@@ -219,6 +307,7 @@ export class Generator implements AsyncIterable<number[]> {
       return;
     }
     this.#sequences[0]!.length = length;
+    this.#promptLengths = [Math.min(this.#promptLengths[0] ?? 0, length)];
     this.#resyncSingle();
   }
 
@@ -287,7 +376,7 @@ export class Generator implements AsyncIterable<number[]> {
         ids.push(this.#columns[r]![c]!);
         positions.push(rowMask[c] ? position++ : 0);
       }
-      mask.push(...rowMask);
+      for (const value of rowMask) mask.push(value);
     }
     const feeds: Record<string, ort.Tensor> = {
       [decoder.inputs.input_ids]: intTensor(io.inputIds, ids, [rows, fresh]),
@@ -301,19 +390,18 @@ export class Generator implements AsyncIterable<number[]> {
       ? await this.#model.session.run(feeds, fetches)
       : await this.#model.session.run(feeds);
     this.#cache.update(outputs, width);
+    this.#outputs = outputs;
     const logits = outputs[decoder.outputs.logits]!;
     const vocab = logits.dims.at(-1)!;
-    const data = logits.data as Float32Array;
     return Array.from({ length: rows }, (_, r) => {
       let last = width - 1;
       while (last > start && !this.#mask[r]![last]) last--;
-      const offset = (r * fresh + (last - start)) * vocab;
-      return data.slice(offset, offset + vocab);
+      return readLogits(logits, (r * fresh + (last - start)) * vocab, vocab);
     });
   }
 
   #process(row: number, logits: Float32Array): void {
-    processLogits(logits, this.#sequences[row]!, this.#search, this.#eos);
+    processLogits(logits, this.#sequences[row]!, this.#search, this.#eos, this.#promptLengths[row]);
   }
 
   #vocab(logits: Float32Array): Float32Array {
@@ -353,6 +441,7 @@ export class Generator implements AsyncIterable<number[]> {
     this.#mask = sources.map((s) => [...this.#mask[s]!]);
     this.#sequences = sources.map((s) => [...this.#sequences[s]!]);
     this.#finished = sources.map((s) => this.#finished[s]!);
+    this.#promptLengths = sources.map((s) => this.#promptLengths[s]!);
   }
 }
 

@@ -3,11 +3,13 @@ export { BeamSearch, logSoftmax } from './beam-search.js';
 export type { DecoderConfig, GenaiConfig, SearchOptions, SessionOptions } from './config.js';
 export {
   DECODER_ONLY_TYPES,
+  EXTRA_SEARCH_OPTIONS,
   parseGenaiConfig,
   readGenaiConfig,
   SEARCH_DEFAULTS,
   validateSearch,
 } from './config.js';
+export { Config } from './config-builder.js';
 export type { EngineStats } from './engine.js';
 export { Engine } from './engine.js';
 export type { EngineSettings } from './engine-config.js';
@@ -16,12 +18,24 @@ export type { GenaiErrorCode } from './errors.js';
 export { GenaiConfigError, GenaiError } from './errors.js';
 export type { TokenInput } from './generator.js';
 export { Generator, GeneratorParams, generate } from './generator.js';
+export type { StepLogprobs, TokenLogprob } from './logits.js';
+export {
+  bannedByNgrams,
+  halfToFloat,
+  processLogits,
+  readLogits,
+  stepLogprobs,
+  tokenLogprob,
+  topLogprobs,
+} from './logits.js';
 export type { ModelIoTypes, ModelLoadOptions } from './model.js';
 export { Model } from './model.js';
 export { Request } from './request.js';
 export type { Candidates } from './sampling.js';
 export { drawCandidate, filterCandidates, seededRandom } from './sampling.js';
-export type { ChatMessage, ChatTemplateOptions } from './tokenizer.js';
+export type { SessionOverrides } from './session-options.js';
+export { ortSessionOptions, providerName } from './session-options.js';
+export type { ChatMessage, ChatTemplateOptions, ChatTool, TokenizerSource } from './tokenizer.js';
 export { Tokenizer, TokenizerStream } from './tokenizer.js';
 export type {
   FinishReason,

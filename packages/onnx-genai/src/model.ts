@@ -2,24 +2,10 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type GenaiConfig, readGenaiConfig } from './config.js';
+import type { Config } from './config-builder.js';
 import { GenaiError } from './errors.js';
-
-/** onnxruntime-node's names for the execution providers a genai_config may ask for. */
-const PROVIDERS: Record<string, string> = {
-  cpu: 'cpu',
-  cuda: 'cuda',
-  tensorrt: 'tensorrt',
-  dml: 'dml',
-  coreml: 'coreml',
-  webgpu: 'webgpu',
-};
-
-const GRAPH_LEVELS = {
-  ORT_DISABLE_ALL: 'disabled',
-  ORT_ENABLE_BASIC: 'basic',
-  ORT_ENABLE_EXTENDED: 'extended',
-  ORT_ENABLE_ALL: 'all',
-} as const;
+import { Generator, type GeneratorParams } from './generator.js';
+import { ortSessionOptions } from './session-options.js';
 
 /** Element types the decoder graph declares for the inputs the generator builds. */
 export interface ModelIoTypes {
@@ -65,25 +51,20 @@ export class Model {
   }
 
   /**
-   * Loads `genai_config.json` and its decoder file (by path, so external `.onnx.data` files are found).
-   * Execution providers come from the config's `provider_options` (CPU when empty) or
-   * `options.providers`; one onnxruntime-node cannot start gives an error naming it.
+   * Loads a model from its folder, or from a `Config` (as `og.Model(config)`, after `clearProviders`,
+   * `appendProvider`, `setProviderOption` or `overlay`). Reads `genai_config.json` and opens its decoder
+   * file by path, so external `.onnx.data` files are found. Async, since onnxruntime-node creates
+   * sessions asynchronously (so there is no `new Model(...)`).
+   * Execution providers come from the config's `provider_options` (CPU when empty) or `options.providers`;
+   * the session options reach onnxruntime as `ortSessionOptions` says; a provider onnxruntime-node cannot
+   * start gives an error naming it.
    */
-  static async load(dir: string, options: ModelLoadOptions = {}): Promise<Model> {
-    const config = await readGenaiConfig(dir);
+  static async load(source: string | Config, options: ModelLoadOptions = {}): Promise<Model> {
+    const dir = typeof source === 'string' ? source : source.dir;
+    const config = typeof source === 'string' ? await readGenaiConfig(dir) : source.config;
     const decoder = config.model.decoder;
-    const requested =
-      options.providers ?? decoder.session_options.provider_options.map((entry) => Object.keys(entry)[0]!);
-    const providers = requested.map((name) => {
-      const key = name.toLowerCase().replace(/executionprovider$/, '');
-      const mapped = PROVIDERS[key];
-      if (!mapped)
-        throw new GenaiError(
-          'INVALID_ARGUMENT',
-          `Unknown execution provider '${name}'; use one of ${Object.keys(PROVIDERS).join(', ')}.`,
-        );
-      return mapped;
-    });
+    const sessionOptions = ortSessionOptions(decoder.session_options, options);
+    const providers = sessionOptions.executionProviders.map((p) => (typeof p === 'string' ? p : p.name));
     const file = join(dir, decoder.filename);
     await access(file).catch((cause: unknown) => {
       throw new GenaiError(
@@ -92,26 +73,31 @@ export class Model {
         { cause },
       );
     });
-    const threads = options.intraOpNumThreads ?? decoder.session_options.intra_op_num_threads;
-    const session = await ort.InferenceSession.create(file, {
-      executionProviders: providers.length > 0 ? providers : ['cpu'],
-      executionMode: 'sequential',
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-      ...(decoder.session_options.inter_op_num_threads
-        ? { interOpNumThreads: decoder.session_options.inter_op_num_threads }
-        : {}),
-      ...(decoder.session_options.graph_optimization_level
-        ? { graphOptimizationLevel: GRAPH_LEVELS[decoder.session_options.graph_optimization_level] }
-        : {}),
-    }).catch((cause: unknown) => {
+    const session = await ort.InferenceSession.create(file, sessionOptions).catch((cause: unknown) => {
       throw new GenaiError(
         'PROVIDER_UNAVAILABLE',
-        `Could not start the model in ${dir} with execution providers [${providers.join(', ') || 'cpu'}]: ${(cause as Error).message}. ` +
+        `Could not start the model in ${dir} with execution providers [${providers.join(', ')}]: ${(cause as Error).message}. ` +
           'onnxruntime-node here may lack that provider; use CPU (empty provider_options) or install a build that has it.',
         { cause },
       );
     });
     return new Model(dir, config, session);
+  }
+
+  /**
+   * The older ONNX Runtime GenAI API (0.3 to 0.5): runs a whole generation for `params.inputIds` and
+   * returns one token list per sequence (each row, or each of a beam search's `num_return_sequences`
+   * per row), prompt included, so slice it off before decoding the answer. Async, unlike Python's.
+   */
+  async generate(params: GeneratorParams): Promise<number[][]> {
+    if (!params.inputIds)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        'Set params.inputIds (tokenizer.encode(prompt)) before model.generate(params).',
+      );
+    const generator = new Generator(this, params);
+    while (!generator.isDone()) await generator.generateNextToken();
+    return generator.getSequences();
   }
 
   /** Releases the onnxruntime session. */

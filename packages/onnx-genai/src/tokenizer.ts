@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
@@ -15,15 +16,48 @@ export interface ChatTemplateOptions {
   addGenerationPrompt?: boolean;
   /** A template to use instead of the tokenizer's own `chat_template`. */
   template?: string;
+  /** Tools the template may render (OpenAI's `tools`), or their JSON. */
+  tools?: ChatTool[] | string;
 }
 
 type TokenizerConfig = Record<string, unknown> & { chat_template?: unknown };
+
+/** What `new Tokenizer(model)` needs of a model: its folder and `tokenizer_dir` (a `Model` has both). */
+export interface TokenizerSource {
+  dir: string;
+  config: { model: { tokenizer_dir?: string } };
+}
+
+/** A tool as chat templates take it (OpenAI's `tools` entries). */
+export type ChatTool = Record<string, unknown>;
+
+function isTokenizerSource(value: object): value is TokenizerSource {
+  const source = value as Partial<TokenizerSource>;
+  return typeof source.dir === 'string' && typeof source.config?.model === 'object';
+}
+
+function parseJson<T>(text: string | undefined, what: string): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new Error(`${what} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+}
 
 function tokenText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string')
     return (value as { content: string }).content;
   return undefined;
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -36,9 +70,32 @@ export class Tokenizer {
   readonly #config: TokenizerConfig;
   readonly #templates = new Map<string, Template>();
 
-  constructor(tokenizerJson: object, tokenizerConfig: object = {}) {
-    this.#tokenizer = new HfTokenizer(tokenizerJson, tokenizerConfig);
-    this.#config = tokenizerConfig as TokenizerConfig;
+  /**
+   * `new Tokenizer(model)`, as ONNX Runtime GenAI's `og.Tokenizer(model)`: reads `tokenizer.json` and
+   * `tokenizer_config.json` from the model's folder (its `tokenizer_dir`), synchronously.
+   * `new Tokenizer(tokenizerJson, tokenizerConfig)` takes the parsed files instead.
+   */
+  constructor(model: TokenizerSource);
+  constructor(tokenizerJson: object, tokenizerConfig?: object);
+  constructor(source: object, tokenizerConfig: object = {}) {
+    let json = source;
+    let config = tokenizerConfig;
+    if (isTokenizerSource(source)) {
+      const dir = join(source.dir, source.config.model.tokenizer_dir ?? '');
+      let text: string;
+      try {
+        text = readFileSync(join(dir, 'tokenizer.json'), 'utf8');
+      } catch (cause) {
+        throw new Error(`No tokenizer.json in ${dir}; the model folder needs its tokenizer files.`, {
+          cause,
+        });
+      }
+      json = parseJson<object>(text, `tokenizer.json in ${dir}`)!;
+      config =
+        parseJson<object>(readOptional(join(dir, 'tokenizer_config.json')), 'tokenizer_config.json') ?? {};
+    }
+    this.#tokenizer = new HfTokenizer(json, config);
+    this.#config = config as TokenizerConfig;
   }
 
   /** Reads `tokenizer.json` and (if present) `tokenizer_config.json` from a model folder. */
@@ -50,14 +107,26 @@ export class Tokenizer {
     return new Tokenizer(JSON.parse(json), JSON.parse(config));
   }
 
-  /** Token ids of `text`; special tokens (bos, …) are added as the tokenizer's post-processor says. */
+  /**
+   * Token ids of `text`. As ONNX Runtime GenAI (0.8 and later), no special tokens are added unless
+   * `addSpecialTokens` is true (then the tokenizer's post-processor adds its bos, …): a chat template
+   * already writes its `{{ bos_token }}`, so the prompt gets exactly one.
+   */
   encode(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.#tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    return this.#tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).ids;
   }
 
-  /** Token ids of several texts (unpadded; generators pad batches themselves). */
+  /** Token ids of several texts, one unpadded list each (`Generator.appendTokens` pads a batch itself). */
   encodeBatch(texts: string[], options: { addSpecialTokens?: boolean } = {}): number[][] {
     return texts.map((text) => this.encode(text, options));
+  }
+
+  /** The text of each row, as ONNX Runtime GenAI's `decode_batch`; pads and other special tokens are skipped. */
+  decodeBatch(
+    rows: ArrayLike<ArrayLike<number | bigint>>,
+    options: { skipSpecialTokens?: boolean } = {},
+  ): string[] {
+    return Array.from(rows, (row) => this.decode(row, options));
   }
 
   /** Text of `ids`, without special tokens unless `skipSpecialTokens` is false. */
@@ -85,10 +154,41 @@ export class Tokenizer {
   }
 
   /**
-   * Renders a conversation with the tokenizer's chat template (or `options.template`), ready to encode.
+   * Renders a conversation with a chat template, ready to `encode`. Two forms:
+   * - ONNX Runtime GenAI's argument order: `applyChatTemplate(template, messages, tools?, addGenerationPrompt = true)`,
+   *   where `template` null/undefined/'' means the tokenizer's own, and `messages` and `tools` may be
+   *   JSON strings (as ONNX Runtime GenAI takes them) or arrays;
+   * - `applyChatTemplate(messages, { template?, addGenerationPrompt?, tools? })`, or one JSON string of messages.
    * Templates that are a list or map of named templates use the one named `default`.
    */
-  applyChatTemplate(messages: ChatMessage[], options: ChatTemplateOptions = {}): string {
+  applyChatTemplate(messages: ChatMessage[] | string, options?: ChatTemplateOptions): string;
+  applyChatTemplate(
+    template: string | null | undefined,
+    messages: ChatMessage[] | string,
+    tools?: ChatTool[] | string | null,
+    addGenerationPrompt?: boolean,
+  ): string;
+  applyChatTemplate(
+    first: ChatMessage[] | string | null | undefined,
+    second?: ChatTemplateOptions | ChatMessage[] | string,
+    tools?: ChatTool[] | string | null,
+    addGenerationPrompt?: boolean,
+  ): string {
+    const positional = Array.isArray(second) || typeof second === 'string';
+    const options: ChatTemplateOptions = positional
+      ? {
+          template: (first as string | null | undefined) || undefined,
+          tools: tools ?? undefined,
+          addGenerationPrompt,
+        }
+      : ((second as ChatTemplateOptions | undefined) ?? {});
+    const rawMessages = (positional ? second : first) as ChatMessage[] | string | null | undefined;
+    const messages =
+      typeof rawMessages === 'string' ? parseJson<ChatMessage[]>(rawMessages, 'The messages') : rawMessages;
+    if (!Array.isArray(messages))
+      throw new Error('applyChatTemplate needs the messages: an array of { role, content }, or its JSON.');
+    const toolList =
+      typeof options.tools === 'string' ? parseJson<ChatTool[]>(options.tools, 'The tools') : options.tools;
     const source = options.template ?? this.#chatTemplate();
     let template = this.#templates.get(source);
     if (!template) {
@@ -98,6 +198,7 @@ export class Tokenizer {
     const special = this.specialTokens;
     return template.render({
       messages,
+      ...(toolList ? { tools: toolList } : {}),
       add_generation_prompt: options.addGenerationPrompt ?? true,
       bos_token: special.bos ?? '',
       eos_token: special.eos ?? '',
@@ -121,7 +222,7 @@ export class Tokenizer {
         : undefined;
     if (typeof named === 'string') return named;
     throw new Error(
-      'This tokenizer has no chat_template in tokenizer_config.json; pass one with { template }.',
+      'This tokenizer has no chat_template in tokenizer_config.json; pass one (the template argument, or { template }).',
     );
   }
 }

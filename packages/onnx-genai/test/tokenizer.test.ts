@@ -70,11 +70,13 @@ afterAll(async () => {
 });
 
 describe('Tokenizer', () => {
-  it('encodes and decodes a BPE tokenizer with byte fallback, adding <s> as its post-processor says', () => {
+  it('encodes and decodes a BPE tokenizer with byte fallback, adding <s> only when asked (ONNX Runtime GenAI ≥ 0.8)', () => {
     const { json, config } = phi3Like();
     const tokenizer = new Tokenizer(json, config);
-    const ids = tokenizer.encode('hi cost €');
+    expect(tokenizer.encode('hi cost €')[0]).not.toBe(1);
+    const ids = tokenizer.encode('hi cost €', { addSpecialTokens: true });
     expect(ids[0]).toBe(1);
+    expect(ids.slice(1)).toEqual(tokenizer.encode('hi cost €'));
     // "€" is E2 82 AC: three byte tokens (ids 6 + byte value).
     expect(ids.slice(-3)).toEqual([6 + 0xe2, 6 + 0x82, 6 + 0xac]);
     expect(tokenizer.decode(ids)).toBe('hi cost €');
@@ -118,6 +120,55 @@ describe('Tokenizer', () => {
     const phi3 = new Tokenizer(json, config);
     expect(phi3.applyChatTemplate([{ role: 'user', content: 'hi' }])).toBe(
       '<|user|>\nhi<|end|>\n<|assistant|>\n',
+    );
+  });
+
+  it('a chat template that writes {{ bos_token }} gives exactly one bos', () => {
+    const { json, config } = phi3Like();
+    const template =
+      "{{ bos_token }}{% for m in messages %}{{ '<|' + m['role'] + '|>' + m['content'] + '<|end|>' }}{% endfor %}";
+    const tokenizer = new Tokenizer(json, { ...config, chat_template: template });
+    const ids = tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: 'hi' }]));
+    expect(ids.filter((id) => id === 1)).toHaveLength(1);
+    expect(ids[0]).toBe(1);
+    expect(ids[1]).toBe(3);
+  });
+
+  it('encodeBatch / decodeBatch, and applyChatTemplate in ONNX Runtime GenAI’s argument order with tools', () => {
+    const { json, config } = phi3Like();
+    const tokenizer = new Tokenizer(json, config);
+    const rows = tokenizer.encodeBatch(['hi', 'cost €']);
+    expect(rows).toEqual([tokenizer.encode('hi'), tokenizer.encode('cost €')]);
+    expect(tokenizer.decodeBatch(rows)).toEqual(['hi', 'cost €']);
+    const messages = [{ role: 'user', content: 'hi' }];
+    // (template, messages, tools, addGenerationPrompt); a null template is the tokenizer's own.
+    expect(tokenizer.applyChatTemplate(null, messages, null, true)).toBe(
+      tokenizer.applyChatTemplate(messages),
+    );
+    expect(tokenizer.applyChatTemplate(undefined, JSON.stringify(messages), undefined, false)).toBe(
+      tokenizer.applyChatTemplate(messages, { addGenerationPrompt: false }),
+    );
+    expect(tokenizer.applyChatTemplate(JSON.stringify(messages))).toBe(tokenizer.applyChatTemplate(messages));
+    const withTools =
+      '{% for t in tools %}[{{ t.function.name }}]{% endfor %}{% for m in messages %}{{ m.content }}{% endfor %}{% if add_generation_prompt %}>{% endif %}';
+    const tools = [{ type: 'function', function: { name: 'get_weather' } }];
+    expect(tokenizer.applyChatTemplate(withTools, messages, tools, false)).toBe('[get_weather]hi');
+    expect(tokenizer.applyChatTemplate(withTools, messages, JSON.stringify(tools), true)).toBe(
+      '[get_weather]hi>',
+    );
+    expect(tokenizer.applyChatTemplate(messages, { template: withTools, tools })).toBe('[get_weather]hi>');
+    expect(() => tokenizer.applyChatTemplate(null, '{not json', null, true)).toThrow(/not valid JSON/);
+  });
+
+  it('new Tokenizer(model) reads the model folder’s tokenizer, as og.Tokenizer(model)', async () => {
+    const folder = await writeModelFiles(join(dir, 'lm2'), createTinyDecoder().files);
+    const fromFolder = await Tokenizer.fromFolder(folder);
+    const tokenizer = new Tokenizer({ dir: folder, config: { model: { tokenizer_dir: '' } } });
+    const text = fromFolder.applyChatTemplate([{ role: 'user', content: 'hello cat' }]);
+    expect(tokenizer.encode(text)).toEqual(fromFolder.encode(text));
+    expect(tokenizer.applyChatTemplate([{ role: 'user', content: 'hello cat' }])).toBe(text);
+    expect(() => new Tokenizer({ dir: join(dir, 'nowhere'), config: { model: {} } })).toThrow(
+      /No tokenizer.json/,
     );
   });
 

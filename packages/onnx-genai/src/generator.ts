@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import type { Adapters } from './adapters.js';
 import { BeamSearch, logSoftmax } from './beam-search.js';
 import type { SearchOptions } from './config.js';
 import { GenaiError } from './errors.js';
@@ -53,6 +54,8 @@ export class Generator implements AsyncIterable<number[]> {
   #outputs: Record<string, ort.Tensor> | null = null;
   /** The last step's processed logits per row (for `getLogprobs`). */
   #processed: Float32Array[] = [];
+  /** Active adapters' parameters by adapter name, added to every run's feeds. */
+  readonly #adapters = new Map<string, Record<string, ort.Tensor>>();
 
   constructor(model: Model, params: GeneratorParams) {
     this.#model = model;
@@ -223,6 +226,16 @@ export class Generator implements AsyncIterable<number[]> {
     );
   }
 
+  /**
+   * Makes a loaded adapter active for this generator's runs, as ONNX Runtime GenAI's
+   * `set_active_adapter(adapters, name)` (several may be active; see `Adapters` for how they apply).
+   */
+  setActiveAdapter(adapters: Adapters, name: string): void {
+    if (adapters.model !== this.#model)
+      throw new GenaiError('INVALID_ARGUMENT', 'These adapters were loaded for another model.');
+    this.#adapters.set(name, adapters.feeds(name));
+  }
+
   /** Chooses the next token of every row from the pending logits (running the model first when needed). */
   async generateNextToken(): Promise<void> {
     if (this.#done)
@@ -383,6 +396,7 @@ export class Generator implements AsyncIterable<number[]> {
       [decoder.inputs.attention_mask]: intTensor(io.attentionMask, mask, [rows, width]),
       ...this.#cache.feeds(),
     };
+    for (const params of this.#adapters.values()) Object.assign(feeds, params);
     if (io.positionIds)
       feeds[decoder.inputs.position_ids] = intTensor(io.positionIds, positions, [rows, fresh]);
     const fetches = this.#cache.fetches(decoder.outputs.logits);

@@ -1,3 +1,5 @@
+export type { AdapterFile, AdapterParameter } from './adapters.js';
+export { Adapters, parseAdapterFile } from './adapters.js';
 export type { BeamOptions, BeamStep } from './beam-search.js';
 export { BeamSearch, logSoftmax } from './beam-search.js';
 export type { DecoderConfig, GenaiConfig, SearchOptions, SessionOptions } from './config.js';

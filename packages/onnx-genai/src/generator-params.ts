@@ -53,3 +53,37 @@ export class GeneratorParams {
     Object.assign(this.search, next);
   }
 }
+
+/** Prompt tokens as one list per row, checked: `batch` rows, none empty, every id inside the vocabulary. */
+export function splitTokenRows(ids: TokenInput, batch: number, pad: number, vocab: number): number[][] {
+  const nested = ids.length > 0 && typeof ids[0] === 'object';
+  let rows: number[][];
+  if (nested) rows = Array.from(ids as ArrayLike<number | bigint>[], (row) => Array.from(row, Number));
+  else {
+    const flat = Array.from(ids as ArrayLike<number | bigint>, Number);
+    if (flat.length % batch !== 0)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `${flat.length} tokens do not split into batch_size (${batch}) equal rows; pass one list per row.`,
+      );
+    const width = flat.length / batch;
+    rows = Array.from({ length: batch }, (_, r) => {
+      const row = flat.slice(r * width, (r + 1) * width);
+      if (batch > 1) while (row.length > 1 && row.at(-1) === pad) row.pop();
+      return row;
+    });
+  }
+  if (rows.length !== batch)
+    throw new GenaiError('INVALID_ARGUMENT', `Got ${rows.length} token rows for batch_size ${batch}.`);
+  for (const row of rows) {
+    if (row.length === 0)
+      throw new GenaiError('INVALID_ARGUMENT', 'appendTokens needs at least one token per row.');
+    const bad = row.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+    if (bad !== undefined)
+      throw new GenaiError(
+        'INVALID_ARGUMENT',
+        `Token id ${bad} is outside the vocabulary (0 to ${vocab - 1}).`,
+      );
+  }
+  return rows;
+}

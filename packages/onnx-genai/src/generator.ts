@@ -3,7 +3,7 @@ import type { Adapters } from './adapters.js';
 import { BeamSearch, logSoftmax } from './beam-search.js';
 import type { SearchOptions } from './config.js';
 import { GenaiError } from './errors.js';
-import { GeneratorParams, type TokenInput } from './generator-params.js';
+import { GeneratorParams, splitTokenRows, type TokenInput } from './generator-params.js';
 import { KvCache } from './kv-cache.js';
 import {
   chooseToken,
@@ -97,7 +97,7 @@ export class Generator implements AsyncIterable<number[]> {
    * a single sequence without beams may take more (continuous decoding across chat turns).
    */
   appendTokens(ids: TokenInput): void {
-    const rows = this.#splitRows(ids);
+    const rows = splitTokenRows(ids, this.#batch, this.#pad, this.#model.config.model.vocab_size);
     const started = this.#sequences.length > 0;
     if (started && (this.#batch > 1 || this.#beam))
       throw new GenaiError(
@@ -331,43 +331,6 @@ export class Generator implements AsyncIterable<number[]> {
     this.#mask = [Array<number>(sequence.length).fill(1)];
     this.#finished = [false];
     this.#cache.truncate(Math.min(this.#cache.length, sequence.length - 1));
-  }
-
-  #splitRows(ids: TokenInput): number[][] {
-    const nested = ids.length > 0 && typeof ids[0] === 'object';
-    let rows: number[][];
-    if (nested) rows = Array.from(ids as ArrayLike<number | bigint>[], (row) => Array.from(row, Number));
-    else {
-      const flat = Array.from(ids as ArrayLike<number | bigint>, Number);
-      if (flat.length % this.#batch !== 0)
-        throw new GenaiError(
-          'INVALID_ARGUMENT',
-          `${flat.length} tokens do not split into batch_size (${this.#batch}) equal rows; pass one list per row.`,
-        );
-      const width = flat.length / this.#batch;
-      rows = Array.from({ length: this.#batch }, (_, r) => {
-        const row = flat.slice(r * width, (r + 1) * width);
-        if (this.#batch > 1) while (row.length > 1 && row.at(-1) === this.#pad) row.pop();
-        return row;
-      });
-    }
-    if (rows.length !== this.#batch)
-      throw new GenaiError(
-        'INVALID_ARGUMENT',
-        `Got ${rows.length} token rows for batch_size ${this.#batch}.`,
-      );
-    const vocab = this.#model.config.model.vocab_size;
-    for (const row of rows) {
-      if (row.length === 0)
-        throw new GenaiError('INVALID_ARGUMENT', 'appendTokens needs at least one token per row.');
-      const bad = row.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
-      if (bad !== undefined)
-        throw new GenaiError(
-          'INVALID_ARGUMENT',
-          `Token id ${bad} is outside the vocabulary (0 to ${vocab - 1}).`,
-        );
-    }
-    return rows;
   }
 
   /** Runs the decoder on the columns the cache lacks; returns each row's logits at its last real column. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, MlflowError } from '@flowline/core';
-import type { LoadedModel } from '@flowline/model-format';
+import { type LoadedModel, readLlmRequest } from '@flowline/model-format';
 import type { FastifyPluginAsync, RouteOptions } from 'fastify';
 import type { GenerationGate } from './generation-gate.js';
 import { firstChoice, type GenerationEndpoint, generated, sendStream, wholeAnswer } from './openai-stream.js';
@@ -39,12 +39,23 @@ function parseBody(body: unknown): Json {
   return parsed as Json;
 }
 
-/** Fields of an OpenAI request the server handles itself rather than passing to the model. */
+/** The request as the model gets it: the fields the server answers itself (`model`, `stream_options`) left out. */
 function modelInput(body: Json): Json {
-  const { model: _model, stream: _stream, stream_options: _options, ...rest } = body;
+  const { model: _model, stream_options: _options, ...rest } = body;
   // OpenAI takes one stop string or a list; MLflow's chat schema takes the list.
   if (typeof rest.stop === 'string') rest.stop = [rest.stop];
   return rest;
+}
+
+/** 404 `model_not_found`, as OpenAI answers a model name it does not serve. */
+function modelNotFound(name: string): MlflowError {
+  return Object.assign(
+    new MlflowError(
+      ErrorCode.RESOURCE_DOES_NOT_EXIST,
+      `The model '${name}' does not exist; this server serves it under another name (GET /v1/models).`,
+    ),
+    { param: 'model', openaiCode: 'model_not_found' },
+  );
 }
 
 /** A model may answer with the response object or a one-element list of it (pyfunc style). */
@@ -53,32 +64,6 @@ function single(prediction: unknown): Json {
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw MlflowError.internal('The model did not return an OpenAI-style response object.');
   return value as Json;
-}
-
-function validateChat(body: Json): void {
-  const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0)
-    throw badRequest("'messages' must be a non-empty list of {role, content} objects.");
-  for (const [i, m] of messages.entries()) {
-    const message = m as Json | null;
-    if (!message || typeof message !== 'object' || typeof message.role !== 'string')
-      throw badRequest(`messages[${i}] needs a string 'role'.`);
-    if (typeof message.content !== 'string' && !Array.isArray(message.content) && message.content !== null)
-      throw badRequest(`messages[${i}].content must be a string or a list of content parts.`);
-  }
-  checkNumber(body, 'max_tokens', 1);
-  checkNumber(body, 'temperature', 0, 2);
-  checkNumber(body, 'top_p', 0, 1);
-  checkNumber(body, 'n', 1);
-}
-
-function checkNumber(body: Json, key: string, min: number, max = Number.POSITIVE_INFINITY): void {
-  const value = body[key];
-  if (value === undefined || value === null) return;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max)
-    throw badRequest(
-      `'${key}' must be a number${Number.isFinite(max) ? ` from ${min} to ${max}` : ` of at least ${min}`}; got ${JSON.stringify(value)}.`,
-    );
 }
 
 /** Embeddings as OpenAI sends them: floats, or little-endian float32 bytes in base64. */
@@ -93,7 +78,7 @@ const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
     prefix: 'chatcmpl',
     object: 'chat.completion',
     chunkObject: 'chat.completion.chunk',
-    validate: validateChat,
+    kind: 'chat',
     choice: (text) => ({ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }),
     finish: (reason) => ({ index: 0, delta: {}, finish_reason: reason }),
     answerText: (answer) => String((firstChoice(answer)?.message as Json | undefined)?.content ?? ''),
@@ -103,12 +88,7 @@ const ENDPOINTS: Partial<Record<LlmTask, GenerationEndpoint>> = {
     prefix: 'cmpl',
     object: 'text_completion',
     chunkObject: 'text_completion',
-    validate(body) {
-      if (typeof body.prompt !== 'string' && !Array.isArray(body.prompt))
-        throw badRequest("'prompt' must be a string or a list of strings.");
-      checkNumber(body, 'max_tokens', 1);
-      checkNumber(body, 'temperature', 0, 2);
-    },
+    kind: 'completions',
     choice: (text) => ({ index: 0, text, finish_reason: null }),
     finish: (reason) => ({ index: 0, text: '', finish_reason: reason }),
     answerText: (answer) => String(firstChoice(answer)?.text ?? ''),
@@ -120,6 +100,8 @@ export interface OpenAiRoutesOptions {
   model: LoadedModel;
   task: LlmTask;
   modelName: string;
+  /** Other names a request's `model` may give (e.g. the model URI it was served from). */
+  modelAliases?: string[];
   /** The admission queue, deadline and metrics the generating routes go through. */
   gate: GenerationGate;
 }
@@ -139,15 +121,19 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (app,
 export const OPENAI_PREFIX = '/v1';
 
 /** The routes a task gets, as data. */
-function routesFor({ model, task, modelName, gate }: OpenAiRoutesOptions): RouteOptions[] {
+function routesFor({ model, task, modelName, modelAliases = [], gate }: OpenAiRoutesOptions): RouteOptions[] {
+  const names = new Set([modelName, ...modelAliases]);
+  const card = { id: modelName, object: 'model', created: 0, owned_by: 'flowline', task };
   const routes: RouteOptions[] = [
+    { method: 'GET', url: '/models', handler: async () => ({ object: 'list', data: [card] }) },
     {
       method: 'GET',
-      url: '/models',
-      handler: async () => ({
-        object: 'list',
-        data: [{ id: modelName, object: 'model', created: 0, owned_by: 'flowline', task }],
-      }),
+      url: '/models/*',
+      handler: async (request) => {
+        const id = decodeURIComponent((request.params as { '*': string })['*']);
+        if (!names.has(id)) throw modelNotFound(id);
+        return card;
+      },
     },
   ];
   const endpoint = ENDPOINTS[task];
@@ -157,16 +143,26 @@ function routesFor({ model, task, modelName, gate }: OpenAiRoutesOptions): Route
       url: endpoint.path,
       handler: async (request, reply) => {
         const body = parseBody(request.body);
-        endpoint.validate(body);
+        // Read (and refused, naming the parameter) before any slot is taken; the model reads it the same way.
+        const llm = readLlmRequest(endpoint.kind, body);
+        if (llm.model !== undefined && !names.has(llm.model)) throw modelNotFound(llm.model);
         const input = modelInput(body);
-        if (body.stream === true) {
+        if (llm.stream) {
           const admission = await gate.admit(request, reply);
           const call = { signal: admission.signal };
           try {
             const pieces =
               model.predictStream?.(input, undefined, call) ??
               wholeAnswer(model.predict(input, undefined, call).then(single), endpoint);
-            return await sendStream(reply, pieces, endpoint, modelName, admission, gate.metrics);
+            return await sendStream(
+              reply,
+              pieces,
+              endpoint,
+              modelName,
+              admission,
+              gate.metrics,
+              llm.includeUsage,
+            );
           } finally {
             admission.release();
           }
@@ -182,8 +178,8 @@ function routesFor({ model, task, modelName, gate }: OpenAiRoutesOptions): Route
           id: `${endpoint.prefix}-${randomUUID()}`,
           object: endpoint.object,
           created: Math.floor(Date.now() / 1000),
-          model: modelName,
           ...answer,
+          model: modelName,
         };
       },
     });

@@ -30,8 +30,8 @@ export interface GenerationEndpoint {
   object: string;
   /** The `object` of a streamed chunk. */
   chunkObject: string;
-  /** Checks the request before the model sees it. */
-  validate(body: Json): void;
+  /** Which OpenAI request this endpoint reads (`readLlmRequest`). */
+  kind: 'chat' | 'completions';
   /** The choice of a chunk carrying `text` (chat: a delta; completions: text). */
   choice(text: string): Json;
   finish(reason: string): Json;
@@ -55,6 +55,7 @@ export async function sendStream(
   modelName: string,
   admission: Admission,
   metrics: ScoringMetrics,
+  includeUsage = false,
 ): Promise<void> {
   const id = `${endpoint.prefix}-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
@@ -91,6 +92,7 @@ export async function sendStream(
   raw.once('close', () => {
     gone = true;
   });
+  let usage: Json | undefined;
   let last = admission.arrivedAt;
   let first = true;
   try {
@@ -105,18 +107,23 @@ export async function sendStream(
         metrics.tokens(1);
         send({ choices: [endpoint.choice(piece)] });
       } else if (piece && typeof piece === 'object') {
-        const chunk = piece as Json;
-        const choices = chunk.choices as Json[] | undefined;
-        if (choices?.some((c) => c.finish_reason)) finished = true;
-        else metrics.tokens(1);
-        send(chunk);
+        // Usage goes out once, in its own last chunk, and only when asked (`stream_options.include_usage`).
+        const { usage: chunkUsage, ...chunk } = piece as Json;
+        if (chunkUsage) usage = chunkUsage as Json;
+        const choices = (chunk.choices as Json[] | undefined) ?? [];
+        if (choices.some((c) => c.finish_reason)) finished = true;
+        else if (choices.length > 0) metrics.tokens(1);
+        if (choices.length > 0) send(includeUsage ? { ...chunk, usage: null } : chunk);
       }
       step = await next();
     }
     if (step === 'stopped') {
       await iterator.return?.();
       if (!gone) throw signal.reason;
-    } else if (!finished) send({ choices: [endpoint.finish('stop')] });
+    } else {
+      if (!finished) send({ choices: [endpoint.finish('stop')] });
+      if (includeUsage) send({ choices: [], usage: usage ?? null });
+    }
   } catch (error) {
     // Headers are gone; report the failure (or the deadline) in the stream the way OpenAI does.
     if (!gone)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, isMlflowError, MlflowError } from '@flowline/core';
-import type { LoadedModel } from '@flowline/model-format';
+import { LLM_REQUEST_FIELDS, type LoadedModel } from '@flowline/model-format';
 import { parse as parseCsv } from 'csv-parse/sync';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { DEFAULT_ADMISSION_LIMITS } from './admission-queue.js';
@@ -21,6 +21,8 @@ export interface ScoringServerOptions {
   bodyLimit?: number;
   /** The name `/v1/models` and OpenAI responses give the model (default: `model`). */
   modelName?: string;
+  /** Other names a `/v1` request's `model` may give for it (the CLI adds the model URI). */
+  modelAliases?: string[];
   /** Host headers accepted, as the tracking server's `--allowed-hosts`; default: loopback, private and bound addresses. */
   allowedHosts?: string[];
   /** A request body that sends nothing for this long is cut off with 408 (default 30 000 ms; 0: never). */
@@ -214,9 +216,14 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('\n'));
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('\n'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(SERVER_VERSION));
-  const paramNames = (options.model.metadata.signature?.params ?? []).map((param) => param.name);
   const task = llmTask(options.model);
   const generating = generates(task);
+  const modelName = options.modelName ?? 'model';
+  // MLflow's scoring server hands an LLM request's own fields to the model: only keys that are no OpenAI
+  // request field (the flavor's own params, such as max_length) are taken as params.
+  const paramNames = (options.model.metadata.signature?.params ?? [])
+    .map((param) => param.name)
+    .filter((name) => !(generating && LLM_REQUEST_FIELDS.has(name)));
   app.post('/invocations', async (request, reply) => {
     const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
     const [type, ...parameters] = contentType.split(';').map((s) => s.trim());
@@ -246,11 +253,25 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
     const predict = (signal?: AbortSignal) =>
       evaluate(request, () => options.model.predict(invocation.input, invocation.params, { signal }));
     const predictions = jsonable(await (generating ? gate.run(request, reply, predict) : predict()));
-    return invocation.unwrapped ? predictions : { predictions };
+    if (!invocation.unwrapped) return { predictions };
+    // The chat and completions signatures' `id` and `model`, as /v1 answers them.
+    if (generating && predictions && typeof predictions === 'object' && !Array.isArray(predictions))
+      return {
+        id: `${task === 'llm/v1/chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`,
+        ...predictions,
+        model: modelName,
+      };
+    return predictions;
   });
   if (task) {
-    const modelName = options.modelName ?? 'model';
-    await app.register(openAiRoutes, { prefix: OPENAI_PREFIX, model: options.model, task, modelName, gate });
+    await app.register(openAiRoutes, {
+      prefix: OPENAI_PREFIX,
+      model: options.model,
+      task,
+      modelName,
+      modelAliases: options.modelAliases ?? [],
+      gate,
+    });
   }
   await app.ready();
   return app;

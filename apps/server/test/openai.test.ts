@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe("MLflow's unwrapped LLM requests on /invocations", () => {
-  it('take the whole body as the input, params-schema keys as params, and answer without "predictions"', async () => {
+  it('take the whole body as the input (OpenAI fields stay in it), other params-schema keys as params, with id and model', async () => {
     await writeFile(
       join(dir, 'inspect.mjs'),
       'export default class { predict(_ctx, input, params) { return { input, params: params ?? null }; } }',
@@ -92,7 +92,12 @@ describe("MLflow's unwrapped LLM requests on /invocations", () => {
       path: join(dir, 'inspect'),
       custom: { code: join(dir, 'inspect.mjs') },
       metadata: { task: 'llm/v1/chat' },
-      signature: { params: [{ name: 'temperature', type: 'double', default: 1, shape: null }] },
+      signature: {
+        params: [
+          { name: 'temperature', type: 'double', default: 1, shape: null },
+          { name: 'max_length', type: 'long', default: 64, shape: null },
+        ],
+      },
     });
     const client = await listen('inspect');
     const invocations = new URL('../invocations', client.baseURL).href;
@@ -103,16 +108,21 @@ describe("MLflow's unwrapped LLM requests on /invocations", () => {
         body: JSON.stringify(body),
       });
     const messages = [{ role: 'user', content: 'hi' }];
-    const unwrapped = await post({ messages, temperature: 0.5, max_tokens: 7 });
+    // As MLflow's scoring server, the request's own fields reach the model as the request (so /invocations
+    // samples where /v1 does); only the flavor's own params (max_length) are params.
+    const unwrapped = await post({ messages, temperature: 0.5, max_tokens: 7, max_length: 40 });
     expect(unwrapped.status).toBe(200);
     expect(await unwrapped.json()).toEqual({
-      input: { messages, max_tokens: 7 },
-      params: { temperature: 0.5 },
+      id: expect.stringMatching(/^chatcmpl-/),
+      input: { messages, temperature: 0.5, max_tokens: 7 },
+      // Params the body left out get their schema defaults, as MLflow's enforcement fills them.
+      params: { max_length: 40, temperature: 1 },
+      model: 'inspect',
     });
     // The wrapped form still answers {"predictions": …}.
     const wrapped = await post({ inputs: { messages }, params: { temperature: 0.25 } });
     expect(await wrapped.json()).toEqual({
-      predictions: { input: { messages }, params: { temperature: 0.25 } },
+      predictions: { input: { messages }, params: { temperature: 0.25, max_length: 64 } },
     });
   });
 });

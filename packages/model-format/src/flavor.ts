@@ -29,6 +29,11 @@ export interface Predictor {
     params?: Record<string, unknown>,
     options?: PredictOptions,
   ): AsyncIterable<unknown>;
+  /**
+   * True when `predict` reads and checks its input itself (OpenAI-style LLM requests, see
+   * `generatingPredictor`): the signature's input schema is then not enforced before it.
+   */
+  readsRequest?: boolean;
   /** Its own counters and gauges as of now (models with an engine: steps, rows, cached tokens). */
   metrics?(): ModelMetric[];
   /** Releases what the model holds (runtime sessions, native memory); called once by `LoadedModel.close`. */

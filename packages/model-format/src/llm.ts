@@ -4,11 +4,9 @@ import type { ColSpec, DataType, ModelSignature } from './signature/types.js';
 
 type Json = Record<string, unknown>;
 
-/** A chat message as MLflow's `llm/v1/chat` schema and chat templates take it. */
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+import type { ChatMessage } from './llm-request.js';
+
+export type { ChatMessage } from './llm-request.js';
 
 /** The roles MLflow's chat schema names. */
 export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
@@ -149,7 +147,7 @@ function partialStop(text: string, stops: string[]): number {
  * start of a stop sequence, the stop sequence and anything after it are dropped (as OpenAI does), and the
  * generation is told to stop through its abort signal.
  */
-async function untilStop(
+export async function untilStop(
   run: RunGeneration,
   stops: string[],
   onText?: (text: string) => void,
@@ -188,6 +186,18 @@ export interface Generated {
   finishReason: 'stop' | 'length';
   /** Prompt tokens answered from a kept KV cache (an earlier turn of the conversation), when the flavor keeps one. */
   cachedTokens?: number;
+  /** Each generated token's log-probability (and alternatives), when asked for. */
+  logprobs?: TokenLogprob[];
+  /** Tool calls parsed from the answer (its `text` is then what came outside them). */
+  toolCalls?: import('./llm-request.js').ToolCall[];
+}
+
+/** A token's log-probability, as OpenAI's `logprobs.content` entries. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: { token: string; logprob: number; bytes: number[] | null }[];
 }
 
 /**

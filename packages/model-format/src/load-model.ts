@@ -44,7 +44,7 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
     const request = isLlmTask(metadata.metadata);
     const prepare = (input: unknown, params?: Record<string, unknown>) =>
       [
-        inputs ? enforceInput(input, inputs, { request }) : input,
+        inputs && !predictor.readsRequest ? enforceInput(input, inputs, { request }) : input,
         enforceParams(params, metadata.signature?.params),
       ] as const;
     let closing: Promise<void> | undefined;

@@ -104,10 +104,13 @@ describe('the onnx_genai flavor (ONNX Runtime GenAI folders)', () => {
     const expected = await greedy(messages, 12);
     const answer = (await chat.predict({ messages, max_tokens: 12 })) as ChatAnswer;
     expect(answer.object).toBe('chat.completion');
+    // The fields MLflow's chat signature requires (the server fills in the served name as `model`).
+    expect((answer as unknown as { id: string }).id).toMatch(/^chatcmpl-/);
     expect(answer.choices).toEqual([
       {
         index: 0,
         message: { role: 'assistant', content: expected.text },
+        logprobs: null,
         finish_reason: expected.finishReason,
       },
     ]);
@@ -213,7 +216,13 @@ describe('the onnx_genai flavor (ONNX Runtime GenAI folders)', () => {
     await invalid(chat.predict({ messages: [] }), /non-empty list/);
     await invalid(chat.predict({ messages: [{ role: 'robot', content: 'hi' }] }), /role must be one of/);
     await invalid(chat.predict({ messages: [{ role: 'user' }] }), /content/);
-    await invalid(chat.predict({ messages, n: 2 }), /one choice per request/);
+    await invalid(chat.predict({ messages, n: 0 }), /'n' must be/);
+    await invalid(chat.predict({ messages, max_tokens: 10_000 }), /past the context length/);
+    await invalid(chat.predict({ messages, logit_bias: { 5: 1 } }), /does not support logit biases/);
+    await invalid(
+      chat.predict({ messages, frobnicate: 1 }),
+      /Unrecognized request argument supplied: frobnicate/,
+    );
     await invalid(chat.predict({ messages, max_tokens: 0 }), /max_tokens/);
     await invalid(chat.predict({ messages, temperature: 5 }), /temperature/);
     await invalid(chat.predict({ messages }, { beams: 4 }), /Unrecognized params beams/);

@@ -42,12 +42,20 @@ interface ServeOptions {
   port: number;
   workers: number;
   allowedHosts?: string;
+  servedModelName?: string;
   bodyIdleTimeout: number;
   enableStackTraces?: boolean;
   apiKey?: string;
   maxConcurrentRequests: number;
   maxQueue: number;
   requestTimeout: number;
+}
+
+/** The served model's name and aliases: `--served-model-name`'s list, then the model URI. */
+function servedNames(opts: ServeOptions): { modelName: string; modelAliases: string[] } {
+  const names = opts.servedModelName ? commaList(opts.servedModelName) : [];
+  const [modelName = opts.modelUri, ...rest] = names;
+  return { modelName, modelAliases: [...rest, opts.modelUri] };
 }
 
 /** `flowline models serve|predict`: MLflow's scoring server and batch scoring. */
@@ -74,6 +82,12 @@ export function registerModels(program: Command): void {
       new Option('-w, --workers <n>', 'worker processes serving the model on the same port')
         .default(1)
         .argParser(wholeNumber('workers')),
+    )
+    .addOption(
+      new Option(
+        '--served-model-name <names>',
+        "comma-separated names OpenAI clients give as 'model' (the first is the one /v1/models lists); the model URI is always accepted too",
+      ).env('FLOWLINE_SCORING_SERVED_MODEL_NAME'),
     )
     .addOption(
       new Option(
@@ -137,7 +151,7 @@ export function registerModels(program: Command): void {
       const app = await buildScoringServer({
         model,
         logger,
-        modelName: opts.modelUri,
+        ...servedNames(opts),
         allowedHosts: opts.allowedHosts === undefined ? undefined : commaList(opts.allowedHosts),
         bodyIdleTimeoutMs: opts.bodyIdleTimeout * 1000,
         stackTraces: opts.enableStackTraces === true || envFlag('FLOWLINE_SCORING_STACK_TRACES'),

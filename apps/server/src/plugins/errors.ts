@@ -34,14 +34,18 @@ const OPENAI_CODES: Partial<Record<ErrorCode, string>> = {
 };
 
 /** OpenAI's error JSON, `{error: {message, type, param, code}}`, as its clients parse it. */
-export const openAiErrors: ErrorFormatter = ({ status, code, message }) => ({
-  error: {
-    message,
-    type: status >= 500 ? 'server_error' : 'invalid_request_error',
-    param: null,
-    code: OPENAI_CODES[code] ?? code,
-  },
-});
+export const openAiErrors: ErrorFormatter = ({ status, code, message, error }) => {
+  // An LLM request error names its parameter (`requestError`), and may carry OpenAI's own code.
+  const { param, openaiCode } = (error ?? {}) as { param?: unknown; openaiCode?: unknown };
+  return {
+    error: {
+      message,
+      type: status >= 500 ? 'server_error' : 'invalid_request_error',
+      param: typeof param === 'string' ? param : null,
+      code: typeof openaiCode === 'string' ? openaiCode : (OPENAI_CODES[code] ?? code),
+    },
+  };
+};
 
 interface ValidationIssue {
   instancePath?: string;

@@ -2,13 +2,16 @@ import { cp, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { Flavor, Predictor, SavedFlavor } from '../../flavor.js';
-import { CHAT_SIGNATURE, type ChatMessage, LLM_TEXT_TASKS, llmPredictor } from '../../llm.js';
+import { CHAT_SIGNATURE } from '../../llm.js';
+import { generatingPredictor } from '../../llm-predictor.js';
+import { type LlmRequest, requestError } from '../../llm-request.js';
 import type { ParamSpec, ScalarType } from '../../signature/types.js';
 import { checkSearch, engineMetrics, generateOnEngine, startOnnxGenaiEngine } from './engine-session.js';
 import { GROWING_CACHE } from './generate.js';
 import { asMlflowError, importOnnxGenai, invalid, MODEL_DATA, ONNX_GENAI_FLAVOR } from './session.js';
 
 type Json = Record<string, unknown>;
+type GenaiChatMessage = import('@flowline/onnx-genai').ChatMessage;
 
 /** ONNX Runtime GenAI search options a model config and per-request params may set, with MLflow param types. */
 export const ONNX_GENAI_SEARCH_PARAMS: ReadonlyArray<readonly [string, ScalarType]> = [
@@ -82,27 +85,17 @@ async function saveOnnxGenaiModel(path: string, spec: OnnxGenaiModelSpec): Promi
   };
 }
 
-/** OpenAI request fields as search options: `max_tokens` new tokens, temperature 0 greedy, else sampled. */
-function requestOptions(request: Json): { search: Json; maxTokens?: number } {
+/** A request's sampling fields as search options: temperature 0 greedy, above 0 sampled; `seed` per choice. */
+function requestSearch(request: LlmRequest, choice: number): Json {
   const search: Json = {};
-  const number = (key: string, min: number, max: number, integer = false) => {
-    const value = request[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || value < min || value > max || (integer && !Number.isInteger(value)))
-      throw invalid(
-        `'${key}' must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got ${JSON.stringify(value)}.`,
-      );
-    return value;
-  };
-  const maxTokens = number('max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
-  const temperature = number('temperature', 0, 2);
-  if (temperature === 0) search.do_sample = false;
-  else if (temperature !== undefined) Object.assign(search, { do_sample: true, temperature });
-  const topP = number('top_p', 0, 1);
-  if (topP !== undefined) search.top_p = topP;
-  const topK = number('top_k', 0, Number.MAX_SAFE_INTEGER, true);
-  if (topK !== undefined) search.top_k = topK;
-  return maxTokens === undefined ? { search } : { search, maxTokens };
+  if (request.temperature === 0) search.do_sample = false;
+  else if (request.temperature !== undefined)
+    Object.assign(search, { do_sample: true, temperature: request.temperature });
+  if (request.topP !== undefined) search.top_p = request.topP;
+  if (request.topK !== undefined) search.top_k = request.topK;
+  // Each choice of a seeded request draws from its own seed, so n choices differ and each reproduces.
+  if (request.seed !== undefined) search.random_seed = Math.abs(request.seed + choice) % 2 ** 31;
+  return search;
 }
 
 /**
@@ -121,35 +114,52 @@ export const flavor: Flavor<OnnxGenaiModelSpec> = {
     const { SEARCH_DEFAULTS, validateSearch } = await importOnnxGenai();
     const { tokenizer, config: genai } = served;
     const defaults: Json = { ...(config.model_config as Json | undefined) };
-    const predictor = llmPredictor(LLM_TEXT_TASKS['llm/v1/chat'], (prompt, request, params) => {
-      let ids: number[];
-      try {
-        ids = tokenizer.encode(tokenizer.applyChatTemplate(prompt as ChatMessage[]));
-      } catch (error) {
-        throw invalid(`The model's chat template refused these messages: ${(error as Error).message}`, error);
-      }
-      const { search: fromRequest, maxTokens } = requestOptions(request);
-      const search: Json = { ...GROWING_CACHE, ...defaults, ...params, ...fromRequest };
-      // An OpenAI temperature above 0 asks for sampling; top_k 1 (Phi-3's genai_config) would keep it
-      // greedy, so such a request without its own top_k samples from ONNX Runtime GenAI's default top_k.
-      if (fromRequest.do_sample === true && fromRequest.top_k === undefined && Number(search.top_k) === 1)
-        search.top_k = SEARCH_DEFAULTS.top_k;
-      const context = genai.model.context_length;
-      const maxLength =
-        maxTokens === undefined
-          ? Number(search.max_length ?? context)
-          : Math.min(ids.length + maxTokens, context);
-      if (ids.length >= maxLength)
-        throw invalid(
-          `The prompt is ${ids.length} tokens, which leaves no room under max_length ${maxLength} (prompt plus answer, ` +
-            `at most the context length ${context}); send fewer messages or raise max_length.`,
-        );
-      const options: Json = { ...search, max_length: maxLength };
-      // A default min_length (model_config, params) gives way to a request asking for fewer tokens.
-      if (Number(options.min_length ?? 0) > maxLength) options.min_length = maxLength;
-      checkSearch(validateSearch, genai, options);
-      return (onText, signal) => generateOnEngine(served, options, ids, onText, signal);
-    });
+    const predictor = generatingPredictor(
+      'chat',
+      (request, params) => {
+        let ids: number[];
+        try {
+          ids = tokenizer.encode(tokenizer.applyChatTemplate(request.messages as GenaiChatMessage[]));
+        } catch (error) {
+          throw invalid(
+            `The model's chat template refused these messages: ${(error as Error).message}`,
+            error,
+          );
+        }
+        const context = genai.model.context_length;
+        if (request.maxTokens !== undefined && ids.length + request.maxTokens > context)
+          throw requestError(
+            'max_tokens',
+            `The prompt is ${ids.length} tokens and max_tokens asks for ${request.maxTokens} more, past the context length ` +
+              `${context}; lower max_tokens (at most ${Math.max(0, context - ids.length)}) or send fewer messages.`,
+          );
+        const search = (choice: number) => {
+          const fromRequest = requestSearch(request, choice);
+          const merged: Json = { ...GROWING_CACHE, ...defaults, ...params, ...fromRequest };
+          // An OpenAI temperature above 0 asks for sampling; top_k 1 (Phi-3's genai_config) would keep it
+          // greedy, so such a request without its own top_k samples from ONNX Runtime GenAI's default top_k.
+          if (fromRequest.do_sample === true && request.topK === undefined && Number(merged.top_k) === 1)
+            merged.top_k = SEARCH_DEFAULTS.top_k;
+          const maxLength =
+            request.maxTokens === undefined
+              ? Number(merged.max_length ?? context)
+              : ids.length + request.maxTokens;
+          if (ids.length >= maxLength)
+            throw invalid(
+              `The prompt is ${ids.length} tokens, which leaves no room under max_length ${maxLength} (prompt plus answer, ` +
+                `at most the context length ${context}); send fewer messages or raise max_length.`,
+            );
+          const options: Json = { ...merged, max_length: maxLength };
+          // A default min_length (model_config, params) gives way to a request asking for fewer tokens.
+          if (Number(options.min_length ?? 0) > maxLength) options.min_length = maxLength;
+          checkSearch(validateSearch, genai, options);
+          return options;
+        };
+        search(0);
+        return (choice, onText, signal) => generateOnEngine(served, search(choice), ids, onText, signal);
+      },
+      { seed: true },
+    );
     return { ...predictor, metrics: () => engineMetrics(served.engine), close: () => served.engine.close() };
   },
 };

@@ -1,0 +1,212 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, saveModel } from '@flowline/model-format';
+import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
+import type { FastifyInstance } from 'fastify';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScoringServer } from '../src/index.js';
+
+// OpenAI's chat parameters through the official `openai` client, on a served onnx_genai testkit model:
+// each works as OpenAI documents it, or is refused with a 400 in OpenAI's shape naming it.
+
+let dir: string;
+let app: FastifyInstance;
+let client: OpenAI;
+let base: string;
+const messages = [{ role: 'user' as const, content: 'hello the cat' }];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowline-openai-params-'));
+  const source = await writeModelFiles(
+    join(dir, 'files'),
+    createTinyDecoder({ layout: 'phi3', seed: 11, maxPositions: 128 }).files,
+  );
+  // min_length keeps every answer at its max_tokens, so token counts are exact.
+  await saveModel({ path: join(dir, 'chat'), onnxGenai: { source, modelConfig: { min_length: 120 } } });
+  app = await buildScoringServer({
+    model: await loadModel(join(dir, 'chat')),
+    modelName: 'tiny-chat',
+    modelAliases: ['models:/tiny/1'],
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0 });
+});
+afterAll(async () => {
+  await app?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function refusal(request: Promise<unknown>) {
+  const error = (await request.then(
+    () => null,
+    (e: unknown) => e,
+  )) as InstanceType<typeof OpenAI.APIError> | null;
+  expect(error, 'expected the request to be refused').toBeInstanceOf(OpenAI.APIError);
+  return error!;
+}
+
+describe('OpenAI chat parameters on a served local model', () => {
+  it('max_completion_tokens (and max_tokens) cap the answer', async () => {
+    const a = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages,
+      max_completion_tokens: 5,
+    });
+    expect(a.usage?.completion_tokens).toBe(5);
+    expect(a.choices[0]?.finish_reason).toBe('length');
+    const b = await client.chat.completions.create({ model: 'tiny-chat', messages, max_tokens: 3 });
+    expect(b.usage?.completion_tokens).toBe(3);
+  });
+
+  it('seed makes sampling reproducible; n returns n choices, each with its own draws', async () => {
+    const ask = (seed: number, n = 1) =>
+      client.chat.completions.create({
+        model: 'tiny-chat',
+        messages,
+        max_tokens: 8,
+        temperature: 1.5,
+        seed,
+        n,
+      });
+    const [one, again, other] = await Promise.all([ask(7), ask(7), ask(8)]);
+    expect(again.choices[0]?.message.content).toBe(one.choices[0]?.message.content);
+    expect(other.choices[0]?.message.content).not.toBe(one.choices[0]?.message.content);
+    const three = await ask(7, 3);
+    expect(three.choices.map((c) => c.index)).toEqual([0, 1, 2]);
+    // The first choice is the n = 1 answer; the others draw from their own seeds.
+    expect(three.choices[0]?.message.content).toBe(one.choices[0]?.message.content);
+    expect(new Set(three.choices.map((c) => c.message.content)).size).toBe(3);
+    expect(three.usage?.completion_tokens).toBe(24);
+    expect(three.usage?.prompt_tokens).toBe(one.usage?.prompt_tokens);
+  });
+
+  it('streams n choices tagged by index, and usage in a last chunk only with stream_options.include_usage', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages,
+      max_tokens: 4,
+      n: 2,
+      temperature: 1,
+      seed: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const text = ['', ''];
+    const reasons: (string | null)[] = [null, null];
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    let last: OpenAI.ChatCompletionChunk | undefined;
+    for await (const chunk of stream) {
+      last = chunk;
+      for (const c of chunk.choices) {
+        text[c.index] += c.delta.content ?? '';
+        reasons[c.index] = c.finish_reason ?? reasons[c.index]!;
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(last?.choices).toEqual([]);
+    expect(usage?.completion_tokens).toBe(8);
+    expect(reasons).toEqual(['length', 'length']);
+    const whole = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages,
+      max_tokens: 4,
+      n: 2,
+      temperature: 1,
+      seed: 3,
+    });
+    expect(text).toEqual(whole.choices.map((c) => c.message.content));
+    const plain = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages,
+      max_tokens: 2,
+      stream: true,
+    });
+    for await (const chunk of plain) expect(chunk.usage ?? undefined).toBeUndefined();
+  });
+
+  it('takes content-part arrays and the developer role', async () => {
+    const parts = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages: [
+        { role: 'developer', content: 'the cat' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'hello ' },
+            { type: 'text', text: 'the cat' },
+          ],
+        },
+      ],
+      max_tokens: 4,
+    });
+    const plain = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages: [
+        { role: 'system', content: 'the cat' },
+        { role: 'user', content: 'hello the cat' },
+      ],
+      max_tokens: 4,
+    });
+    expect(parts.choices[0]?.message.content).toBe(plain.choices[0]?.message.content);
+  });
+
+  it('model must name the served model or an alias: otherwise 404 model_not_found; /v1/models/{id} too', async () => {
+    const alias = await client.chat.completions.create({ model: 'models:/tiny/1', messages, max_tokens: 1 });
+    expect(alias.model).toBe('tiny-chat');
+    const error = await refusal(client.chat.completions.create({ model: 'gpt-4o', messages }));
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error.code).toBe('model_not_found');
+    expect(error.param).toBe('model');
+    expect((await client.models.retrieve('tiny-chat')).id).toBe('tiny-chat');
+    expect(await refusal(client.models.retrieve('nope'))).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('refuses what it cannot honour with a 400 naming the parameter, never ignoring it', async () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ frobnicate: true }, 'frobnicate', /Unrecognized request argument/],
+      [{ max_tokens: 1000 }, 'max_tokens', /context length 128/],
+      [{ temperature: 3 }, 'temperature', /from 0 to 2/],
+      [{ n: 0 }, 'n', /'n'/],
+      [{ top_logprobs: 2 }, 'top_logprobs', /needs 'logprobs'/],
+      [{ stream_options: { include_usage: true } }, 'stream_options', /only allowed with 'stream'/],
+      [{ audio: { voice: 'x' } }, 'audio', /audio/],
+      [
+        { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] },
+        'messages[0].content[0]',
+        /text content parts/,
+      ],
+    ];
+    for (const [extra, param, message] of cases) {
+      const error = await refusal(
+        client.chat.completions.create({ model: 'tiny-chat', messages, ...extra } as never),
+      );
+      expect(error.status, param).toBe(400);
+      expect(error.param, JSON.stringify(extra)).toBe(param);
+      expect(error.type).toBe('invalid_request_error');
+      expect(error.message).toMatch(message);
+    }
+  });
+
+  it('/invocations answers MLflow’s chat body exactly as /v1 does, with id and model', async () => {
+    const request = { messages, max_tokens: 6, temperature: 1.2, top_p: 0.9, seed: 11 };
+    const v1 = await client.chat.completions.create({ model: 'tiny-chat', ...request });
+    const response = await fetch(`${base}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as {
+      id: string;
+      model: string;
+      choices: { message: { content: string } }[];
+    };
+    expect(answer.id).toMatch(/^chatcmpl-/);
+    expect(answer.model).toBe('tiny-chat');
+    expect(answer.choices[0]?.message.content).toBe(v1.choices[0]?.message.content);
+  });
+});

@@ -152,7 +152,7 @@ export class Generator implements AsyncIterable<number[]> {
 
   /**
    * The raw logits the next token will be chosen from, as ONNX Runtime GenAI's `get_logits`: a float32
-   * tensor `[rows, vocab]` (running the model first when they are not computed yet). Before the first
+   * tensor `[rows, 1, vocab]`, as ONNX Runtime GenAI shapes it (running the model first when they are not computed yet). Before the first
    * step of a beam search the rows are the batch's, after it the beams'.
    */
   async getLogits(): Promise<ort.Tensor> {
@@ -163,11 +163,11 @@ export class Generator implements AsyncIterable<number[]> {
     rows.forEach((row, r) => {
       data.set(row, r * vocab);
     });
-    return new ort.Tensor('float32', data, [rows.length, vocab]);
+    return new ort.Tensor('float32', data, [rows.length, 1, vocab]);
   }
 
   /**
-   * Replaces the logits the next token is chosen from, as `set_logits`: a `[rows, vocab]` tensor or flat
+   * Replaces the logits the next token is chosen from, as `set_logits`: a `[rows, 1, vocab]` (or `[rows, vocab]`) tensor or flat
    * array (e.g. `getLogits()` edited). The next `generateNextToken` runs no model; it processes these
    * (min_length, penalties) and chooses from them.
    */

@@ -77,7 +77,7 @@ describe('Generator: getLogits / setLogits, getOutput, tokenCount, getLogprobs',
     generator.appendTokens(prompt);
     expect(generator.tokenCount()).toBe(prompt.length);
     const logits = await generator.getLogits();
-    expect(logits.dims).toEqual([1, decoder.shape.vocabSize]);
+    expect(logits.dims).toEqual([1, 1, decoder.shape.vocabSize]);
     const reference = decoder.lastLogits(prompt);
     const got = logits.data as Float32Array;
     for (let i = 0; i < reference.length; i++) expect(got[i]).toBeCloseTo(reference[i]!, 4);

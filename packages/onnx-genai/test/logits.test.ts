@@ -1,6 +1,9 @@
-import { createTinyDecoder } from '@flowline/testkit';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bannedByNgrams,
   Generator,
@@ -16,6 +19,17 @@ import {
   topLogprobs,
 } from '../src/index.js';
 import { referenceLogProbs, useDecoder } from './helpers.js';
+import { withFloat16Logits } from './onnx-edit.js';
+
+const decoder = createTinyDecoder({ seed: 5 });
+const lm = useDecoder(decoder);
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'flowline-genai-logits-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
 
 const search = (options: Partial<SearchOptions>): SearchOptions => ({
   ...SEARCH_DEFAULTS,
@@ -125,6 +139,33 @@ describe('float16 logits', () => {
     expect(halfToFloat(0x7e00)).toBeNaN();
   });
 
+  it('a decoder whose logits output is float16 generates as the float32 one', async () => {
+    const config = JSON.parse(decoder.files['genai_config.json'] as string);
+    config.model.decoder.outputs.logits = 'logits_fp16';
+    const folder = await writeModelFiles(join(tmp, 'fp16'), {
+      ...decoder.files,
+      'genai_config.json': JSON.stringify(config),
+      'onnx/model.onnx': withFloat16Logits(decoder.files['onnx/model.onnx'] as Uint8Array, 'logits_fp16'),
+    });
+    const model = await Model.load(folder);
+    try {
+      const prompt = lm.promptIds('hello cat');
+      const params = new GeneratorParams(model);
+      params.setSearchOptions({ max_length: prompt.length + 8 });
+      const generator = new Generator(model, params);
+      generator.appendTokens(prompt);
+      const logits = (await generator.getLogits()).data as Float32Array;
+      expect(generator.getOutput('logits_fp16').type).toBe('float16');
+      decoder.lastLogits(prompt).forEach((v, i) => {
+        expect(Math.abs(logits[i]! - v)).toBeLessThanOrEqual(Math.abs(v) / 512 + 1e-3);
+      });
+      while (!generator.isDone()) await generator.generateNextToken();
+      expect(generator.getSequence(0)).toEqual([...prompt, ...lm.greedyTail(prompt, 8)]);
+    } finally {
+      await model.close();
+    }
+  });
+
   it('readLogits reads a float16 tensor row as float32 values', () => {
     const tensor = new ort.Tensor('float16', new Uint16Array([0x3c00, 0xc000, 0x3800, 0x4200]), [1, 2, 2]);
     expect(Array.from(readLogits(tensor, 2, 2))).toEqual([0.5, 3]);
@@ -132,9 +173,6 @@ describe('float16 logits', () => {
     expect(Array.from(readLogits(f32, 1, 2))).toEqual([2, 3]);
   });
 });
-
-const decoder = createTinyDecoder({ seed: 5 });
-const lm = useDecoder(decoder);
 
 describe('Generator search options', () => {
   it('no_repeat_ngram_size: generation equals a cache-free reference that bans repeated n-grams', async () => {

@@ -53,6 +53,11 @@ describe('guidance regex', () => {
     const engine = new GrammarEngine({ rules: [parseRegex('ab+c')], start: 0 });
     expect(engine.walk(engine.initial, 'abb')?.complete).toBe(false);
     expect(engine.walk(engine.initial, 'ac')).toBeNull();
+    const held = engine.walk(engine.initial, 'ab');
+    engine.reset(); // dropped caches: held states still step, new walks rebuild
+    expect(engine.walk(held, 'bc')?.complete).toBe(true);
+    expect(engine.walk(engine.initial, 'abc')?.complete).toBe(true);
+    expect(engine.walk(engine.initial, 'ab')).not.toBe(held);
   });
 
   it.each(['a(b', '*a', '\\bword', '(?=x)', '[b-a]', 'a{3,1}', '(a)\\1'])('refuses /%s/', (pattern) => {

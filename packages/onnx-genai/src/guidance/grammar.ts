@@ -57,6 +57,7 @@ export class GrammarEngine {
   readonly #termIds = new Map<string, number>();
   #states = new Map<string, MatchState>();
   readonly #initial: MatchState;
+  #started = false;
 
   constructor(grammar: Grammar) {
     for (const node of grammar.rules) this.#rules.push(this.#compileRule(node));
@@ -65,6 +66,16 @@ export class GrammarEngine {
     const initial = this.#closure([new Frame(grammar.start, start.start, -1, 0, null)]);
     if (!initial) throw new GenaiError('INVALID_ARGUMENT', 'Guidance grammar matches nothing.');
     this.#initial = initial;
+    this.#started = true;
+  }
+
+  /**
+   * Forgets every interned state but the initial one (their cached steps and masks), bounding memory;
+   * states already handed out keep working, they are only no longer shared with new ones.
+   */
+  reset(): void {
+    this.#states = new Map([[this.#initial.key, this.#initial]]);
+    this.#initial.moves.clear();
   }
 
   /** The state before any text. */
@@ -125,7 +136,10 @@ export class GrammarEngine {
     const key = `${[...live.keys()].sort().join('\n')}${complete ? '!' : ''}`;
     const known = this.#states.get(key);
     if (known) return known;
-    if (this.#states.size >= MAX_STATES) this.#states = new Map();
+    if (this.#states.size >= MAX_STATES) {
+      if (this.#started) this.reset();
+      else this.#states = new Map();
+    }
     const state: MatchState = { key, complete, frames: [...live.values()], moves: new Map() };
     this.#states.set(key, state);
     return state;

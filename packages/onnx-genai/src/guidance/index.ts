@@ -15,6 +15,8 @@ export type GuidanceType = 'json_schema' | 'regex' | 'lark_grammar';
 
 /** Compiled grammars kept per vocabulary (least recently used dropped first). */
 const MAX_COMPILED = 32;
+/** Token masks kept per compiled grammar (4 KiB each for a 32k vocabulary) before its caches are reset. */
+const MAX_MASKS = 4096;
 
 /** A grammar compiled against one vocabulary; `start()` begins one constrained sequence. */
 export interface Guidance {
@@ -42,6 +44,7 @@ interface Compiled {
   trie: TrieNode;
   vocabulary: Vocabulary;
   eos: ReadonlySet<number>;
+  masks: number;
 }
 
 const tries = new WeakMap<Vocabulary, TrieNode>();
@@ -66,6 +69,10 @@ function grammarOf(type: GuidanceType, data: string): Grammar {
 /** Allowed ids of `state` (eos included when complete), computed once per interned state. */
 function maskOf(c: Compiled, state: MatchState): Uint32Array {
   if (!state.mask) {
+    if (++c.masks > MAX_MASKS) {
+      c.engine.reset();
+      c.masks = 1;
+    }
     const bits = tokenMask(c.engine, state, c.trie, c.vocabulary.tokens.length);
     if (state.complete) for (const id of c.eos) bits[id >>> 5]! |= 1 << (id & 31);
     state.mask = bits;
@@ -179,6 +186,7 @@ export function compileGuidance(type: GuidanceType, data: string, vocabulary: Vo
     trie,
     vocabulary,
     eos: new Set(vocabulary.eos),
+    masks: 0,
   };
   const guidance: Guidance = { type, start: () => new State(c) };
   cache.set(key, guidance);

@@ -49,6 +49,36 @@ describe('guidance token masks', () => {
     expect(ended).toBeGreaterThanOrEqual(90);
   });
 
+  it('decodes recursive $ref schemas and json_object into JSON that parses and validates', () => {
+    const tree = {
+      $defs: {
+        node: {
+          type: 'object',
+          properties: {
+            v: { type: 'integer' },
+            kids: { type: 'array', items: { $ref: '#/$defs/node' }, maxItems: 2 },
+          },
+          required: ['v', 'kids'],
+          additionalProperties: false,
+        },
+      },
+      $ref: '#/$defs/node',
+    };
+    for (const schema of [tree, { type: 'object' }]) {
+      const guidance = compileGuidance('json_schema', JSON.stringify(schema), vocab);
+      let ended = 0;
+      for (let seed = 1; seed <= 20; seed++) {
+        const out = decode(guidance.start(), seed);
+        if (!out.ended) continue;
+        ended++;
+        const value = JSON.parse(out.text);
+        expect(validate(value, schema), out.text).toBeUndefined();
+        expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
+      }
+      expect(ended).toBeGreaterThanOrEqual(15);
+    }
+  });
+
   it('allows multi-character pieces that cross JSON boundaries', () => {
     const schema = {
       type: 'object',

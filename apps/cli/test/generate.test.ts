@@ -294,7 +294,7 @@ describe('flowline models serve with an onnx_genai model', () => {
     const messages = [{ role: 'user', content: 'hello cat' }];
     const prompt = tokenizer.encode(tokenizer.applyChatTemplate(messages));
     const expected = (await greedy(messages, 10)).text;
-    const server = await serveModel(runUri, { env, cwd: dir });
+    const server = await serveModel(runUri, { env, cwd: dir }, ['--served-model-name', 'm']);
     const post = (path: string, body: unknown) =>
       fetch(`${server.url}${path}`, {
         method: 'POST',
@@ -313,23 +313,30 @@ describe('flowline models serve with an onnx_genai model', () => {
       ).json()) as Answer;
       expect(whole).toMatchObject({
         object: 'chat.completion',
+        model: 'm',
         choices: [{ message: { content: expected } }],
       });
       expect(whole.usage.prompt_tokens).toBe(prompt.length);
 
-      const streamed = await post('/v1/chat/completions', { messages, max_tokens: 10, stream: true });
+      const streamed = await post('/v1/chat/completions', {
+        messages,
+        max_tokens: 10,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       expect(streamed.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const events = (await streamed.text()).split('\n\n').filter(Boolean);
       expect(events.at(-1)).toBe('data: [DONE]');
       const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')));
-      const pieces = chunks.map((c) => c.choices[0].delta.content).filter(Boolean);
+      const pieces = chunks.map((c) => c.choices[0]?.delta.content).filter(Boolean);
       expect(pieces.length).toBeGreaterThan(1);
       expect(pieces.join('')).toBe(expected);
-      expect(chunks.at(-1)).toMatchObject({
+      expect(chunks.at(-2)).toMatchObject({
         object: 'chat.completion.chunk',
         choices: [{ finish_reason: whole.choices[0]!.finish_reason }],
-        usage: whole.usage,
       });
+      // stream_options.include_usage: a last chunk with no choices carries the usage.
+      expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 10 } });
 
       const badRole = await post('/v1/chat/completions', { messages: [{ role: 'robot', content: 'hi' }] });
       expect(badRole.status).toBe(400);

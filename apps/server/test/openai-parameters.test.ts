@@ -14,7 +14,10 @@ import { buildScoringServer } from '../src/index.js';
 
 let dir: string;
 let app: FastifyInstance;
+let freeApp: FastifyInstance;
 let client: OpenAI;
+/** The same model without min_length, so guided answers can end when their JSON is complete. */
+let free: OpenAI;
 let base: string;
 const messages = [{ role: 'user' as const, content: 'hello the cat' }];
 
@@ -34,9 +37,15 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0 });
+  await saveModel({ path: join(dir, 'free'), onnxGenai: { source } });
+  freeApp = await buildScoringServer({ model: await loadModel(join(dir, 'free')), modelName: 'free' });
+  await freeApp.listen({ host: '127.0.0.1', port: 0 });
+  const port = (freeApp.server.address() as AddressInfo).port;
+  free = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 afterAll(async () => {
   await app?.close();
+  await freeApp?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -126,6 +135,101 @@ describe('OpenAI chat parameters on a served local model', () => {
       stream: true,
     });
     for await (const chunk of plain) expect(chunk.usage ?? undefined).toBeUndefined();
+  });
+
+  it('logprobs report each token with its top alternatives, best first; greedy picks the best', async () => {
+    const answer = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages,
+      max_tokens: 5,
+      logprobs: true,
+      top_logprobs: 3,
+    });
+    const content = answer.choices[0]!.logprobs!.content!;
+    expect(content).toHaveLength(5);
+    // Token texts join to the answer (the tokenizer's decode drops the first word's leading space).
+    expect(
+      content
+        .map((t) => t.token)
+        .join('')
+        .trimStart(),
+    ).toBe(answer.choices[0]!.message.content);
+    for (const entry of content) {
+      expect(entry.top_logprobs).toHaveLength(3);
+      const values = entry.top_logprobs.map((t) => t.logprob);
+      expect([...values].sort((a, b) => b - a)).toEqual(values);
+      expect(entry.top_logprobs[0]!.token).toBe(entry.token);
+      expect(entry.logprob).toBeCloseTo(values[0]!, 5);
+      expect(entry.logprob).toBeLessThanOrEqual(0);
+      expect(Buffer.from(entry.bytes!).toString('utf8')).toBe(entry.token);
+    }
+    const plain = await client.chat.completions.create({ model: 'tiny-chat', messages, max_tokens: 2 });
+    expect(plain.choices[0]!.logprobs).toBeNull();
+  });
+
+  it('logit_bias moves the choice: +100 forces a token, -100 forbids it', async () => {
+    const forced = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages,
+      max_tokens: 3,
+      logit_bias: { 7: 100 },
+      logprobs: true,
+    });
+    const forcedTokens = forced.choices[0]!.logprobs!.content!.map((t) => t.token);
+    expect(new Set(forcedTokens).size).toBe(1);
+    const other = await client.chat.completions.create({
+      model: 'tiny-chat',
+      messages,
+      max_tokens: 1,
+      logit_bias: { 7: -100 },
+      logprobs: true,
+      top_logprobs: 5,
+    });
+    expect(other.choices[0]!.logprobs!.content![0]!.top_logprobs.map((t) => t.token)).not.toContain(
+      forcedTokens[0],
+    );
+    const error = await refusal(
+      client.chat.completions.create({ model: 'tiny-chat', messages, logit_bias: { 999999: 5 } }),
+    );
+    expect(error.param).toBe('logit_bias');
+  });
+
+  it('response_format json_schema and json_object: constrained decoding makes the answer parse and validate', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        animal: { type: 'string', enum: ['cat', 'dog'] },
+        count: { type: 'integer' },
+        tags: { type: 'array', items: { type: 'boolean' }, maxItems: 3 },
+      },
+      required: ['animal', 'count', 'tags'],
+      additionalProperties: false,
+    };
+    for (const seed of [1, 2, 3]) {
+      const answer = await free.chat.completions.create({
+        model: 'free',
+        messages,
+        max_tokens: 100,
+        temperature: 1,
+        seed,
+        response_format: { type: 'json_schema', json_schema: { name: 'pet', schema, strict: true } },
+      });
+      expect(answer.choices[0]!.finish_reason).toBe('stop');
+      const value = JSON.parse(answer.choices[0]!.message.content!) as Record<string, unknown>;
+      expect(Object.keys(value).sort()).toEqual(['animal', 'count', 'tags']);
+      expect(['cat', 'dog']).toContain(value.animal);
+      expect(Number.isInteger(value.count)).toBe(true);
+      expect((value.tags as unknown[]).every((t) => typeof t === 'boolean')).toBe(true);
+      expect((value.tags as unknown[]).length).toBeLessThanOrEqual(3);
+    }
+    const object = await free.chat.completions.create({
+      model: 'free',
+      messages,
+      max_tokens: 100,
+      response_format: { type: 'json_object' },
+    });
+    const parsed = JSON.parse(object.choices[0]!.message.content!) as unknown;
+    expect(parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)).toBe(true);
   });
 
   it('takes content-part arrays and the developer role', async () => {

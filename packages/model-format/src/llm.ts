@@ -1,19 +1,6 @@
-import { MlflowError } from '@flowline/core';
-import type { Predictor } from './flavor.js';
 import type { ColSpec, DataType, ModelSignature } from './signature/types.js';
 
-type Json = Record<string, unknown>;
-
-import type { ChatMessage } from './llm-request.js';
-
 export type { ChatMessage } from './llm-request.js';
-
-/** The roles MLflow's chat schema names. */
-export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
-
-function invalid(message: string): MlflowError {
-  return MlflowError.invalidParameterValue(message);
-}
 
 const scalar = (type: 'string' | 'long' | 'double' | 'boolean'): DataType => ({ type });
 const column = (name: string, type: DataType, required = false): ColSpec => ({ ...type, name, required });
@@ -80,45 +67,6 @@ export const CHAT_SIGNATURE: Required<Pick<ModelSignature, 'inputs' | 'outputs'>
     ],
   },
 };
-
-/** The request of an `llm/v1/*` model: the object itself, or the one row schema enforcement made of it. */
-export function llmRequest(input: unknown): Json {
-  const value = Array.isArray(input) && input.length === 1 ? input[0] : input;
-  if (!value || typeof value !== 'object' || Array.isArray(value))
-    throw invalid('This model takes one OpenAI-style request object, e.g. {"messages": [...]}.');
-  return value as Json;
-}
-
-/** The messages of a chat request, checked: a non-empty list of `{role, content}` with MLflow's roles. */
-export function chatMessages(request: Json): ChatMessage[] {
-  const list = request.messages;
-  if (!Array.isArray(list) || list.length === 0)
-    throw invalid("A chat request needs 'messages': a non-empty list of {role, content}.");
-  return list.map((m, i) => {
-    const entry = m as Json | null;
-    if (!entry || typeof entry.role !== 'string' || typeof entry.content !== 'string')
-      throw invalid(`messages[${i}] needs a string 'role' and a string 'content'.`);
-    if (!(CHAT_ROLES as readonly string[]).includes(entry.role))
-      throw invalid(`messages[${i}].role must be one of ${CHAT_ROLES.join(', ')}; got '${entry.role}'.`);
-    return { role: entry.role, content: entry.content };
-  });
-}
-
-/** Checks the request fields every generating flavor treats alike: one choice per request. */
-function checkCommon(request: Json): void {
-  if (request.n !== undefined && request.n !== null && request.n !== 1)
-    throw invalid('This model generates one choice per request; send n = 1 or leave it out.');
-}
-
-/** The request's `stop` sequences (OpenAI's: a string or up to 4 strings), checked. */
-export function stopSequences(request: Json): string[] {
-  const stop = request.stop;
-  if (stop === undefined || stop === null) return [];
-  const list = typeof stop === 'string' ? [stop] : stop;
-  if (!Array.isArray(list) || list.length > 4 || list.some((s) => typeof s !== 'string' || s === ''))
-    throw invalid("'stop' must be a non-empty string or a list of up to 4 non-empty strings.");
-  return list as string[];
-}
 
 /** Where the first stop sequence starts in `text`, or -1. */
 function firstStop(text: string, stops: string[]): number {
@@ -249,94 +197,5 @@ export async function* streamed(
   return result;
 }
 
-/** MLflow's `usage` object of a generation. */
-export function usage(g: Generated): Json {
-  return {
-    prompt_tokens: g.promptTokens,
-    completion_tokens: g.completionTokens,
-    total_tokens: g.promptTokens + g.completionTokens,
-    // OpenAI's report of prompt tokens served from its prompt cache.
-    ...(g.cachedTokens === undefined ? {} : { prompt_tokens_details: { cached_tokens: g.cachedTokens } }),
-  };
-}
-
-/** An `llm/v1/*` text task: what it reads from a request and how its choices look. */
-export interface LlmTaskShape {
-  object: string;
-  read(request: Json): string | ChatMessage[];
-  choice(g: Generated): Json;
-  lastChunk: Json;
-}
-
-/** The text tasks an `llm/v1/*` generating model may answer, by MLflow task name. */
-export const LLM_TEXT_TASKS: Record<'llm/v1/chat' | 'llm/v1/completions', LlmTaskShape> = {
-  'llm/v1/chat': {
-    object: 'chat.completion',
-    read: chatMessages,
-    choice: (g) => ({ message: { role: 'assistant', content: g.text } }),
-    lastChunk: { delta: {} },
-  },
-  'llm/v1/completions': {
-    object: 'text_completion',
-    read: (request) => {
-      if (typeof request.prompt !== 'string') throw invalid("A completions request needs a string 'prompt'.");
-      return request.prompt;
-    },
-    choice: (g) => ({ text: g.text }),
-    lastChunk: { text: '' },
-  },
-};
-
-/**
- * Generation prepared for one request: checked and ready to run, reporting text pieces to `onText`
- * as they come. Preparing throws (MLflow's INVALID_PARAMETER_VALUE) for a bad request, before any work.
- */
-export type PrepareGeneration = (
-  prompt: string | ChatMessage[],
-  request: Json,
-  params: Json | undefined,
-) => RunGeneration;
-
 /** A prepared generation: text pieces go to `onText`; once `signal` aborts, it stops at the next token. */
 export type RunGeneration = (onText?: (text: string) => void, signal?: AbortSignal) => Promise<Generated>;
-
-/**
- * A predictor answering an `llm/v1/chat` or `llm/v1/completions` request with MLflow's OpenAI-style
- * response (`choices`, `finish_reason`, `usage`), and `predictStream` yielding the text piece by piece,
- * then a last chunk with `finish_reason` and `usage`. An aborted `options.signal` reaches the generation
- * (it stops at its next token), and both reject with the signal's reason once it has stopped.
- */
-export function llmPredictor(shape: LlmTaskShape, prepare: PrepareGeneration): Predictor {
-  const start = (input: unknown, params?: Json) => {
-    const request = llmRequest(input);
-    checkCommon(request);
-    const stops = stopSequences(request);
-    const run = prepare(shape.read(request), request, params);
-    return stops.length === 0
-      ? run
-      : (onText?: (text: string) => void, signal?: AbortSignal) => untilStop(run, stops, onText, signal);
-  };
-  return {
-    async predict(input, params, options) {
-      const signal = options?.signal;
-      signal?.throwIfAborted();
-      const g = await start(input, params)(undefined, signal);
-      // A cancelled generation stopped early: its truncated text is no answer (a stream drops it too).
-      signal?.throwIfAborted();
-      return {
-        object: shape.object,
-        created: Math.floor(Date.now() / 1000),
-        choices: [{ index: 0, ...shape.choice(g), finish_reason: g.finishReason }],
-        usage: usage(g),
-      };
-    },
-    async *predictStream(input, params, options) {
-      const run = start(input, params);
-      const result = yield* streamed((onText, signal) => run(onText, signal), options?.signal);
-      yield {
-        choices: [{ index: 0, ...shape.lastChunk, finish_reason: result.finishReason }],
-        usage: usage(result),
-      };
-    },
-  };
-}

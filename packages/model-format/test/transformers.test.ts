@@ -151,7 +151,7 @@ describe('the transformers flavor (transformers.js pipelines)', () => {
     expect(last.choices[0]!.finish_reason).toBe(answer.choices[0]!.finish_reason);
     expect(last.usage).toEqual(answer.usage);
     await expect(model.predict({ messages: [] })).rejects.toThrow(/non-empty list/);
-    await expect(model.predict({ ...request, n: 3 })).rejects.toThrow(/one choice per request/);
+    await expect(model.predict({ ...request, seed: 3 })).rejects.toThrow(/does not support seeded sampling/);
   });
 
   it('answers llm/v1/completions with a text completion', async () => {
@@ -167,7 +167,7 @@ describe('the transformers flavor (transformers.js pipelines)', () => {
     };
     expect(answer.choices[0]!.text).toBe(continuation(['the', 'mat'], 5).text);
     expect(answer.usage.prompt_tokens).toBe(2);
-    await expect(model.predict({ prompt: 42 })).rejects.toThrow(/string 'prompt'/);
+    await expect(model.predict({ prompt: 42 })).rejects.toThrow(/'prompt' must be a string/);
 
     // A stop sequence cuts the text before it and ends generation there (a stopping criterion).
     const long = continuation(['the', 'mat'], 12);

@@ -8,9 +8,12 @@ import type { EngineSettings } from './engine-config.js';
 import type { GenaiErrorCode } from './errors.js';
 import { GenaiError } from './errors.js';
 import { GeneratorParams } from './generator.js';
+import { compileGuidance, type GuidanceType, type Vocabulary, vocabularyOf } from './guidance/index.js';
+import type { StepLogprobs } from './logits.js';
 import type { ModelLoadOptions } from './model.js';
 import { Model } from './model.js';
 import { Request } from './request.js';
+import { Tokenizer } from './tokenizer.js';
 
 // What this worker and `WorkerEngine` say to each other. `WorkerEngine` imports only these types from
 // here: this module's code runs only as a worker (on the main thread it throws).
@@ -46,14 +49,29 @@ export interface EngineWorkerData {
 
 /** Main thread → worker. */
 export type ToEngineWorker =
-  | { type: 'generate'; id: number; prompt: number[]; search: Partial<SearchOptions> }
+  | {
+      type: 'generate';
+      id: number;
+      prompt: number[];
+      search: Partial<SearchOptions>;
+      options?: WorkerRequestOptions;
+    }
   | { type: 'cancel'; id: number }
   | { type: 'close' };
 
 /** One generation's news in a worker message: new tokens, and how it ended when it did. */
+/** A generation's options beyond search options, as they cross the thread (see `GenerateOptions`). */
+export interface WorkerRequestOptions {
+  logitBias?: [number, number][];
+  logprobs?: number;
+  guidance?: { type: GuidanceType; data: string };
+}
+
 export interface GenerationUpdate {
   id: number;
   tokens: number[];
+  /** With `logprobs`: one entry per token in `tokens`. */
+  logprobs?: StepLogprobs[];
   finish?: FinishReason;
   /** With `finish`: prompt tokens the engine took from a kept cache. */
   cachedTokens?: number;
@@ -88,6 +106,9 @@ interface Live {
   request: Request;
   /** The last token streamed, to tell an eos stop from max_length. */
   last: number | undefined;
+  /** Whether its tokens' log-probabilities go back with them, and how many have. */
+  logprobs: boolean;
+  sentLogprobs: number;
 }
 
 /** Serves the main thread's messages with this model and engine. */
@@ -128,27 +149,45 @@ function serve(model: Model, engine: Engine): void {
       entry.last = tokens.at(-1) ?? entry.last;
       const done = entry.request.isDone();
       if (tokens.length === 0 && !done) continue;
+      const logprobs = entry.logprobs ? entry.request.getLogprobs().slice(entry.sentLogprobs) : undefined;
+      entry.sentLogprobs += logprobs?.length ?? 0;
+      const update: GenerationUpdate = { id, tokens, ...(logprobs ? { logprobs } : {}) };
       updates.push(
-        done
-          ? { id, tokens, finish: finishReason(entry), cachedTokens: entry.request.reusedTokens }
-          : { id, tokens },
+        done ? { ...update, finish: finishReason(entry), cachedTokens: entry.request.reusedTokens } : update,
       );
       if (done) live.delete(id);
     }
     return updates;
   }
 
-  function add({ id, prompt, search }: ToEngineWorker & { type: 'generate' }): void {
+  let vocabulary: Vocabulary | undefined;
+  /** The model's vocabulary as text, for guidance (its tokenizer loaded on first use). */
+  const vocabularyFor = () => {
+    vocabulary ??= vocabularyOf(
+      new Tokenizer(model),
+      model.config.model.vocab_size,
+      model.config.model.eos_token_id,
+    );
+    return vocabulary;
+  };
+
+  function add({ id, prompt, search, options = {} }: ToEngineWorker & { type: 'generate' }): void {
     try {
       const params = new GeneratorParams(model);
       params.setSearchOptions(search);
-      const request = new Request(params);
+      const request = new Request(params, {
+        ...(options.logitBias ? { logitBias: options.logitBias } : {}),
+        ...(options.logprobs !== undefined ? { logprobs: options.logprobs } : {}),
+        ...(options.guidance
+          ? { guidance: compileGuidance(options.guidance.type, options.guidance.data, vocabularyFor()) }
+          : {}),
+      });
       request.addTokens(prompt);
       // A prompt already at max_length has nothing to generate (an engine refuses a done request).
       if (request.isDone()) report([{ id, tokens: [], finish: 'length' }]);
       else {
         engine.addRequest(request);
-        live.set(id, { request, last: undefined });
+        live.set(id, { request, last: undefined, logprobs: options.logprobs !== undefined, sentLogprobs: 0 });
       }
     } catch (error) {
       report([{ id, tokens: [], error: serialize(error) }]);

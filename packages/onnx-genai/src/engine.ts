@@ -4,6 +4,7 @@ import { ENGINE_DEFAULTS, type EngineSettings } from './engine-config.js';
 import { GenaiError } from './errors.js';
 import { intTensor } from './generator.js';
 import type { KvCache } from './kv-cache.js';
+import { readLogits } from './logits.js';
 import type { Model } from './model.js';
 import type { Request } from './request.js';
 
@@ -270,12 +271,9 @@ export class Engine {
       caches,
       tokens.map((t) => t.length),
     );
-    const vocab = outputs[this.model.config.model.decoder.outputs.logits]!.dims.at(-1)!;
-    const data = outputs[this.model.config.model.decoder.outputs.logits]!.data as Float32Array;
-    return tokens.map((row, r) => {
-      const offset = (r * width + row.length - 1) * vocab;
-      return data.slice(offset, offset + vocab);
-    });
+    const logits = outputs[this.model.config.model.decoder.outputs.logits]!;
+    const vocab = logits.dims.at(-1)!;
+    return tokens.map((row, r) => readLogits(logits, (r * width + row.length - 1) * vocab, vocab));
   }
 
   /** One decode run over the batch: one token per row, its mask hiding the padding, positions counting real tokens. */
@@ -311,10 +309,6 @@ export class Engine {
   #logits(outputs: Record<string, ort.Tensor>, rows: number, fresh: number): Float32Array[] {
     const logits = outputs[this.model.config.model.decoder.outputs.logits]!;
     const vocab = logits.dims.at(-1)!;
-    const data = logits.data as Float32Array;
-    return Array.from({ length: rows }, (_, r) => {
-      const offset = (r * fresh + fresh - 1) * vocab;
-      return data.slice(offset, offset + vocab);
-    });
+    return Array.from({ length: rows }, (_, r) => readLogits(logits, (r * fresh + fresh - 1) * vocab, vocab));
   }
 }

@@ -20,6 +20,8 @@ export type { GenaiErrorCode } from './errors.js';
 export { GenaiConfigError, GenaiError } from './errors.js';
 export type { TokenInput } from './generator.js';
 export { Generator, GeneratorParams, generate } from './generator.js';
+export type { Guidance, GuidanceState, GuidanceType, Vocabulary } from './guidance/index.js';
+export { compileGuidance, responseFormatGuidance, vocabularyOf } from './guidance/index.js';
 export type { StepLogprobs, TokenLogprob } from './logits.js';
 export {
   bannedByNgrams,
@@ -32,6 +34,7 @@ export {
 } from './logits.js';
 export type { ModelIoTypes, ModelLoadOptions } from './model.js';
 export { Model } from './model.js';
+export type { RequestOptions } from './request.js';
 export { Request } from './request.js';
 export type { Candidates } from './sampling.js';
 export { drawCandidate, filterCandidates, seededRandom } from './sampling.js';

@@ -1,10 +1,21 @@
 import type { SearchOptions } from './config.js';
 import { GenaiError } from './errors.js';
 import type { GeneratorParams } from './generator.js';
+import type { Guidance, GuidanceState } from './guidance/index.js';
 import { KvCache } from './kv-cache.js';
-import { chooseToken, processLogits } from './logits.js';
+import { chooseToken, processLogits, type StepLogprobs, stepLogprobs } from './logits.js';
 import type { Model } from './model.js';
 import { seededRandom } from './sampling.js';
+
+/** What a `Request` may do beyond its search options. */
+export interface RequestOptions {
+  /** Token id → bias added to its logit before anything else (OpenAI's `logit_bias`). */
+  logitBias?: ReadonlyMap<number, number> | Iterable<[number, number]>;
+  /** Record each token's log-probability and this many alternatives (`getLogprobs`). */
+  logprobs?: number;
+  /** Constrain every token to keep the output a valid prefix of this grammar (ONNX Runtime GenAI's guidance). */
+  guidance?: Guidance;
+}
 
 /**
  * One generation for an `Engine`, as ONNX Runtime GenAI's `Request`: its own search options and seed,
@@ -28,7 +39,15 @@ export class Request implements AsyncIterable<number> {
   /** Prompt tokens whose cache came from an earlier request with the same prefix (not prefilled again). */
   reusedTokens = 0;
 
-  constructor(params: GeneratorParams) {
+  /** Per-request options beyond ONNX Runtime GenAI's search options. */
+  readonly #options: RequestOptions;
+  /** Prompt tokens (penalties count only what follows). */
+  #promptLength = 0;
+  #logprobs: StepLogprobs[] = [];
+  /** The guidance state constraining each next token, when the request has one. */
+  readonly #guidance: GuidanceState | null;
+
+  constructor(params: GeneratorParams, options: RequestOptions = {}) {
     this.model = params.model;
     this.search = { ...params.search };
     if (this.search.num_beams > 1)
@@ -39,6 +58,8 @@ export class Request implements AsyncIterable<number> {
         'A request is one sequence: set batch_size 1 (the engine batches).',
       );
     this.#random = seededRandom(this.search.random_seed);
+    this.#options = options;
+    this.#guidance = options.guidance?.start() ?? null;
     this.#eos = new Set(this.model.config.model.eos_token_id);
   }
 
@@ -59,7 +80,7 @@ export class Request implements AsyncIterable<number> {
         'INVALID_ARGUMENT',
         `The sequence would be ${this.#sequence.length + tokens.length} tokens, past max_length (${this.search.max_length}); raise max_length or shorten the prompt.`,
       );
-    this.#sequence.push(...tokens);
+    for (const token of tokens) this.#sequence.push(token);
     if (this.#sequence.length >= this.search.max_length) this.#finish();
   }
 
@@ -90,6 +111,11 @@ export class Request implements AsyncIterable<number> {
     const tokens = this.#unseen;
     this.#unseen = [];
     return tokens;
+  }
+
+  /** Each generated token's log-probability and its `logprobs` best alternatives (with `options.logprobs`). */
+  getLogprobs(): StepLogprobs[] {
+    return [...this.#logprobs];
   }
 
   /** The prompt and every generated token so far (a final eos excluded). */
@@ -128,8 +154,19 @@ export class Request implements AsyncIterable<number> {
   /** Chooses the next token from the logits after the last fed token (used by the engine). */
   accept(logits: Float32Array): void {
     if (this.#done) return;
-    processLogits(logits, this.#sequence, this.search, this.#eos);
-    const token = chooseToken(logits, this.search, this.#random, this.model.config.model.vocab_size);
+    if (!this.#started) this.#promptLength = this.#sequence.length;
+    const vocab = this.model.config.model.vocab_size;
+    for (const [id, bias] of this.#options.logitBias ?? []) if (id < logits.length) logits[id]! += bias;
+    processLogits(logits, this.#sequence, this.search, this.#eos, this.#promptLength);
+    // Guidance whose grammar admits nothing more ends the answer, as an eos would (min_length or not).
+    const complete = this.#guidance?.isDone() ?? false;
+    if (!complete) this.#guidance?.mask(logits);
+    const token = complete
+      ? this.model.config.model.eos_token_id[0]!
+      : chooseToken(logits, this.search, this.#random, vocab);
+    if (!complete) this.#guidance?.advance(token);
+    if (this.#options.logprobs !== undefined)
+      this.#logprobs.push(stepLogprobs(logits, token, this.#options.logprobs, this.search, vocab));
     this.#started = true;
     this.#unseen.push(token);
     if (this.#eos.has(token)) this.#finish();

@@ -11,8 +11,11 @@ import type {
   SerializedGenaiError,
   ToEngineWorker,
   WorkerEngineStats,
+  WorkerRequestOptions,
 } from './engine-worker.js';
 import { GenaiConfigError, GenaiError } from './errors.js';
+import type { GuidanceType } from './guidance/index.js';
+import type { StepLogprobs } from './logits.js';
 import type { ModelLoadOptions } from './model.js';
 
 export type { FinishReason, WorkerEngineStats } from './engine-worker.js';
@@ -31,6 +34,8 @@ export interface GenerationResult {
   promptTokens: number;
   /** Prompt tokens whose KV cache came from an earlier conversation (`max_cached_prefixes`), not prefilled again. */
   cachedTokens: number;
+  /** With `logprobs`: one entry per token, in order. */
+  logprobs?: StepLogprobs[];
 }
 
 /** One generation running in the worker: `for await` streams its tokens; `done` settles when it ends. */
@@ -41,6 +46,12 @@ export interface Generation extends AsyncIterable<number> {
 
 /** Per-generation options. */
 export interface GenerateOptions {
+  /** Token id → bias added to its logit (OpenAI's `logit_bias`). */
+  logitBias?: ReadonlyMap<number, number>;
+  /** Return each token's log-probability with this many alternatives (`done`'s `logprobs`). */
+  logprobs?: number;
+  /** Constrained decoding, compiled in the worker against the model's vocabulary (`compileGuidance`). */
+  guidance?: { type: GuidanceType; data: string };
   /** Aborting cancels the request in the worker (its row is freed); the generation ends as `cancelled`. */
   signal?: AbortSignal;
 }
@@ -107,9 +118,16 @@ class WorkerGeneration implements Generation {
     return this.#ended !== null;
   }
 
-  push(tokens: number[]): void {
+  readonly #logprobs: StepLogprobs[] = [];
+  #wantsLogprobs = false;
+
+  push(tokens: number[], logprobs?: StepLogprobs[]): void {
+    if (logprobs) {
+      this.#wantsLogprobs = true;
+      for (const entry of logprobs) this.#logprobs.push(entry);
+    }
     if (this.#ended || tokens.length === 0) return;
-    this.#tokens.push(...tokens);
+    for (const token of tokens) this.#tokens.push(token);
     this.#wake();
   }
 
@@ -121,6 +139,7 @@ class WorkerGeneration implements Generation {
       finishReason,
       promptTokens: this.#promptTokens,
       cachedTokens,
+      ...(this.#wantsLogprobs ? { logprobs: [...this.#logprobs] } : {}),
     });
     this.#wake();
   }
@@ -236,7 +255,12 @@ export class WorkerEngine {
     const id = this.#nextId++;
     this.#live.set(id, generation);
     this.#worker.ref();
-    this.#post({ type: 'generate', id, prompt: ids, search });
+    const extra: WorkerRequestOptions = {
+      ...(options.logitBias ? { logitBias: [...options.logitBias] } : {}),
+      ...(options.logprobs !== undefined ? { logprobs: options.logprobs } : {}),
+      ...(options.guidance ? { guidance: options.guidance } : {}),
+    };
+    this.#post({ type: 'generate', id, prompt: ids, search, options: extra });
     if (signal) {
       // The worker removes the request at once and answers; the generation ends with that answer.
       const cancel = () => {
@@ -275,7 +299,7 @@ export class WorkerEngine {
     for (const update of updates) {
       const generation = this.#live.get(update.id);
       if (!generation) continue;
-      generation.push(update.tokens);
+      generation.push(update.tokens, update.logprobs);
       if (update.error) generation.fail(revive(update.error));
       else if (update.finish) generation.finish(update.finish, update.cachedTokens);
       if (generation.ended) this.#live.delete(update.id);

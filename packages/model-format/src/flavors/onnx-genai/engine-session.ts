@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ModelMetric } from '../../flavor.js';
-import type { Generated } from '../../llm.js';
+import type { Generated, TokenLogprob } from '../../llm.js';
 import { answerText } from './generate.js';
 import { asMlflowError, importOnnxGenai, invalid } from './session.js';
 
@@ -8,6 +8,7 @@ type GenaiConfig = import('@flowline/onnx-genai').GenaiConfig;
 type GenaiTokenizer = import('@flowline/onnx-genai').Tokenizer;
 type SearchOptions = import('@flowline/onnx-genai').SearchOptions;
 type WorkerEngine = import('@flowline/onnx-genai').WorkerEngine;
+type StepLogprobs = import('@flowline/onnx-genai').StepLogprobs;
 
 /**
  * Rows the served engine runs at once when the model's genai_config has no `engine` object. The scoring
@@ -24,6 +25,8 @@ export interface OnnxGenaiEngine {
   engine: WorkerEngine;
   tokenizer: GenaiTokenizer;
   config: GenaiConfig;
+  /** Each token id's text as it appears in the output (built on first use, for logprobs). */
+  vocabulary?: () => readonly string[];
 }
 
 /**
@@ -47,7 +50,10 @@ export async function startOnnxGenaiEngine(folder: string, providers?: string[])
       const tokenizer = await genai.Tokenizer.fromFolder(
         join(folder, engine.config.model.tokenizer_dir ?? ''),
       );
-      return { engine, tokenizer, config: engine.config };
+      const vocabulary = () =>
+        genai.vocabularyOf(tokenizer, engine.config.model.vocab_size, engine.config.model.eos_token_id)
+          .tokens;
+      return { engine, tokenizer, config: engine.config, vocabulary };
     } catch (error) {
       await engine.close();
       throw error;
@@ -59,13 +65,17 @@ export async function startOnnxGenaiEngine(folder: string, providers?: string[])
 
 /** Checks search options as `GeneratorParams.setSearchOptions` would in the worker, so a bad request fails before any work. */
 export function checkSearch(
-  validateSearch: (search: SearchOptions, contextLength: number) => void,
+  {
+    validateSearch,
+    EXTRA_SEARCH_OPTIONS,
+  }: Pick<typeof import('@flowline/onnx-genai'), 'validateSearch' | 'EXTRA_SEARCH_OPTIONS'>,
   config: GenaiConfig,
   search: Record<string, unknown>,
 ): void {
   const merged: Record<string, unknown> = { ...config.search };
   for (const [key, value] of Object.entries(search)) {
-    if (!(key in merged) && key !== 'chunk_size') throw invalid(`Unknown search option '${key}'.`);
+    if (!(key in merged) && !EXTRA_SEARCH_OPTIONS.includes(key))
+      throw invalid(`Unknown search option '${key}'.`);
     merged[key] = value;
   }
   try {
@@ -81,27 +91,50 @@ export function checkSearch(
  * the answer ends with what it has, as an eos would.
  */
 export async function generateOnEngine(
-  { engine, tokenizer, config }: OnnxGenaiEngine,
+  { engine, tokenizer, config, vocabulary }: OnnxGenaiEngine,
   search: Partial<SearchOptions>,
   promptIds: number[],
   onText?: (text: string) => void,
   signal?: AbortSignal,
+  options: EngineRequestOptions = {},
 ): Promise<Generated & { ids: number[] }> {
   const text = answerText(tokenizer, config.model.eos_token_id, onText);
-  const generation = engine.generate(promptIds, search, signal ? { signal } : {});
+  const generation = engine.generate(promptIds, search, { ...options, ...(signal ? { signal } : {}) });
   for await (const token of generation) {
     // Tokens that arrive after a stop (the worker learns of the cancel a little later) are not the answer's.
     if (signal?.aborted || !text.add(token)) break;
   }
-  const { finishReason, cachedTokens } = await generation.done.catch((error: unknown) => {
+  const { finishReason, cachedTokens, logprobs } = await generation.done.catch((error: unknown) => {
     throw asMlflowError(error);
   });
+  const answer = text.finish();
+  const eos = new Set(config.model.eos_token_id);
+  const kept = answer.ids.filter((id) => !eos.has(id)).length;
   return {
-    ...text.finish(),
+    ...answer,
     promptTokens: promptIds.length,
     cachedTokens,
     finishReason: finishReason === 'length' ? 'length' : 'stop',
+    ...(logprobs
+      ? { logprobs: logprobs.slice(0, kept).map((step) => tokenLogprob(vocabulary!(), step)) }
+      : {}),
   };
+}
+
+/** What a request asks of the engine besides search options (OpenAI's logit_bias, logprobs, response_format). */
+export interface EngineRequestOptions {
+  logitBias?: ReadonlyMap<number, number>;
+  logprobs?: number;
+  guidance?: { type: 'json_schema' | 'regex' | 'lark_grammar'; data: string };
+}
+
+/** A step's log-probabilities with each token as the text it adds to the output and its UTF-8 bytes, as OpenAI reports them. */
+function tokenLogprob(tokens: readonly string[], step: StepLogprobs): TokenLogprob {
+  const entry = (id: number, logprob: number) => {
+    const token = tokens[id] ?? '';
+    return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+  };
+  return { ...entry(step.token, step.logprob), top_logprobs: step.top.map((t) => entry(t.token, t.logprob)) };
 }
 
 /** The engine's counters and gauges, for the scoring server's `/metrics`. */

@@ -6,7 +6,13 @@ import { CHAT_SIGNATURE } from '../../llm.js';
 import { generatingPredictor } from '../../llm-predictor.js';
 import { type LlmRequest, requestError } from '../../llm-request.js';
 import type { ParamSpec, ScalarType } from '../../signature/types.js';
-import { checkSearch, engineMetrics, generateOnEngine, startOnnxGenaiEngine } from './engine-session.js';
+import {
+  checkSearch,
+  type EngineRequestOptions,
+  engineMetrics,
+  generateOnEngine,
+  startOnnxGenaiEngine,
+} from './engine-session.js';
 import { GROWING_CACHE } from './generate.js';
 import { asMlflowError, importOnnxGenai, invalid, MODEL_DATA, ONNX_GENAI_FLAVOR } from './session.js';
 
@@ -95,7 +101,26 @@ function requestSearch(request: LlmRequest, choice: number): Json {
   if (request.topK !== undefined) search.top_k = request.topK;
   // Each choice of a seeded request draws from its own seed, so n choices differ and each reproduces.
   if (request.seed !== undefined) search.random_seed = Math.abs(request.seed + choice) % 2 ** 31;
+  if (request.presencePenalty !== 0) search.presence_penalty = request.presencePenalty;
+  if (request.frequencyPenalty !== 0) search.frequency_penalty = request.frequencyPenalty;
   return search;
+}
+
+/** What the engine is asked besides search options: OpenAI's logit_bias, logprobs and response_format. */
+function engineOptions(request: LlmRequest, vocab: number): EngineRequestOptions {
+  for (const id of request.logitBias.keys())
+    if (id >= vocab)
+      throw requestError('logit_bias', `Token id ${id} is outside the vocabulary (0 to ${vocab - 1}).`);
+  const format = request.responseFormat;
+  return {
+    ...(request.logitBias.size > 0 ? { logitBias: request.logitBias } : {}),
+    ...(request.logprobs ? { logprobs: request.topLogprobs } : {}),
+    ...(format.type === 'json_object'
+      ? { guidance: { type: 'json_schema', data: '{"type":"object"}' } }
+      : format.type === 'json_schema'
+        ? { guidance: { type: 'json_schema', data: JSON.stringify(format.schema) } }
+        : {}),
+  };
 }
 
 /**
@@ -111,7 +136,8 @@ export const flavor: Flavor<OnnxGenaiModelSpec> = {
     const folder = join(dir, String(config.data ?? MODEL_DATA));
     const providers = config.providers as string[] | undefined;
     const served = await startOnnxGenaiEngine(folder, providers);
-    const { SEARCH_DEFAULTS, validateSearch } = await importOnnxGenai();
+    const genaiLib = await importOnnxGenai();
+    const { SEARCH_DEFAULTS } = genaiLib;
     const { tokenizer, config: genai } = served;
     const defaults: Json = { ...(config.model_config as Json | undefined) };
     const predictor = generatingPredictor(
@@ -152,13 +178,15 @@ export const flavor: Flavor<OnnxGenaiModelSpec> = {
           const options: Json = { ...merged, max_length: maxLength };
           // A default min_length (model_config, params) gives way to a request asking for fewer tokens.
           if (Number(options.min_length ?? 0) > maxLength) options.min_length = maxLength;
-          checkSearch(validateSearch, genai, options);
+          checkSearch(genaiLib, genai, options);
           return options;
         };
         search(0);
-        return (choice, onText, signal) => generateOnEngine(served, search(choice), ids, onText, signal);
+        const extra = engineOptions(request, genai.model.vocab_size);
+        return (choice, onText, signal) =>
+          generateOnEngine(served, search(choice), ids, onText, signal, extra);
       },
-      { seed: true },
+      { seed: true, penalties: true, logprobs: true, logitBias: true, responseFormat: true },
     );
     return { ...predictor, metrics: () => engineMetrics(served.engine), close: () => served.engine.close() };
   },

@@ -1,12 +1,8 @@
 import { MlflowError } from '@flowline/core';
 import type { Predictor } from '../../flavor.js';
-import {
-  type Generated,
-  LLM_TEXT_TASKS,
-  llmPredictor,
-  type ChatMessage as Message,
-  streamed,
-} from '../../llm.js';
+import { type Generated, type ChatMessage as Message, streamed } from '../../llm.js';
+import { generatingPredictor } from '../../llm-predictor.js';
+import type { LlmRequest } from '../../llm-request.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,17 +31,16 @@ function invalid(message: string): MlflowError {
   return MlflowError.invalidParameterValue(message);
 }
 
-/** OpenAI request fields as transformers.js generation options (temperature 0 means greedy). */
-function openAiOptions(request: Json): Json {
+/** A request's OpenAI fields as transformers.js generation options (temperature 0 means greedy). */
+function openAiOptions(request: LlmRequest): Json {
   const options: Json = {};
-  if (request.max_tokens !== undefined && request.max_tokens !== null)
-    options.max_new_tokens = request.max_tokens;
-  if (typeof request.temperature === 'number') {
+  if (request.maxTokens !== undefined) options.max_new_tokens = request.maxTokens;
+  if (request.temperature !== undefined) {
     if (request.temperature === 0) options.do_sample = false;
     else Object.assign(options, { do_sample: true, temperature: request.temperature });
   }
-  if (typeof request.top_p === 'number') options.top_p = request.top_p;
-  if (typeof request.top_k === 'number') options.top_k = request.top_k;
+  if (request.topP !== undefined) options.top_p = request.topP;
+  if (request.topK !== undefined) options.top_k = request.topK;
   return options;
 }
 
@@ -80,16 +75,17 @@ export function textGenerationPredictor(
   const defaults: Json = Object.fromEntries(
     GENERATION_PARAMS.map(([name, , fallback]) => [name, modelConfig[name] ?? fallback]),
   );
-  const optionsFor = (request: Json, params?: Json) => ({
-    ...defaults,
-    ...params,
-    ...openAiOptions(request),
-  });
+  // transformers.js samples with Math.random (no seed) and has no logprobs or constrained decoding: those
+  // requests are refused by name (generatingPredictor), n choices run one after another on the worker.
   if (inferenceTask === 'llm/v1/chat' || inferenceTask === 'llm/v1/completions')
-    return llmPredictor(LLM_TEXT_TASKS[inferenceTask], (prompt, request, params) => {
-      const options = optionsFor(request, params);
-      return (onText, signal) => generate(prompt, options, onText, signal);
-    });
+    return generatingPredictor(
+      inferenceTask === 'llm/v1/chat' ? 'chat' : 'completions',
+      (request, params) => {
+        const options = { ...defaults, ...params, ...openAiOptions(request) };
+        const prompt = request.kind === 'chat' ? request.messages : request.prompt;
+        return (_choice, onText, signal) => generate(prompt, options, onText, signal);
+      },
+    );
   return {
     async predict(input, params, call) {
       const options = { ...defaults, ...params };

@@ -150,7 +150,15 @@ export function generatingPredictor(
         return;
       }
       // Several choices (or logprobs): chunk objects, each choice's pieces tagged with its index.
-      const pieces = merged(request.n, (i, onPiece, signal) => choice(i, onPiece, signal), options?.signal);
+      const pieces = streamed<{ index: number; text: string }, Generated[]>(
+        (onPiece, signal) =>
+          Promise.all(
+            Array.from({ length: request.n }, (_, index) =>
+              choice(index, (text) => text && onPiece({ index, text }), signal),
+            ),
+          ),
+        options?.signal,
+      );
       const results: Generated[] = [];
       for (;;) {
         const next = await pieces.next();
@@ -182,56 +190,4 @@ function lastChoice(request: LlmRequest, g: Generated, index: number): Json {
     ? { tool_calls: (message.tool_calls as Json[]).map((call, i) => ({ index: i, ...call })) }
     : {};
   return { index, delta, logprobs: whole.logprobs, finish_reason: whole.finish_reason };
-}
-
-/** Runs `n` choices at once, yielding each piece with its choice's index; returns every result. */
-async function* merged(
-  n: number,
-  run: (index: number, onPiece: (text: string) => void, signal: AbortSignal) => Promise<Generated>,
-  cancel?: AbortSignal,
-): AsyncGenerator<{ index: number; text: string }, Generated[]> {
-  const queue: { index: number; text: string }[] = [];
-  let wake: (() => void) | undefined;
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  cancel?.addEventListener('abort', stop, { once: true });
-  let settled = false;
-  const all = Promise.all(
-    Array.from({ length: n }, (_, index) =>
-      run(
-        index,
-        (text) => {
-          if (text) queue.push({ index, text });
-          wake?.();
-        },
-        controller.signal,
-      ),
-    ),
-  ).finally(() => {
-    settled = true;
-    wake?.();
-  });
-  all.catch(() => {});
-  try {
-    while (!cancel?.aborted) {
-      const next = queue.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (settled) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = undefined;
-    }
-  } finally {
-    cancel?.removeEventListener('abort', stop);
-    if (!settled) {
-      controller.abort();
-      await all.catch(() => {});
-    }
-  }
-  cancel?.throwIfAborted();
-  return all;
 }

@@ -100,11 +100,10 @@ const REFUSED: Record<string, string> = {
   best_of: "'best_of' above 1 is not supported; use 'n'",
 };
 
-const CHAT_FIELDS = new Set([
-  'messages',
+/** Fields both requests share. */
+const SHARED_FIELDS = [
   'model',
   'max_tokens',
-  'max_completion_tokens',
   'temperature',
   'top_p',
   'top_k',
@@ -114,33 +113,21 @@ const CHAT_FIELDS = new Set([
   'stop',
   'n',
   'logprobs',
-  'top_logprobs',
   'logit_bias',
+  'stream',
+  'stream_options',
+];
+const CHAT_FIELDS = new Set([
+  ...SHARED_FIELDS,
+  'messages',
+  'max_completion_tokens',
+  'top_logprobs',
   'response_format',
   'tools',
   'tool_choice',
   'parallel_tool_calls',
-  'stream',
-  'stream_options',
 ]);
-const COMPLETION_FIELDS = new Set([
-  'prompt',
-  'model',
-  'max_tokens',
-  'temperature',
-  'top_p',
-  'top_k',
-  'seed',
-  'presence_penalty',
-  'frequency_penalty',
-  'stop',
-  'n',
-  'echo',
-  'logprobs',
-  'logit_bias',
-  'stream',
-  'stream_options',
-]);
+const COMPLETION_FIELDS = new Set([...SHARED_FIELDS, 'prompt', 'echo']);
 
 /** Every top-level field of an OpenAI chat or completions request (what `/invocations` keeps in the input). */
 export const LLM_REQUEST_FIELDS: ReadonlySet<string> = new Set([

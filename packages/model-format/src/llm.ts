@@ -149,24 +149,25 @@ export interface TokenLogprob {
 }
 
 /**
- * Pieces of text as `run` reports them through its callback, then its whole result. A consumer that
+ * Pieces (text by default) as `run` reports them through its callback, then its whole result. A consumer that
  * stops reading early (`break`, `return()`) aborts `signal`, and its `return()` resolves once the
  * generation has stopped, so no generation outlives its reader. A `cancel` signal that aborts stops the
  * generation too, and the stream then throws its reason once the generation has stopped.
  */
-export async function* streamed(
-  run: (onText: (text: string) => void, signal: AbortSignal) => Promise<Generated>,
+export async function* streamed<Piece = string, Result = Generated>(
+  run: (onPiece: (piece: Piece) => void, signal: AbortSignal) => Promise<Result>,
   cancel?: AbortSignal,
-): AsyncGenerator<string, Generated> {
+): AsyncGenerator<Piece, Result> {
   cancel?.throwIfAborted();
-  const queue: string[] = [];
+  const queue: Piece[] = [];
   let wake: (() => void) | undefined;
   let settled = false;
   const controller = new AbortController();
   const stop = () => controller.abort();
   cancel?.addEventListener('abort', stop, { once: true });
-  const result = run((text) => {
-    if (text) queue.push(text);
+  const result = run((piece) => {
+    // An empty text piece carries nothing to send.
+    if ((piece as unknown) !== '') queue.push(piece);
     wake?.();
   }, controller.signal).finally(() => {
     settled = true;

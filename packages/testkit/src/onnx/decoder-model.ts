@@ -46,6 +46,13 @@ export interface TinyDecoderOptions {
   rmsNorm?: boolean;
   /** Generated lowercase words added to the vocabulary, e.g. ~32k for a Phi-3-sized vocabulary. */
   vocabExtra?: number;
+  /**
+   * Adds JSON's punctuation (`{ } [ ] " : , - .` and `_ @ /`) and the digits, each also as a `##`
+   * continuation, after the words (before phi3's trailing specials), and a tokenizer whose decode keeps
+   * every space (no cleanup) and drops a leading piece's `##`, so a decoded text is its tokens' texts
+   * joined and constrained decoding can write JSON. Default false.
+   */
+  symbols?: boolean;
 }
 
 /** A decoder's resolved sizes. */
@@ -125,8 +132,13 @@ export const PHI3_SPECIALS: { first: string[]; last: string[] } = {
   last: ['<|endoftext|>', '<|assistant|>', '<|system|>', '<|end|>', '<|user|>'],
 };
 
-/** The vocabulary in id order: specials, words, letters and `##` letters, then `extra` generated words. */
-export function decoderTokens(layout: 'optimum' | 'phi3', extra: number): string[] {
+const SYMBOLS = [...'{}[]":,-._@/0123456789'];
+
+/**
+ * The vocabulary in id order: specials, words, letters and `##` letters, then `extra` generated words,
+ * then (with `symbols`) punctuation and digits and their `##` forms.
+ */
+export function decoderTokens(layout: 'optimum' | 'phi3', extra: number, symbols = false): string[] {
   const base = [...WORDS, ...LETTERS, ...LETTERS.map((l) => `##${l}`)];
   const taken = new Set(base);
   const generated: string[] = [];
@@ -136,10 +148,11 @@ export function decoderTokens(layout: 'optimum' | 'phi3', extra: number): string
     for (let n = i; n > 0; n = Math.floor((n - 1) / 26)) word = LETTERS[(n - 1) % 26] + word;
     if (!taken.has(word)) generated.push(word);
   }
+  const added = symbols ? [...SYMBOLS, ...SYMBOLS.map((s) => `##${s}`)] : [];
   // The optimum vocabulary keeps its original duplicate ('a' is a word and a letter); phi3's has none.
   return layout === 'phi3'
-    ? [...PHI3_SPECIALS.first, ...taken, ...generated, ...PHI3_SPECIALS.last]
-    : [...OPTIMUM_SPECIALS, ...base, ...generated];
+    ? [...PHI3_SPECIALS.first, ...taken, ...generated, ...added, ...PHI3_SPECIALS.last]
+    : [...OPTIMUM_SPECIALS, ...base, ...generated, ...added];
 }
 
 /** One layer's weights, each `[in, out]` row-major. */

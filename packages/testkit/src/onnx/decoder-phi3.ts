@@ -33,7 +33,8 @@ const CHAT_TEMPLATE =
  * there is no generation_config.json. The JS `greedy` reference dequantises the same int4 weights.
  */
 export function createPhi3Decoder(options: TinyDecoderOptions = {}): TinyDecoder {
-  const tokens = decoderTokens('phi3', options.vocabExtra ?? 0);
+  const symbols = options.symbols ?? false;
+  const tokens = decoderTokens('phi3', options.vocabExtra ?? 0, symbols);
   const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
   const shape = resolveDecoderShape({ ...options, layout: 'phi3' }, tokens.length);
   const { hidden, heads, kvHeads, headSize, intermediate, vocabSize, maxPositions } = shape;
@@ -186,13 +187,14 @@ export function createPhi3Decoder(options: TinyDecoderOptions = {}): TinyDecoder
     ...specialTokens,
     padding_side: 'left',
     chat_template: CHAT_TEMPLATE,
+    ...(symbols ? { clean_up_tokenization_spaces: false } : {}),
   };
   const specials = [...PHI3_SPECIALS.first, ...PHI3_SPECIALS.last];
   const files = {
     'genai_config.json': JSON.stringify(genaiConfig, null, 2),
     'config.json': JSON.stringify(config, null, 2),
     'special_tokens_map.json': JSON.stringify(specialTokens, null, 2),
-    'tokenizer.json': JSON.stringify(wordPieceTokenizer(vocab, specials, false, '<unk>'), null, 2),
+    'tokenizer.json': JSON.stringify(wordPieceTokenizer(vocab, specials, false, '<unk>', !symbols), null, 2),
     'tokenizer_config.json': JSON.stringify(tokenizerConfig, null, 2),
     [PHI3_MODEL_FILE]: bytes,
   };

@@ -29,7 +29,8 @@ const CHAT_TEMPLATE =
  */
 export function createTinyDecoder(options: TinyDecoderOptions = {}): TinyDecoder {
   if (options.layout === 'phi3') return createPhi3Decoder(options);
-  const tokens = decoderTokens('optimum', options.vocabExtra ?? 0);
+  const symbols = options.symbols ?? false;
+  const tokens = decoderTokens('optimum', options.vocabExtra ?? 0, symbols);
   const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
   const shape = resolveDecoderShape(options, tokens.length);
   const weights = decoderWeights(shape, options.seed ?? 5);
@@ -119,6 +120,7 @@ export function createTinyDecoder(options: TinyDecoderOptions = {}): TinyDecoder
     eos_token: '<|end|>',
     padding_side: 'left',
     chat_template: CHAT_TEMPLATE,
+    ...(symbols ? { clean_up_tokenization_spaces: false } : {}),
   };
   // ONNX Runtime GenAI's config, in the layout of its Phi-3 export (templated KV names, eos as a list).
   const genaiConfig = {
@@ -146,7 +148,11 @@ export function createTinyDecoder(options: TinyDecoderOptions = {}): TinyDecoder
     'genai_config.json': JSON.stringify(genaiConfig, null, 2),
     'config.json': JSON.stringify(config, null, 2),
     'generation_config.json': JSON.stringify({ eos_token_id: eosTokenId, pad_token_id: pad }),
-    'tokenizer.json': JSON.stringify(wordPieceTokenizer(vocab, OPTIMUM_SPECIALS, false), null, 2),
+    'tokenizer.json': JSON.stringify(
+      wordPieceTokenizer(vocab, OPTIMUM_SPECIALS, false, '[UNK]', !symbols),
+      null,
+      2,
+    ),
     'tokenizer_config.json': JSON.stringify(tokenizerConfig, null, 2),
     'onnx/model.onnx': bytes,
   };

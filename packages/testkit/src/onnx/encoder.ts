@@ -57,12 +57,17 @@ export function createTinyEncoder(options: { hidden?: number; seed?: number } = 
   return { files: encoderFiles(onnx, vocab, hidden), hidden, vocab, reference };
 }
 
-/** A WordPiece tokenizer.json over `vocab`; `specials` are added tokens; `bert` adds [CLS] … [SEP]. */
+/**
+ * A WordPiece tokenizer.json over `vocab`; `specials` are added tokens; `bert` adds [CLS] … [SEP];
+ * `cleanup` (default true) lets the decoder drop spaces before punctuation; without it, decoding keeps
+ * every space and also strips `##` from a leading continuation, so a text is its tokens' texts joined.
+ */
 export function wordPieceTokenizer(
   vocab: Record<string, number>,
   specials: string[],
   bert: boolean,
   unk = '[UNK]',
+  cleanup = true,
 ): Record<string, unknown> {
   const special = (name: string) => ({ id: name, ids: [vocab[name]], tokens: [name] });
   return {
@@ -104,7 +109,15 @@ export function wordPieceTokenizer(
           special_tokens: { '[CLS]': special('[CLS]'), '[SEP]': special('[SEP]') },
         }
       : null,
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    decoder: cleanup
+      ? { type: 'WordPiece', prefix: '##', cleanup }
+      : {
+          type: 'Sequence',
+          decoders: [
+            { type: 'WordPiece', prefix: '##', cleanup },
+            { type: 'Replace', pattern: { String: '##' }, content: '' },
+          ],
+        },
     model: {
       type: 'WordPiece',
       unk_token: unk,

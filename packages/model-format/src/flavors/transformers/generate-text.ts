@@ -37,7 +37,7 @@ export async function generateText(
   Streamer: StreamerClass,
   input: string | Message[],
   options: Json,
-  onText?: (text: string) => void,
+  onText?: (text: string, tokens: number) => void,
   signal?: AbortSignal,
 ): Promise<Generated> {
   const eos = pipe.model.generation_config?.eos_token_id;
@@ -46,7 +46,8 @@ export async function generateText(
   const streamer = new Streamer(pipe.tokenizer, {
     skip_prompt: true,
     skip_special_tokens: true,
-    callback_function: (text: string) => onText?.(text),
+    // With the tokens made so far, so a reader that stops at this piece can count only what it kept.
+    callback_function: (text: string) => onText?.(text, ids.length),
     token_callback_function: (tokens: Array<number | bigint>) => {
       for (const t of tokens) ids.push(Number(t));
     },

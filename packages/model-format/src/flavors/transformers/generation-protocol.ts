@@ -33,7 +33,7 @@ export type ToGenerationWorker =
 export type FromGenerationWorker =
   | { type: 'ready' }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'text'; id: number; text: string }
+  | { type: 'text'; id: number; text: string; tokens: number }
   | { type: 'done'; id: number; result: Generated; stats: GenerationWorkerStats }
   | { type: 'error'; id: number; error: SerializedError; stats: GenerationWorkerStats };
 

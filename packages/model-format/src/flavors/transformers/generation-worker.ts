@@ -51,8 +51,8 @@ function serve(loaded: LoadedPipeline): void {
         Streamer,
         input,
         options,
-        (text) => {
-          if (!controller.signal.aborted) post({ type: 'text', id, text });
+        (text, tokens) => {
+          if (!controller.signal.aborted) post({ type: 'text', id, text, tokens });
         },
         controller.signal,
       );

@@ -52,6 +52,8 @@ interface Job {
   reject(error: Error): void;
   /** Set once the cancel was posted: pieces after it are not the answer's. */
   cancelled: boolean;
+  /** Tokens made when a stop (its signal) came in with a piece: the answer counts only these. */
+  stoppedAt?: number;
 }
 
 /**
@@ -226,12 +228,21 @@ export class WorkerGenerator {
     const job = this.#current;
     if (!job || job.id !== message.id) return; // a request closed or failed here already
     if (message.type === 'text') {
-      if (!job.cancelled) job.onText?.(message.text);
+      if (!job.cancelled && !job.signal?.aborted) {
+        job.onText?.(message.text);
+        // A stop seen in this piece: what the worker makes before it hears the cancel is not the answer's.
+        if (job.signal?.aborted) job.stoppedAt = message.tokens;
+      }
       return;
     }
     this.#stats = message.stats;
     this.#current = null;
-    if (message.type === 'done') job.resolve(message.result);
+    if (message.type === 'done')
+      job.resolve(
+        job.stoppedAt === undefined
+          ? message.result
+          : { ...message.result, completionTokens: Math.min(message.result.completionTokens, job.stoppedAt) },
+      );
     else job.reject(reviveError(message.error));
     this.#next();
   }

@@ -71,9 +71,16 @@ export function validate(value: unknown, schema: unknown, root: unknown = schema
   }
 }
 
+/** Options for `randomSchema`. */
+export interface RandomSchemaOptions {
+  /** Every string and array gets a maximum length, so an answer sampled under the schema always ends. */
+  bounded?: boolean;
+}
+
 /** Random schemas of the strict-mode subset: objects (nested, optional keys), arrays, enums, anyOf, scalars. */
-export function randomSchema(seed: number): Schema {
+export function randomSchema(seed: number, options: RandomSchemaOptions = {}): Schema {
   const random = seededRandom(seed);
+  const bounded = options.bounded ?? false;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const name = () => pick(['id', 'name', 'age', 'tags', 'kind', 'x', 'value', 'items', 'ok', 'note']);
   const gen = (depth: number): Schema => {
@@ -109,7 +116,7 @@ export function randomSchema(seed: number): Schema {
           type: 'array',
           items: gen(depth + 1),
           minItems,
-          ...(random() < 0.5 ? { maxItems: minItems + 2 } : {}),
+          ...(random() < 0.5 || bounded ? { maxItems: minItems + 2 } : {}),
         };
       }
       case 'anyOf':
@@ -123,7 +130,8 @@ export function randomSchema(seed: number): Schema {
       case 'pattern':
         return { type: 'string', pattern: '^[a-z]{2,5}-\\d{2}$' };
       case 'string':
-        return random() < 0.5 ? { type: 'string' } : { type: 'string', minLength: 1, maxLength: 6 };
+        if (random() < 0.5) return bounded ? { type: 'string', maxLength: 6 } : { type: 'string' };
+        return { type: 'string', minLength: 1, maxLength: 6 };
       default:
         return { type: pick(['integer', 'number', 'boolean', 'null']) };
     }

@@ -17,12 +17,10 @@
 // (goal <= 2), worker / direct tokens/s (goal >= 0.95); /ping p99 (goal < 20 ms). Each N is run --runs
 // times and the median kept. On a shared 2-core machine other load skews wall times; compare within a run.
 // Usage: pnpm bench:llm-serving [-- --runs 3 --tokens 64]
-import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { saveModel } from '@flowline/model-format';
 import {
@@ -35,6 +33,8 @@ import {
   WorkerEngine,
 } from '@flowline/onnx-genai';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
+import { SIZES } from '../lib/decoder-sizes.mjs';
+import { startScoringServer } from '../lib/scoring-server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -46,44 +46,10 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const NEW_TOKENS = Number(values.tokens);
 const LEVELS = values.concurrency.split(',').map(Number);
-const SIZES = {
-  layout: 'phi3',
-  maxPositions: 512,
-  layers: 8,
-  heads: 8,
-  kvHeads: 8,
-  headSize: 64,
-  intermediateSize: 1536,
-  rmsNorm: true,
-  vocabExtra: 31941,
-};
 const MESSAGES = [{ role: 'user', content: 'hello the cat sat on the mat' }];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
-
-/** Starts the scoring server in a child process; resolves with its URL and a way to ask its RSS. */
-async function startServer(modelDir, concurrency) {
-  const child = fork(
-    fileURLToPath(new URL('./server-process.mjs', import.meta.url)),
-    [modelDir, String(concurrency)],
-    {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    },
-  );
-  const url = await new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m.url));
-    child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
-  });
-  const rss = () =>
-    new Promise((resolve) => {
-      child.once('message', (m) => resolve(m.rss));
-      child.send('rss');
-    });
-  const stop = () => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'));
-  return { url, rss, stop };
-}
 
 /** One streamed chat: time to first content chunk and to the end, and the tokens it reported. */
 async function chat(url) {
@@ -149,7 +115,7 @@ async function level(server, n, ping) {
 
 const dir = await mkdtemp(join(tmpdir(), 'flowline-llm-bench-'));
 try {
-  const decoder = createTinyDecoder(SIZES);
+  const decoder = createTinyDecoder({ layout: 'phi3', maxPositions: 512, ...SIZES });
   const source = await writeModelFiles(join(dir, 'phi3'), decoder.files);
   const tokenizer = await Tokenizer.fromFolder(source);
   const prompt = tokenizer.encode(tokenizer.applyChatTemplate(MESSAGES));
@@ -214,7 +180,11 @@ try {
 
   const results = new Map();
   for (const n of LEVELS) {
-    const server = await startServer(modelDir, n);
+    const server = await startScoringServer(modelDir, {
+      concurrency: n,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     try {
       await level(server, Math.min(n, 2), false); // warm-up
       const runs = [];

@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as genai from '@flowline/onnx-genai';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
+import { SIZES } from '../lib/decoder-sizes.mjs';
 
 const { values } = parseArgs({
   options: { tokens: { type: 'string', default: '300' }, runs: { type: 'string', default: '5' } },
@@ -96,8 +97,7 @@ const PIECES = [
 const dir = await mkdtemp(join(tmpdir(), 'flowline-bench-guidance-'));
 try {
   let t0 = performance.now();
-  const sizes = { layers: 8, heads: 8, kvHeads: 8, headSize: 64, intermediateSize: 1536, rmsNorm: true };
-  const decoder = createTinyDecoder({ layout: 'phi3', ...sizes, vocabExtra: 31941, maxPositions: 512 });
+  const decoder = createTinyDecoder({ layout: 'phi3', maxPositions: 512, ...SIZES });
   const folder = await writeModelFiles(join(dir, 'phi3'), decoder.files);
   const model = await Model.load(folder);
   const tokenizer = await Tokenizer.fromFolder(folder);

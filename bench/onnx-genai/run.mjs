@@ -28,6 +28,7 @@ import { Generator, GeneratorParams, Model } from '@flowline/onnx-genai';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import ort from 'onnxruntime-node';
+import { SIZES } from '../lib/decoder-sizes.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -40,16 +41,6 @@ const NEW_TOKENS = Number(values.tokens);
 const RUNS = Number(values.runs);
 const LAYOUTS = values.layout === 'both' ? ['optimum', 'phi3'] : [values.layout];
 const TARGETS = { tjs: 1.3, bare: 0.9 };
-// ~32k ids like Phi-3's tokenizer; sizes of a small Llama-style model.
-const SIZES = {
-  layers: 8,
-  heads: 8,
-  kvHeads: 8,
-  headSize: 64,
-  intermediateSize: 1536,
-  rmsNorm: true,
-  vocabExtra: 31941,
-};
 
 env.allowRemoteModels = false;
 env.useFSCache = false;

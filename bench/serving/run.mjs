@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadModel, saveModel } from '@flowline/model-format';
 import { createMlpModel } from '@flowline/testkit';
 import ort from 'onnxruntime-node';
+import { startScoringServer } from '../lib/scoring-server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -85,13 +86,9 @@ try {
   // Serving: the scoring server in a child process (or the CLI with --workers N), keep-alive clients.
   let url;
   if (WORKERS === undefined) {
-    child = fork(new URL('./server-process.mjs', import.meta.url), [modelDir], { stdio: 'inherit' });
-    url = (
-      await new Promise((resolve, reject) => {
-        child.once('message', resolve);
-        child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-      })
-    ).url;
+    const server = await startScoringServer(modelDir, { stdio: 'inherit' });
+    child = server.child;
+    url = server.url;
   } else {
     const port = await new Promise((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {

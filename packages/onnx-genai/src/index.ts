@@ -21,7 +21,7 @@ export { GenaiConfigError, GenaiError } from './errors.js';
 export type { TokenInput } from './generator.js';
 export { Generator, GeneratorParams, generate } from './generator.js';
 export type { Guidance, GuidanceState, GuidanceType, Vocabulary } from './guidance/index.js';
-export { compileGuidance, responseFormatGuidance, vocabularyOf } from './guidance/index.js';
+export { checkGuidance, compileGuidance, responseFormatGuidance, vocabularyOf } from './guidance/index.js';
 export type { StepLogprobs, TokenLogprob } from './logits.js';
 export {
   bannedByNgrams,

@@ -51,6 +51,40 @@ describe('guidance Lark grammars', () => {
     );
   });
 
+  it('embeds %json schemas where they stand, as llguidance does (tool calls between tags)', () => {
+    const call = JSON.stringify({
+      type: 'object',
+      properties: {
+        name: { const: 'get_weather' },
+        arguments: {
+          type: 'object',
+          properties: { city: { type: 'string', enum: ['Oslo', 'Lima'] } },
+          required: ['city'],
+        },
+      },
+      required: ['name', 'arguments'],
+    });
+    const source = `start: "<call>" %json ${call} "</call>" ("<call>" %json ${call} "</call>")*`;
+    const one = '<call>{"name":"get_weather","arguments":{"city":"Oslo"}}</call>';
+    expectMatches(
+      source,
+      [one, one + one.replace('Oslo', 'Lima')],
+      [
+        '<call>{"name":"get_weather","arguments":{"city":"Paris"}}</call>',
+        '<call>{"name":"other","arguments":{"city":"Oslo"}}</call>',
+        one.slice(0, -1),
+        `${one}<call>`,
+      ],
+    );
+    // Braces and escaped quotes inside the schema's strings do not end it early.
+    expectMatches(`start: %json {"type": "string", "enum": ["}", "a\\"{"]}`, ['"}"', '"a\\"{"'], ['"a"']);
+  });
+
+  it('refuses a %json without a closed schema object', () => {
+    for (const source of ['start: %json', 'start: %json {"type": "object"', 'X: %json {}\nstart: X'])
+      expect(() => larkGrammar(source)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
   it('handles literals with the i flag, ranges, repeats and optional brackets', () => {
     expectMatches(
       'start: "select"i WORD ("," WORD)~0..2 [";"]\nWORD: ("a".."z")+\n%ignore " "',

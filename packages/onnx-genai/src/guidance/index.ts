@@ -195,6 +195,19 @@ export function compileGuidance(type: GuidanceType, data: string, vocabulary: Vo
 }
 
 /**
+ * Checks guidance data without a vocabulary (what `compileGuidance` would refuse), so a server can
+ * answer a bad schema or grammar before any generation: a GenaiError('INVALID_ARGUMENT') if invalid.
+ */
+export function checkGuidance(type: GuidanceType, data: string): void {
+  const key = `${type}\u0000${data}`;
+  if (checked.has(key)) return;
+  new GrammarEngine(grammarOf(type, data));
+  checked.add(key);
+  if (checked.size > MAX_COMPILED) checked.delete(checked.values().next().value!);
+}
+const checked = new Set<string>();
+
+/**
  * The guidance for an OpenAI `response_format`: `json_schema` → its schema, `json_object` → any JSON
  * object, `text` or none → undefined. A malformed format is a GenaiError('INVALID_ARGUMENT').
  */

@@ -1,5 +1,6 @@
 import { GenaiError } from '../errors.js';
 import { charSet, union } from './charset.js';
+import { jsonSchemaGrammar } from './json-schema.js';
 import { alt, EMPTY, type Grammar, lit, type Node, opt, rep, seq } from './node.js';
 import { parseRegex } from './regex.js';
 
@@ -31,7 +32,20 @@ const COMMON: Record<string, string> = {
   LF: '\\n',
 };
 
-type Token = { k: 'name' | 'str' | 're' | 'op' | 'num' | 'nl' | 'dir'; v: string; flags?: string };
+type Token = { k: 'name' | 'str' | 're' | 'op' | 'num' | 'nl' | 'dir' | 'json'; v: string; flags?: string };
+
+/** The end of the JSON object starting at `from` (strings and escapes skipped), for `%json {…}`. */
+function jsonEnd(source: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < source.length; i++) {
+    const c = source[i];
+    if (c === '"') {
+      for (i++; i < source.length && source[i] !== '"'; i++) if (source[i] === '\\') i++;
+    } else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i + 1;
+  }
+  return fail('%json needs a JSON schema object, and this one is not closed');
+}
 
 function lex(source: string): Token[] {
   const out: Token[] = [];
@@ -39,7 +53,12 @@ function lex(source: string): Token[] {
     /\s*?(\n)|[ \t\r]+|\/\/[^\n]*|(%[a-z]+)|([?!]?[_a-zA-Z][_a-zA-Z0-9.]*)|"((?:[^"\\]|\\.)*)"(i?)|\/((?:[^/\\\n]|\\.)+)\/([imsux]*)|(\d+)|(->|\.\.|[:|()[\]?*+~,{}])|(.)/gy;
   for (let m = re.exec(source); m && m[0] !== ''; m = re.exec(source)) {
     if (m[1]) out.push({ k: 'nl', v: '\n' });
-    else if (m[2]) out.push({ k: 'dir', v: m[2] });
+    else if (m[2] === '%json') {
+      const open = source.slice(re.lastIndex).search(/\S/) + re.lastIndex;
+      if (source[open] !== '{') fail('%json needs a JSON schema object after it');
+      re.lastIndex = jsonEnd(source, open);
+      out.push({ k: 'json', v: source.slice(open, re.lastIndex) });
+    } else if (m[2]) out.push({ k: 'dir', v: m[2] });
     else if (m[3]) out.push({ k: 'name', v: m[3] });
     else if (m[4] !== undefined)
       out.push({ k: 'str', v: JSON.parse(`"${m[4].replace(/\\'/g, "'")}"`), flags: m[5] });
@@ -81,7 +100,8 @@ function unLeftRecurse(id: number, body: Node): Node {
 
 /**
  * Compiles a Lark grammar (the EBNF subset: `rule: a | b`, `TERMINAL: …`, "literals"(i), /regex/flags,
- * `( )`, `[ ]`, `? * +`, `~ n` and `~ m..n`, `%import common.NAME`, `%ignore`) whose start rule is
+ * `( )`, `[ ]`, `? * +`, `~ n` and `~ m..n`, `%import common.NAME`, `%ignore`, and llguidance's
+ * `%json {schema}`, which matches JSON valid against the schema where it stands) whose start rule is
  * `start`. Terminals are matched by characters, not by Lark's greedy lexer, and `%ignore` text may
  * appear before any terminal and at the end.
  */
@@ -143,6 +163,20 @@ export function larkGrammar(source: string): Grammar {
     else ruleBodies.push([ruleId(name), body]);
   }
 
+  // A `%json {schema}` grammar's rules join this grammar's, renumbered; the schema is matched where it stands.
+  const embed = (grammar: Grammar): Node => {
+    const offset = rules.length;
+    const shift = (n: Node): Node =>
+      n.t === 'ref'
+        ? { t: 'ref', rule: n.rule + offset }
+        : n.t === 'rep'
+          ? { ...n, item: shift(n.item) }
+          : n.t === 'set'
+            ? n
+            : { t: n.t, items: n.items.map(shift) };
+    rules.push(...grammar.rules.map(shift));
+    return { t: 'ref', rule: grammar.start + offset };
+  };
   const terminalNodes = new Map<string, Node>();
   const inProgress = new Set<string>();
   let ignore: Node | undefined;
@@ -165,6 +199,10 @@ export function larkGrammar(source: string): Grammar {
           return wrap({ t: 'set', set: charSet([[t.v.codePointAt(0)!, to.codePointAt(0)!]]) });
         }
         return wrap(t.flags ? caseless(lit(t.v)) : lit(t.v));
+      }
+      if (t.k === 'json') {
+        if (inTerminal) fail('%json cannot be part of a terminal');
+        return wrap(embed(jsonSchemaGrammar(t.v)));
       }
       if (t.k === 're') return wrap(t.flags?.includes('i') ? caseless(parseRegex(t.v)) : parseRegex(t.v));
       if (t.k === 'name') {

@@ -143,10 +143,11 @@ function routesFor({ model, task, modelName, modelAliases = [], gate }: OpenAiRo
       url: endpoint.path,
       handler: async (request, reply) => {
         const body = parseBody(request.body);
-        // Read (and refused, naming the parameter) before any slot is taken; the model reads it the same way.
+        // Read (and refused, naming the parameter) before any slot is taken; a model that reads such
+        // requests itself is given this one as read, so it is not read again.
         const llm = readLlmRequest(endpoint.kind, body);
         if (llm.model !== undefined && !names.has(llm.model)) throw modelNotFound(llm.model);
-        const input = modelInput(body);
+        const input = model.readsRequest ? llm : modelInput(body);
         if (llm.stream) {
           const admission = await gate.admit(request, reply);
           const call = { signal: admission.signal };

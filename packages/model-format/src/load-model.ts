@@ -1,29 +1,25 @@
 import { defaultFlavors } from './builtin-flavors.js';
-import type { ModelMetric, PredictOptions } from './flavor.js';
+import type { ModelMetric, Predictor } from './flavor.js';
 import { isLlmTask } from './input-example.js';
 import type { MLModel } from './mlmodel.js';
 import { readMLmodel } from './mlmodel.js';
 import { type LoadModelContext, openModelFolder } from './model-folder.js';
 import { enforceInput, enforceParams } from './signature/enforce.js';
 
-/** A loaded model: MLflow's pyfunc for Node. */
-export interface LoadedModel {
+/**
+ * A loaded model: MLflow's pyfunc for Node. Its `predict` and `predictStream` are the flavor's, after
+ * checking and converting the input against the signature (when there is one; a model that
+ * `readsRequest` reads its own). An aborted `options.signal` stops a generating model, and the
+ * prediction rejects with its reason. `predictStream` is present only when the flavor can stream.
+ */
+export interface LoadedModel extends Pick<Predictor, 'predict' | 'predictStream'> {
   metadata: MLModel;
   /** The local folder it was loaded from (a temporary copy for remote models, removed by `close`). */
   path: string;
-  /**
-   * Predicts, after checking and converting the input against the signature (when there is one). An
-   * aborted `options.signal` stops a generating model, and the prediction rejects with its reason.
-   */
-  predict(input: unknown, params?: Record<string, unknown>, options?: PredictOptions): Promise<unknown>;
-  /** Streams the prediction in pieces; present only when the model's flavor can stream. */
-  predictStream?(
-    input: unknown,
-    params?: Record<string, unknown>,
-    options?: PredictOptions,
-  ): AsyncIterable<unknown>;
+  /** True when the model reads OpenAI-style requests itself, so a request read by `readLlmRequest` can be passed as is. */
+  readsRequest: boolean;
   /** The flavor's own counters and gauges (an LLM engine's steps, running rows); none for most flavors. */
-  metrics?(): ModelMetric[];
+  metrics(): ModelMetric[];
   /** Releases the flavor's sessions and removes the downloaded copy; later calls do nothing. */
   close(): Promise<void>;
 }
@@ -51,6 +47,7 @@ export async function loadModel(uri: string, context: LoadModelContext = {}): Pr
     const loaded: LoadedModel = {
       metadata,
       path: folder.dir,
+      readsRequest: predictor.readsRequest === true,
       metrics: () => predictor.metrics?.() ?? [],
       predict: async (input, params, options) => predictor.predict(...prepare(input, params), options),
       close: () => {

@@ -11,7 +11,8 @@ const ALLOWED = {
   auth: ['core', 'db'],
   'artifact-store': ['core'],
   'projects-runner': ['core'],
-  client: ['core'],
+  tracing: ['core'],
+  client: ['core', 'tracing'],
   'model-format': ['core', 'artifact-store'],
   'onnx-genai': [],
 };

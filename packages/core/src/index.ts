@@ -65,6 +65,8 @@ export type { IdentifierPart, Token } from './search/tokenizer.js';
 export { tokenize } from './search/tokenizer.js';
 export { sortKeysDeep } from './sort-keys.js';
 export { MlflowTags } from './tags.js';
+export type { SpanEvent, SpanLink, SpanRecord, SpanStatusCode } from './trace-spans.js';
+export { mlflowTraceId } from './trace-spans.js';
 export type {
   CreateExperimentInput,
   CreateRunInput,

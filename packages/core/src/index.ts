@@ -68,6 +68,32 @@ export { MlflowTags } from './tags.js';
 export type { SpanEvent, SpanLink, SpanRecord, SpanStatusCode } from './trace-spans.js';
 export { mlflowTraceId } from './trace-spans.js';
 export type {
+  Assessment,
+  AssessmentError,
+  AssessmentPatch,
+  AssessmentSource,
+  AssessmentSourceType,
+  AssessmentUpdateField,
+  CreateAssessmentInput,
+  DeleteTracesOptions,
+  EndTraceV2Input,
+  Expectation,
+  Feedback,
+  SearchTracesOptions,
+  StartTraceInput,
+  StartTraceV2Input,
+  TraceInfo,
+  TraceState,
+  TraceStore,
+} from './traces.js';
+export {
+  ASSESSMENT_SOURCE_TYPES,
+  SpanAttributeKey,
+  TRACE_STATES,
+  TraceMetadataKey,
+  TraceTagKey,
+} from './traces.js';
+export type {
   CreateExperimentInput,
   CreateRunInput,
   LogBatchInput,

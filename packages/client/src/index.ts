@@ -33,6 +33,12 @@ export type { MetricBufferOptions } from './metric-buffer.js';
 export { MetricBuffer } from './metric-buffer.js';
 export { DEFAULT_TRACKING_URI, isHttpUri, openRegistry, openStore } from './open-store.js';
 export { RegistryClient } from './registry-client.js';
+export type { SystemMetricsOptions } from './system-metrics.js';
+export {
+  disableSystemMetricsLogging,
+  enableSystemMetricsLogging,
+  SystemMetricsMonitor,
+} from './system-metrics.js';
 export type { LogMetricOptions, ModelToLog, StartRunOptions, TrackerOptions } from './tracker.js';
 export { Tracker } from './tracker.js';
 export { TrackingClient } from './tracking-client.js';

@@ -2,6 +2,7 @@ import type { Experiment, RegistryStore, Run, RunStatus, TrackingStore } from '@
 import { type HttpOptions, httpOptionsFromEnv } from './http.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { DEFAULT_TRACKING_URI, openStore } from './open-store.js';
+import { SystemMetricsMonitor, systemMetricsOptionsFromEnv, systemMetricsWanted } from './system-metrics.js';
 import type { StartRunOptions, TrackerOptions } from './tracker-options.js';
 import { experimentFromEnv, findOrCreateExperiment, startOrResumeRun } from './tracker-runs.js';
 
@@ -18,6 +19,7 @@ export class RunTracker {
   #registryUri: string | null = null;
   #experimentId: string | undefined;
   readonly #runs: Run[] = [];
+  readonly #monitors = new Map<string, SystemMetricsMonitor>();
   readonly #options: TrackerOptions;
 
   constructor(options: TrackerOptions = {}) {
@@ -90,15 +92,30 @@ export class RunTracker {
       },
     });
     this.#runs.push(run);
+    if (systemMetricsWanted(options.logSystemMetrics, this.env)) {
+      // A resumed run continues after its last system metrics step, as MLflow does.
+      const steps = run.data.metrics.filter((m) => m.key.startsWith('system/')).map((m) => m.step);
+      const monitor = new SystemMetricsMonitor(
+        await this.store(),
+        run.info.runId,
+        systemMetricsOptionsFromEnv(this.env, this.#options.systemMetrics),
+        steps.length > 0 ? Math.max(...steps) + 1 : 0,
+      );
+      await monitor.start();
+      this.#monitors.set(run.info.runId, monitor);
+    }
     return run;
   }
 
-  /** Ends the innermost active run (FINISHED by default) after sending its buffered metrics. */
+  /** Ends the innermost active run (FINISHED by default) after sending its buffered metrics (and its last system metrics). */
   async endRun(status: RunStatus = 'FINISHED'): Promise<void> {
     const run = this.#runs.at(-1);
     if (!run) return;
     const store = await this.store();
+    const monitor = this.#monitors.get(run.info.runId);
+    this.#monitors.delete(run.info.runId);
     try {
+      await monitor?.stop();
       await this.flush();
     } finally {
       this.#runs.pop();

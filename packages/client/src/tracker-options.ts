@@ -1,5 +1,6 @@
 import type { HttpOptions } from './http.js';
 import type { MetricBufferOptions } from './metric-buffer.js';
+import type { SystemMetricsOptions } from './system-metrics.js';
 
 /** A model of a built-in flavor other than custom JS, for `logModel`. */
 export type ModelToLog =
@@ -20,6 +21,11 @@ export interface StartRunOptions {
   tags?: Record<string, string>;
   /** Stored as the `mlflow.note.content` tag, shown as the run's description. */
   description?: string;
+  /**
+   * Log CPU, memory, disk, network and GPU metrics as `system/*` while the run is active (MLflow's
+   * `log_system_metrics`); unset follows `enableSystemMetricsLogging()` and `MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING`.
+   */
+  logSystemMetrics?: boolean;
 }
 
 /** Options of `logMetric` and `logMetrics`. */
@@ -37,6 +43,8 @@ export interface TrackerOptions {
   http?: HttpOptions;
   /** How metrics are batched; `flushOnExit` defaults to `FLOWLINE_FLUSH_METRICS_ON_EXIT=true` in `env`. */
   buffer?: MetricBufferOptions;
+  /** How system metrics are sampled, over `MLFLOW_SYSTEM_METRICS_*` (see `StartRunOptions.logSystemMetrics`). */
+  systemMetrics?: SystemMetricsOptions;
   /** Environment to read `MLFLOW_*` variables from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }

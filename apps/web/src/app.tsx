@@ -10,6 +10,8 @@ import { ExperimentsSidebar } from './pages/experiments-sidebar.js';
 import { ModelPage, ModelsPage, VersionPage } from './pages/registry-pages.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsView } from './pages/runs-view.js';
+import { TracePage } from './pages/trace-page.js';
+import { TracesView } from './pages/traces-view.js';
 
 type Theme = 'light' | 'dark';
 
@@ -32,14 +34,16 @@ export function App() {
   const path = location.path;
   const inRegistry = path.startsWith('/models');
 
-  const expMatch = match('/experiments/:ids', path);
+  const expMatch = match('/experiments/:ids', path) ?? match('/experiments/:ids/traces', path);
+  const traceMatch = match('/experiments/:id/traces/:traceId', path);
   const runMatch = match('/experiments/:id/runs/:runId', path) ?? match('/runs/:runId', path);
   // The compare page keeps the experiments it was opened from (`experiments=` in its URL) selected.
   const comparing = path === '/compare' ? (location.query.get('experiments') ?? '') : '';
+  const openExperiment = runMatch?.id ?? traceMatch?.id;
   const selected = expMatch
     ? expMatch.ids!.split(',').filter(Boolean)
-    : runMatch?.id
-      ? [runMatch.id]
+    : openExperiment
+      ? [openExperiment]
       : comparing.split(',').filter(Boolean);
 
   // The start page opens the most recent experiment, as MLflow opens one.
@@ -53,6 +57,10 @@ export function App() {
   const model = match('/models/:name', path);
   const version = match('/models/:name/versions/:version', path);
   if (runMatch) page = <RunPage runId={runMatch.runId!} location={location} />;
+  else if (traceMatch)
+    page = <TracePage experimentId={traceMatch.id!} traceId={traceMatch.traceId!} location={location} />;
+  else if (expMatch && path.endsWith('/traces'))
+    page = <TracesView experimentIds={selected} experiments={experiments.data ?? []} location={location} />;
   else if (expMatch)
     page = (
       <RunsView

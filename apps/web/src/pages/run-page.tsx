@@ -7,6 +7,7 @@ import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { RunTraces } from '../components/trace-run-list.js';
 import { StatusCell } from '../lib/columns.js';
 import { formatDuration, formatTime, formatValue } from '../lib/format.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
@@ -14,7 +15,7 @@ import { PARENT_TAG } from '../lib/run-tree.js';
 import { useAccess } from '../lib/use-access.js';
 import { useAsync } from '../lib/use-async.js';
 
-const TABS = ['overview', 'params', 'metrics', 'artifacts', 'datasets', 'models'] as const;
+const TABS = ['overview', 'params', 'metrics', 'artifacts', 'datasets', 'models', 'traces'] as const;
 const NOTE = 'mlflow.note.content';
 
 /** One run: overview, params, metric charts, artifacts, datasets and models (tab in the URL). */
@@ -88,6 +89,7 @@ export function RunPage({ runId, location }: { runId: string; location: Location
         ) : null}
         {tab === 'datasets' ? <Datasets run={r} /> : null}
         {tab === 'models' ? <Models run={r} /> : null}
+        {tab === 'traces' ? <RunTraces experimentId={r.info.experiment_id} runId={r.info.run_id} /> : null}
       </div>
     </section>
   );

@@ -5,6 +5,7 @@ import { FilterBox } from '../components/filter-box.js';
 import { Link } from '../components/link.js';
 import { type RunRow, RunsTable } from '../components/runs-table.js';
 import { Empty, ErrorBox } from '../components/states.js';
+import { TraceTabs } from '../components/trace-tabs.js';
 import { allColumns, defaultColumnIds, discoverKeys, parseOrder } from '../lib/columns.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { buildRows } from '../lib/run-tree.js';
@@ -98,6 +99,7 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
           {pages.hasMore ? '+' : ''} runs
         </span>
       </header>
+      <TraceTabs experimentIds={experimentIds} active="runs" />
       <div className="toolbar">
         <FilterBox value={filter} error={filterError} onSubmit={(q) => update({ q: q || null })} />
         <button type="button" onClick={() => setChoosing((c) => !c)} aria-expanded={choosing}>

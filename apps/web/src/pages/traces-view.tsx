@@ -1,0 +1,76 @@
+import type { Experiment } from '../api/types.js';
+import { Empty, ErrorBox } from '../components/states.js';
+import { TraceSearchBox } from '../components/trace-search-box.js';
+import { TraceTable } from '../components/trace-table.js';
+import { TraceTabs } from '../components/trace-tabs.js';
+import { hrefWith, type Location, navigate } from '../lib/router.js';
+import { useTracePages } from '../lib/trace-pages.js';
+import './traces.css';
+
+/** Props of the traces view. */
+export interface TracesViewProps {
+  experimentIds: string[];
+  experiments: Experiment[];
+  location: Location;
+}
+
+/** `timestamp_ms DESC` as a key and direction. */
+function parseTraceOrder(order: string): { key: string; descending: boolean } {
+  const [key = '', direction = 'ASC'] = order.trim().split(/\s+/);
+  return { key, descending: direction.toUpperCase() === 'DESC' };
+}
+
+/**
+ * The traces of one or more experiments (MLflow's Traces tab): MLflow's trace filter grammar in `q`, the
+ * server's `order_by` in `order`, pages by the server's page tokens ("Load more"). A filter the server
+ * refuses shows its message under the box.
+ */
+export function TracesView({ experimentIds, experiments, location }: TracesViewProps) {
+  const filter = location.query.get('q') ?? '';
+  const order = location.query.get('order') ?? '';
+  const pages = useTracePages(experimentIds, filter, order);
+  const sort = order ? parseTraceOrder(order) : { key: 'timestamp_ms', descending: true };
+  const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
+  const update = (changes: Record<string, string | null>) => navigate(hrefWith(location, changes));
+  const onSort = (key: string) => {
+    const descending = sort.key === key ? !sort.descending : true;
+    update({ order: `${key} ${descending ? 'DESC' : 'ASC'}` });
+  };
+  const error =
+    pages.error instanceof Error ? pages.error.message : pages.error ? String(pages.error) : undefined;
+  return (
+    <section className="traces-view" aria-label="Traces">
+      <header className="page-head">
+        <h1>{names.join(', ')}</h1>
+        <span className="muted" data-testid="trace-count">
+          {pages.traces.length}
+          {pages.hasMore ? '+' : ''} traces
+        </span>
+      </header>
+      <TraceTabs experimentIds={experimentIds} active="traces" />
+      <div className="toolbar">
+        <TraceSearchBox
+          value={filter}
+          error={filter ? error : undefined}
+          onSubmit={(q) => update({ q: q || null })}
+        />
+      </div>
+      {pages.error && !filter ? <ErrorBox error={pages.error} /> : null}
+      {!pages.loading && !pages.error && pages.traces.length === 0 ? (
+        <Empty>{filter ? 'No traces match this filter.' : 'No traces in this experiment yet.'}</Empty>
+      ) : null}
+      {pages.traces.length > 0 ? (
+        <TraceTable traces={pages.traces} experimentId={experimentIds[0]} sort={sort} onSort={onSort} />
+      ) : null}
+      {pages.loading ? (
+        <div className="state loading" role="status">
+          Loading traces…
+        </div>
+      ) : pages.hasMore ? (
+        <button type="button" className="load-more" onClick={pages.loadMore}>
+          Load more traces
+        </button>
+      ) : null}
+    </section>
+  );
+}

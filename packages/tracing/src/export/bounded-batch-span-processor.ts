@@ -118,18 +118,21 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   /** Runs the export loop until the queue is empty; concurrent callers wait on the same loop. */
   #run(): Promise<void> {
-    this.#loop ??= (async () => {
-      try {
-        while (this.#queue.length > 0) {
-          const batch = this.#queue.splice(0, this.#batchSize);
-          if (await this.#exportBatch(batch)) this.#exported += batch.length;
-          else this.#failed += batch.length;
-        }
-      } finally {
-        this.#loop = undefined;
-      }
-    })();
-    return this.#loop;
+    if (this.#loop === undefined && this.#queue.length > 0) {
+      const loop = this.#drain().finally(() => {
+        if (this.#loop === loop) this.#loop = undefined;
+      });
+      this.#loop = loop;
+    }
+    return this.#loop ?? Promise.resolve();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#batchSize);
+      if (await this.#exportBatch(batch)) this.#exported += batch.length;
+      else this.#failed += batch.length;
+    }
   }
 
   #exportBatch(batch: ReadableSpan[]): Promise<boolean> {

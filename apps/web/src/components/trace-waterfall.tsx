@@ -63,7 +63,7 @@ export function TraceWaterfall({ rows, selected, onSelect }: TraceWaterfallProps
         <div className="wf-axis">
           {ticks.map((t) => (
             <span key={t.ns} className="wf-tick" style={{ left: `${t.percent}%` }}>
-              {formatNanos(t.ns)}
+              {t.ns === 0 ? '0' : formatNanos(t.ns)}
             </span>
           ))}
         </div>
@@ -122,11 +122,8 @@ export function TraceWaterfall({ rows, selected, onSelect }: TraceWaterfallProps
                 />
                 <span
                   className="wf-duration"
-                  style={
-                    bar.left + bar.width > 80
-                      ? { right: `${100 - bar.left + 0.5}%` }
-                      : { left: `${bar.left + bar.width + 0.5}%` }
-                  }
+                  // The track keeps a margin on its right, so the label always fits after the bar.
+                  style={{ left: `calc(${bar.left + bar.width}% + 4px)` }}
                 >
                   {duration}
                 </span>

@@ -1,35 +1,12 @@
 import { gzipSync } from 'node:zlib';
-import type { SpanRecord, TrackingStore } from '@flowline/core';
+import type { SpanRecord } from '@flowline/core';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createArtifactAccess } from '../src/artifact-access.js';
-import { mlflowErrors, registerErrorHandling } from '../src/plugins/errors.js';
-import { sharedHandles } from '../src/plugins/handles.js';
 import { registerJsonBody } from '../src/plugins/json-body.js';
-import { type OtlpSpanStore, type OtlpTracesOptions, otlpTracesRoute } from '../src/routes/otlp-traces.js';
+import { type OtlpSpanStore, otlpTracesRoute } from '../src/routes/otlp-traces.js';
 import { LLM_SPAN_ID, OTEL_TRACE_ID, otlpJsonBody, otlpProtobufBody, ROOT_SPAN_ID } from './otlp-fixtures.js';
-
-/**
- * A server with the OTLP route as the tracking server has it: the shared handles, MLflow's error JSON and
- * the app-wide JSON body parser that the route's own raw parser must override.
- */
-export async function otlpServer(
-  tracking: TrackingStore,
-  options: OtlpTracesOptions = {},
-): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  await app.register(sharedHandles, {
-    store: tracking,
-    registry: null,
-    artifacts: createArtifactAccess(null),
-  });
-  registerErrorHandling(app, { format: mlflowErrors() });
-  registerJsonBody(app, 1024 * 1024);
-  await app.register(otlpTracesRoute, options);
-  await app.ready();
-  return app;
-}
+import { otlpServer } from './otlp-server.js';
 
 let tracking: SqlTrackingStore;
 let experimentId: string;

@@ -1,3 +1,33 @@
+// Tracing (MLflow 3 traces on OpenTelemetry), from @flowline/tracing, so the client offers it as mlflow.* does.
+export type {
+  EndSpanOptions,
+  ExportStats,
+  LiveSpan,
+  SpanOptions,
+  SpanStatus,
+  SpanTypeName,
+  TokenUsage,
+  TraceOptions,
+  TraceUpdate,
+  TracingConfiguration,
+  TracingOptions,
+} from '@flowline/tracing';
+export {
+  autologOpenAI,
+  configureTracing,
+  flushTracing,
+  getCurrentActiveSpan,
+  getExportStats,
+  getLastActiveTraceId,
+  instrumentOpenAI,
+  SpanAttributeKey,
+  SpanType,
+  shutdownTracing,
+  startSpan,
+  trace,
+  updateCurrentTrace,
+  withSpan,
+} from '@flowline/tracing';
 export { checkPng, openArtifactRepository, runArtifactRepository } from './artifacts.js';
 export {
   activeRun,

@@ -5,7 +5,9 @@ import { createElement as h } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TraceInfoJson } from '../src/api/traces.js';
 import { searchRunTraces } from '../src/components/trace-run-list.js';
+import { TraceWaterfall } from '../src/components/trace-waterfall.js';
 import type { Location } from '../src/lib/router.js';
+import { buildSpanTree, readSpans } from '../src/lib/trace-spans.js';
 import { TracePage } from '../src/pages/trace-page.js';
 import { TracesView } from '../src/pages/traces-view.js';
 
@@ -178,6 +180,27 @@ describe('TracePage', () => {
     const helpful = document.querySelector('tr[data-assessment="helpful"]')!;
     expect(helpful.textContent).toContain('Answers the question');
     expect(helpful.textContent).toContain('HUMAN');
+  });
+});
+
+describe('TraceWaterfall', () => {
+  it('moves the selection with the arrow keys and folds with ← and →', () => {
+    const rows = buildSpanTree(readSpans(SPANS));
+    const onSelect = vi.fn();
+    const { rerender } = render(h(TraceWaterfall, { rows, selected: ROOT, onSelect }));
+    const tree = screen.getByRole('tree', { name: 'Spans' });
+    fireEvent.keyDown(tree, { key: 'ArrowDown' });
+    expect(onSelect).toHaveBeenLastCalledWith(LLM);
+    fireEvent.keyDown(tree, { key: 'ArrowLeft' });
+    expect(screen.getAllByRole('treeitem')).toHaveLength(1);
+    expect(screen.getByRole('treeitem').getAttribute('aria-expanded')).toBe('false');
+    fireEvent.keyDown(tree, { key: 'ArrowRight' });
+    expect(screen.getAllByRole('treeitem')).toHaveLength(2);
+    rerender(h(TraceWaterfall, { rows, selected: LLM, onSelect }));
+    fireEvent.keyDown(tree, { key: 'Home' });
+    expect(onSelect).toHaveBeenLastCalledWith(ROOT);
+    fireEvent.click(screen.getByRole('button', { name: 'Collapse answer' }));
+    expect(screen.getAllByRole('treeitem')).toHaveLength(1);
   });
 });
 

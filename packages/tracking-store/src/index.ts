@@ -13,6 +13,10 @@ export type { RunClause } from './search/run-filter.js';
 export { parseRunFilter } from './search/run-filter.js';
 export type { RunOrder } from './search/run-order.js';
 export { parseRunOrderBy } from './search/run-order.js';
+export type { TraceClause } from './search/trace-filter.js';
+export { parseTraceFilter } from './search/trace-filter.js';
+export type { TraceOrder } from './search/trace-order.js';
+export { parseTraceOrderBy } from './search/trace-order.js';
 export type { SqlTrackingStoreOptions } from './sql-tracking-store.js';
 export { SqlTrackingStore } from './sql-tracking-store.js';
 

@@ -1,12 +1,18 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  type Assessment,
+  type AssessmentPatch,
+  type AssessmentUpdateField,
   BaseTrackingStore,
   type Clock,
+  type CreateAssessmentInput,
   type CreateExperimentInput,
   type CreateRunInput,
   type DatasetInput,
   type DatasetSummary,
+  type DeleteTracesOptions,
+  type EndTraceV2Input,
   type Experiment,
   type ExperimentTag,
   type LogBatchInput,
@@ -19,7 +25,13 @@ import {
   type RunInfo,
   type SearchExperimentsOptions,
   type SearchRunsOptions,
+  type SearchTracesOptions,
+  type SpanRecord,
+  type StartTraceInput,
+  type StartTraceV2Input,
   systemClock,
+  type TraceInfo,
+  type TraceStore,
   type UpdateRunInput,
 } from '@flowline/core';
 import { checkSchema, type MigrationReport, type OpenDatabase, openDatabase } from '@flowline/db';
@@ -30,6 +42,12 @@ import * as experiments from './experiments.js';
 import * as history from './metric-history.js';
 import { getMetricHistoryBulkInterval } from './metric-sampling.js';
 import * as runs from './runs.js';
+import * as assessments from './traces/assessments.js';
+import { logSpans } from './traces/log-spans.js';
+import { searchTraces } from './traces/search-traces.js';
+import * as traceInfo from './traces/trace-info.js';
+import { getTraceSpans } from './traces/trace-spans.js';
+import * as traceTags from './traces/trace-tags.js';
 
 /** Options for opening a `SqlTrackingStore`. */
 export interface SqlTrackingStoreOptions {
@@ -65,7 +83,7 @@ function defaultArtifactRoot(cwd: string): string {
  * (`postgresql://…`), in MLflow's own schema, so an existing MLflow database opens unchanged. What differs
  * between the dialects comes from the database's adapter; the store never asks which one it is on.
  */
-export class SqlTrackingStore extends BaseTrackingStore {
+export class SqlTrackingStore extends BaseTrackingStore implements TraceStore {
   readonly #ctx: StoreContext;
   readonly #owned: boolean;
   /** The database the store works on (shared with any other store created on it). */
@@ -182,6 +200,59 @@ export class SqlTrackingStore extends BaseTrackingStore {
   }
   searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {
     return datasets.searchDatasets(this.#ctx, experimentIds);
+  }
+  startTrace(info: StartTraceInput): Promise<TraceInfo> {
+    return traceInfo.startTrace(this.#ctx, info);
+  }
+  startTraceV2(input: StartTraceV2Input): Promise<TraceInfo> {
+    return traceInfo.startTraceV2(this.#ctx, input);
+  }
+  endTraceV2(traceId: string, input: EndTraceV2Input): Promise<TraceInfo> {
+    return traceInfo.endTraceV2(this.#ctx, traceId, input);
+  }
+  getTraceInfo(traceId: string): Promise<TraceInfo> {
+    return traceInfo.getTraceInfo(this.#ctx, traceId);
+  }
+  batchGetTraceInfos(traceIds: string[]): Promise<TraceInfo[]> {
+    return traceInfo.batchGetTraceInfos(this.#ctx, traceIds);
+  }
+  getTraceSpans(traceId: string): Promise<SpanRecord[]> {
+    return getTraceSpans(this.#ctx, traceId);
+  }
+  searchTraces(options: SearchTracesOptions): Promise<Page<TraceInfo>> {
+    return searchTraces(this.#ctx, options);
+  }
+  deleteTraces(options: DeleteTracesOptions): Promise<number> {
+    return traceTags.deleteTraces(this.#ctx, options);
+  }
+  setTraceTag(traceId: string, key: string, value: string): Promise<void> {
+    return traceTags.setTraceTag(this.#ctx, traceId, key, value);
+  }
+  deleteTraceTag(traceId: string, key: string): Promise<void> {
+    return traceTags.deleteTraceTag(this.#ctx, traceId, key);
+  }
+  linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
+    return traceTags.linkTracesToRun(this.#ctx, traceIds, runId);
+  }
+  logSpans(experimentId: string, spans: SpanRecord[]): Promise<void> {
+    return logSpans(this.#ctx, experimentId, spans);
+  }
+  createAssessment(input: CreateAssessmentInput): Promise<Assessment> {
+    return assessments.createAssessment(this.#ctx, input);
+  }
+  getAssessment(traceId: string, assessmentId: string): Promise<Assessment> {
+    return assessments.getAssessment(this.#ctx, traceId, assessmentId);
+  }
+  updateAssessment(
+    traceId: string,
+    assessmentId: string,
+    patch: AssessmentPatch,
+    updateMask: readonly AssessmentUpdateField[],
+  ): Promise<Assessment> {
+    return assessments.updateAssessment(this.#ctx, traceId, assessmentId, patch, updateMask);
+  }
+  deleteAssessment(traceId: string, assessmentId: string): Promise<void> {
+    return assessments.deleteAssessment(this.#ctx, traceId, assessmentId);
   }
   /** Closes the database when the store opened it (`open`); a store from `create` leaves it to its opener. */
   async close(): Promise<void> {

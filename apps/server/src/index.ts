@@ -12,6 +12,8 @@ export type { RouteInput, RouteKey, RouteOutput } from './routes/api-areas.js';
 export { API_PREFIXES, ARTIFACT_PREFIXES, ROUTE_SCHEMAS } from './routes/api-areas.js';
 export type { Invocation, ScoringServerOptions } from './scoring-server.js';
 export { buildScoringServer, parseCsvInput, parseInvocation } from './scoring-server.js';
+export type { RequestTracer, ServedOutcome, ServedTrace } from './serving-traces.js';
+export { servingTracer } from './serving-traces.js';
 export type { RunningServer, StartServerOptions } from './start-server.js';
 export { startServer } from './start-server.js';
 export { SERVER_VERSION } from './version.js';

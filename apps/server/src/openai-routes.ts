@@ -3,8 +3,16 @@ import { ErrorCode, MlflowError } from '@flowline/core';
 import { type LoadedModel, readLlmRequest } from '@flowline/model-format';
 import type { FastifyPluginAsync, RouteOptions } from 'fastify';
 import type { GenerationGate } from './generation-gate.js';
-import { firstChoice, type GenerationEndpoint, generated, sendStream, wholeAnswer } from './openai-stream.js';
+import {
+  firstChoice,
+  type GenerationEndpoint,
+  generated,
+  type StreamSummary,
+  sendStream,
+  wholeAnswer,
+} from './openai-stream.js';
 import { openAiErrors, registerErrorHandling } from './plugins/errors.js';
+import type { RequestTracer } from './serving-traces.js';
 
 /** The MLflow tasks that get OpenAI-compatible endpoints. */
 export const LLM_TASKS = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
@@ -104,6 +112,21 @@ export interface OpenAiRoutesOptions {
   modelAliases?: string[];
   /** The admission queue, deadline and metrics the generating routes go through. */
   gate: GenerationGate;
+  /** Traces each request (`models serve --trace-to`). */
+  tracer?: RequestTracer;
+}
+
+/** A streamed answer as the trace records it: the first choice's text, finish reason and the usage. */
+function streamedAnswer(endpoint: GenerationEndpoint, sent: StreamSummary): Json {
+  const choice =
+    endpoint.kind === 'chat'
+      ? { index: 0, message: { role: 'assistant', content: sent.text } }
+      : { index: 0, text: sent.text };
+  return {
+    object: endpoint.object,
+    choices: [{ ...choice, finish_reason: sent.finishReason ?? 'stop' }],
+    ...(sent.usage ? { usage: sent.usage } : {}),
+  };
 }
 
 /**
@@ -121,7 +144,14 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (app,
 export const OPENAI_PREFIX = '/v1';
 
 /** The routes a task gets, as data. */
-function routesFor({ model, task, modelName, modelAliases = [], gate }: OpenAiRoutesOptions): RouteOptions[] {
+function routesFor({
+  model,
+  task,
+  modelName,
+  modelAliases = [],
+  gate,
+  tracer,
+}: OpenAiRoutesOptions): RouteOptions[] {
   const names = new Set([modelName, ...modelAliases]);
   const card = { id: modelName, object: 'model', created: 0, owned_by: 'flowline', task };
   const routes: RouteOptions[] = [
@@ -148,40 +178,52 @@ function routesFor({ model, task, modelName, modelAliases = [], gate }: OpenAiRo
         const llm = readLlmRequest(endpoint.kind, body);
         if (llm.model !== undefined && !names.has(llm.model)) throw modelNotFound(llm.model);
         const input = model.readsRequest ? llm : modelInput(body);
-        if (llm.stream) {
-          const admission = await gate.admit(request, reply);
-          const call = { signal: admission.signal };
-          try {
-            const pieces =
-              model.predictStream?.(input, undefined, call) ??
-              wholeAnswer(model.predict(input, undefined, call).then(single), endpoint);
-            return await sendStream(
-              reply,
-              pieces,
-              endpoint,
-              modelName,
-              admission,
-              gate.metrics,
-              llm.includeUsage,
-            );
-          } finally {
-            admission.release();
+        const traced = tracer?.begin(`${OPENAI_PREFIX}${endpoint.path}`, body, endpoint.kind);
+        try {
+          if (llm.stream) {
+            const admission = await gate.admit(request, reply);
+            const call = { signal: admission.signal, ...(traced ? { observer: traced.observer } : {}) };
+            try {
+              const pieces =
+                model.predictStream?.(input, undefined, call) ??
+                wholeAnswer(model.predict(input, undefined, call).then(single), endpoint);
+              const sent = await sendStream(
+                reply,
+                pieces,
+                endpoint,
+                modelName,
+                admission,
+                gate.metrics,
+                llm.includeUsage,
+              );
+              traced?.end({ response: streamedAnswer(endpoint, sent) });
+              return reply;
+            } finally {
+              admission.release();
+            }
           }
+          const answer = single(
+            await gate.run(request, reply, (signal) =>
+              generated(() =>
+                model.predict(input, undefined, { signal, ...(traced ? { observer: traced.observer } : {}) }),
+              ),
+            ),
+          );
+          const completionTokens = (answer.usage as Json | undefined)?.completion_tokens;
+          if (typeof completionTokens === 'number') gate.metrics.tokens(completionTokens);
+          const response = {
+            id: `${endpoint.prefix}-${randomUUID()}`,
+            object: endpoint.object,
+            created: Math.floor(Date.now() / 1000),
+            ...answer,
+            model: modelName,
+          };
+          traced?.end({ response });
+          return response;
+        } catch (error) {
+          traced?.end({ error });
+          throw error;
         }
-        const answer = single(
-          await gate.run(request, reply, (signal) =>
-            generated(() => model.predict(input, undefined, { signal })),
-          ),
-        );
-        const completionTokens = (answer.usage as Json | undefined)?.completion_tokens;
-        if (typeof completionTokens === 'number') gate.metrics.tokens(completionTokens);
-        return {
-          id: `${endpoint.prefix}-${randomUUID()}`,
-          object: endpoint.object,
-          created: Math.floor(Date.now() / 1000),
-          ...answer,
-          model: modelName,
-        };
       },
     });
   }
@@ -197,7 +239,13 @@ function routesFor({ model, task, modelName, modelAliases = [], gate }: OpenAiRo
         const format = body.encoding_format ?? 'float';
         if (format !== 'float' && format !== 'base64')
           throw badRequest(`'encoding_format' must be 'float' or 'base64'; got ${JSON.stringify(format)}.`);
-        const prediction = await generated(() => model.predict({ ...modelInput(body), input: texts }));
+        const traced = tracer?.begin(`${OPENAI_PREFIX}/embeddings`, body);
+        const prediction = await generated(() => model.predict({ ...modelInput(body), input: texts })).catch(
+          (error: unknown) => {
+            traced?.end({ error });
+            throw error;
+          },
+        );
         // Either MLflow's embeddings response ({data: [{embedding}], usage}) or a bare list of vectors.
         const response =
           Array.isArray(prediction) && Array.isArray(prediction[0])
@@ -207,12 +255,11 @@ function routesFor({ model, task, modelName, modelAliases = [], gate }: OpenAiRo
           const vector = Array.isArray(entry) ? entry : (entry as Json).embedding;
           return { object: 'embedding', index, embedding: encodeEmbedding(vector as number[], format) };
         });
-        return {
-          object: 'list',
-          data,
-          model: modelName,
-          usage: response.usage ?? { prompt_tokens: 0, total_tokens: 0 },
-        };
+        const usage = response.usage ?? { prompt_tokens: 0, total_tokens: 0 };
+        // The trace keeps how many vectors of what size, not the vectors.
+        const size = Array.isArray(data[0]?.embedding) ? data[0].embedding.length : undefined;
+        traced?.end({ response: { object: 'list', embeddings: data.length, dimensions: size, usage } });
+        return { object: 'list', data, model: modelName, usage };
       },
     });
   }

@@ -42,6 +42,13 @@ export interface GenerationEndpoint {
 /** The first choice of an answer. */
 export const firstChoice = (answer: Json) => (answer.choices as Json[] | undefined)?.[0];
 
+/** What a sent stream carried: its first choice's text and finish reason, and the usage the model reported. */
+export interface StreamSummary {
+  text: string;
+  finishReason?: string;
+  usage?: Json;
+}
+
 /**
  * Sends a model's stream as server-sent events, one chunk per piece. Pieces may be plain strings
  * (tokens) or whole chunk objects; the server fills in `id`, `object`, `created` and `model`. When the
@@ -56,7 +63,7 @@ export async function sendStream(
   admission: Admission,
   metrics: ScoringMetrics,
   includeUsage = false,
-): Promise<void> {
+): Promise<StreamSummary> {
   const id = `${endpoint.prefix}-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const iterator = pieces[Symbol.asyncIterator]();
@@ -93,6 +100,8 @@ export async function sendStream(
     gone = true;
   });
   let usage: Json | undefined;
+  let text = '';
+  let finishReason: string | undefined;
   let last = admission.arrivedAt;
   let first = true;
   try {
@@ -105,12 +114,18 @@ export async function sendStream(
       const piece = step.value;
       if (typeof piece === 'string') {
         metrics.tokens(1);
+        text += piece;
         send({ choices: [endpoint.choice(piece)] });
       } else if (piece && typeof piece === 'object') {
         // Usage goes out once, in its own last chunk, and only when asked (`stream_options.include_usage`).
         const { usage: chunkUsage, ...chunk } = piece as Json;
         if (chunkUsage) usage = chunkUsage as Json;
         const choices = (chunk.choices as Json[] | undefined) ?? [];
+        for (const c of choices) {
+          if ((c.index ?? 0) !== 0) continue;
+          text += String((c.delta as Json | undefined)?.content ?? c.text ?? '');
+          if (c.finish_reason) finishReason = String(c.finish_reason);
+        }
         if (choices.some((c) => c.finish_reason)) finished = true;
         else if (choices.length > 0) metrics.tokens(1);
         if (choices.length > 0) send(includeUsage ? { ...chunk, usage: null } : chunk);
@@ -134,6 +149,7 @@ export async function sendStream(
   // Nothing more goes to a client that hung up.
   if (gone) raw.destroy();
   else raw.end('data: [DONE]\n\n');
+  return { text, ...(finishReason ? { finishReason } : {}), ...(usage ? { usage } : {}) };
 }
 
 /** Pieces of a model without a stream: its whole answer as one piece. */

@@ -11,6 +11,7 @@ import { mlflowErrors, registerErrorHandling } from './plugins/errors.js';
 import { registerHostCheck } from './plugins/host-check.js';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins/idle-body.js';
 import { PROMETHEUS_CONTENT_TYPE } from './scoring-metrics.js';
+import type { RequestTracer } from './serving-traces.js';
 import { SERVER_VERSION } from './version.js';
 
 /** Options of the scoring server. */
@@ -37,6 +38,8 @@ export interface ScoringServerOptions {
   maxQueue?: number;
   /** A generating request running longer than this is cancelled (`--request-timeout`; default 0: never). */
   requestTimeoutMs?: number;
+  /** Traces every `/invocations` and `/v1/*` request (`models serve --trace-to`; see `servingTracer`). */
+  tracer?: RequestTracer;
 }
 
 const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -238,10 +241,11 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
     }
     const text = String(request.body ?? '');
     let invocation: Invocation;
+    let body: unknown;
     if (type === 'text/csv') {
       invocation = { input: parseCsvInput(text) };
+      body = invocation.input;
     } else {
-      let body: unknown;
       try {
         body = JSON.parse(text);
       } catch (cause) {
@@ -249,19 +253,35 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
       }
       invocation = parseInvocation(body, paramNames);
     }
+    const kind = task === 'llm/v1/chat' ? 'chat' : task === 'llm/v1/completions' ? 'completions' : undefined;
+    const traced = options.tracer?.begin('/invocations', body, kind);
     // A generating model gets the admission's signal: a hang-up or --request-timeout stops its generation.
     const predict = (signal?: AbortSignal) =>
-      evaluate(request, () => options.model.predict(invocation.input, invocation.params, { signal }));
-    const predictions = jsonable(await (generating ? gate.run(request, reply, predict) : predict()));
-    if (!invocation.unwrapped) return { predictions };
-    // The chat and completions signatures' `id` and `model`, as /v1 answers them.
-    if (generating && predictions && typeof predictions === 'object' && !Array.isArray(predictions))
-      return {
-        id: `${task === 'llm/v1/chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`,
-        ...predictions,
-        model: modelName,
-      };
-    return predictions;
+      evaluate(request, () =>
+        options.model.predict(invocation.input, invocation.params, {
+          signal,
+          ...(traced ? { observer: traced.observer } : {}),
+        }),
+      );
+    let answer: unknown;
+    try {
+      const predictions = jsonable(await (generating ? gate.run(request, reply, predict) : predict()));
+      answer = !invocation.unwrapped
+        ? { predictions }
+        : // The chat and completions signatures' `id` and `model`, as /v1 answers them.
+          generating && predictions && typeof predictions === 'object' && !Array.isArray(predictions)
+          ? {
+              id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`,
+              ...predictions,
+              model: modelName,
+            }
+          : predictions;
+    } catch (error) {
+      traced?.end({ error });
+      throw error;
+    }
+    traced?.end({ response: answer });
+    return answer;
   });
   if (task) {
     await app.register(openAiRoutes, {
@@ -271,6 +291,7 @@ export async function buildScoringServer(options: ScoringServerOptions): Promise
       modelName,
       modelAliases: options.modelAliases ?? [],
       gate,
+      ...(options.tracer ? { tracer: options.tracer } : {}),
     });
   }
   await app.ready();

@@ -9,6 +9,16 @@ export interface PredictOptions {
    * `signal.reason` (a model that cannot stop early may ignore it).
    */
   signal?: AbortSignal;
+  /** Told as a generating model's request proceeds (a tracing server times its phases with it); other models ignore it. */
+  observer?: GenerationObserver;
+}
+
+/** What a generating model tells its caller while it answers. */
+export interface GenerationObserver {
+  /** The request was read and checked, and its prompt tokenized: generation starts next. */
+  prepared?(): void;
+  /** The first generated text of the answer (of any choice) arrived. */
+  firstToken?(): void;
 }
 
 /** One counter or gauge a model keeps about itself (an LLM engine's steps or running rows), for Prometheus. */

@@ -1,6 +1,7 @@
 export { defaultFlavors } from './builtin-flavors.js';
 export type {
   Flavor,
+  GenerationObserver,
   LazyFlavorOptions,
   ModelMetric,
   PredictOptions,

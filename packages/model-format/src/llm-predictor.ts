@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Predictor } from './flavor.js';
+import type { GenerationObserver, Predictor } from './flavor.js';
 import type { Generated } from './llm.js';
 import { streamed, untilStop } from './llm.js';
 import { type LlmRequest, readLlmRequest, requestError } from './llm-request.js';
@@ -110,14 +110,28 @@ export function generatingPredictor(
   prepare: PrepareLlm,
   features: LlmFeatures = {},
 ): Predictor {
-  const start = (input: unknown, params?: Json) => {
+  const start = (input: unknown, params?: Json, observer?: GenerationObserver) => {
     const request = readLlmRequest(kind, input);
     checkFeatures(request, features);
     const run = prepare(request, params);
+    observer?.prepared?.();
+    let first = observer?.firstToken;
+    // The first text of any choice tells the observer once; without one, no text callback is added.
+    const told = (onText?: (text: string) => void) =>
+      first
+        ? (text: string) => {
+            if (first && text) {
+              const tell = first;
+              first = undefined;
+              tell();
+            }
+            onText?.(text);
+          }
+        : onText;
     const choice = (i: number, onText?: (text: string) => void, signal?: AbortSignal) =>
       request.stop.length === 0
-        ? run(i, onText, signal)
-        : untilStop((text, s) => run(i, text, s), request.stop, onText, signal);
+        ? run(i, told(onText), signal)
+        : untilStop((text, s) => run(i, text, s), request.stop, told(onText), signal);
     return { request, choice };
   };
   const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
@@ -126,7 +140,7 @@ export function generatingPredictor(
     async predict(input, params, options) {
       const signal = options?.signal;
       signal?.throwIfAborted();
-      const { request, choice } = start(input, params);
+      const { request, choice } = start(input, params, options?.observer);
       const results = await Promise.all(
         Array.from({ length: request.n }, (_, i) => choice(i, undefined, signal)),
       );
@@ -142,7 +156,7 @@ export function generatingPredictor(
       };
     },
     async *predictStream(input, params, options) {
-      const { request, choice } = start(input, params);
+      const { request, choice } = start(input, params, options?.observer);
       const plain = request.n === 1 && !request.logprobs && request.tools.length === 0;
       if (plain) {
         const result = yield* streamed((onText, signal) => choice(0, onText, signal), options?.signal);

@@ -49,6 +49,9 @@ interface ServeOptions {
   maxConcurrentRequests: number;
   maxQueue: number;
   requestTimeout: number;
+  traceTo?: string;
+  experiment?: string;
+  experimentId?: string;
 }
 
 /** The served model's name and aliases: `--served-model-name`'s list, then the model URI. */
@@ -134,6 +137,23 @@ export function registerModels(program: Command): void {
         .default(0)
         .argParser(numberBetween('--request-timeout', 0, 86_400)),
     )
+    .addOption(
+      new Option(
+        '--trace-to <tracking-uri>',
+        'record every /invocations and /v1/* request as an MLflow trace (request, tokenize, prefill, decode, token counts) on this tracking server',
+      ).env('FLOWLINE_SCORING_TRACE_TO'),
+    )
+    .addOption(
+      new Option(
+        '--experiment <name>',
+        'the experiment --trace-to records traces in (created when missing)',
+      ).env('MLFLOW_EXPERIMENT_NAME'),
+    )
+    .addOption(
+      new Option('--experiment-id <id>', 'the experiment --trace-to records traces in, by id').env(
+        'MLFLOW_EXPERIMENT_ID',
+      ),
+    )
     .option(
       '--enable-stack-traces',
       "send a failed prediction's stack trace to the client, as MLflow does (also FLOWLINE_SCORING_STACK_TRACES=true); by default it is only logged",
@@ -147,11 +167,26 @@ export function registerModels(program: Command): void {
       }
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { model, close } = await load(opts.modelUri, g);
-      const { buildScoringServer } = await import('@flowline/server');
+      const { buildScoringServer, servingTracer } = await import('@flowline/server');
+      const names = servedNames(opts);
+      const tracing = opts.traceTo ? await import('@flowline/tracing') : undefined;
+      if (tracing && opts.traceTo) {
+        tracing.configureTracing({
+          trackingUri: opts.traceTo,
+          ...(opts.experimentId ? { experimentId: opts.experimentId } : {}),
+          ...(opts.experiment ? { experimentName: opts.experiment } : {}),
+          serviceName: 'flowline-models-serve',
+        });
+        logger.info(
+          { traceTo: opts.traceTo, experiment: opts.experimentId ?? opts.experiment },
+          'tracing requests',
+        );
+      }
       const app = await buildScoringServer({
         model,
         logger,
-        ...servedNames(opts),
+        ...names,
+        ...(tracing ? { tracer: servingTracer(names.modelName) } : {}),
         allowedHosts: opts.allowedHosts === undefined ? undefined : commaList(opts.allowedHosts),
         bodyIdleTimeoutMs: opts.bodyIdleTimeout * 1000,
         stackTraces: opts.enableStackTraces === true || envFlag('FLOWLINE_SCORING_STACK_TRACES'),
@@ -168,6 +203,10 @@ export function registerModels(program: Command): void {
       const stop = async () => {
         await app.close();
         await close();
+        // The traces of the last requests are sent before the process goes.
+        await tracing
+          ?.shutdownTracing()
+          .catch((error: unknown) => logger.warn({ err: error }, 'traces not sent'));
         process.exit(ExitCode.ok);
       };
       process.once('SIGINT', stop);

@@ -214,13 +214,30 @@ describe('decodeOtlpTraces', () => {
       () => decodeOtlpTraces(Buffer.from(JSON.stringify(badId)), JSON_TYPE, undefined),
       /traceId 'xyz'/,
     );
+    const shortId = ExportTraceServiceRequest.fromObject({
+      resourceSpans: [
+        { scopeSpans: [{ spans: [{ traceId: Buffer.alloc(8, 1), spanId: Buffer.alloc(8, 1), name: 's' }] }] },
+      ],
+    });
+    const shortBody = Buffer.from(ExportTraceServiceRequest.encode(shortId).finish());
+    expectInvalid(
+      () => decodeOtlpTraces(shortBody, PROTOBUF, undefined),
+      /trace_id of span 's' must be 16 bytes, got 8/,
+    );
+  });
+
+  it('keeps an all-zero trace id, as MLflow does', () => {
     const zeroId = ExportTraceServiceRequest.fromObject({
       resourceSpans: [
         { scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16), spanId: Buffer.alloc(8, 1), name: 's' }] }] },
       ],
     });
-    const zeroBody = Buffer.from(ExportTraceServiceRequest.encode(zeroId).finish());
-    expectInvalid(() => decodeOtlpTraces(zeroBody, PROTOBUF, undefined), /trace_id of span 's'/);
+    const [span] = decodeOtlpTraces(
+      Buffer.from(ExportTraceServiceRequest.encode(zeroId).finish()),
+      PROTOBUF,
+      undefined,
+    );
+    expect(span?.traceId).toBe(`tr-${'0'.repeat(32)}`);
   });
 
   it('refuses a body that decompresses past the limit', () => {

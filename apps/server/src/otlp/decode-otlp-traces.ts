@@ -162,12 +162,15 @@ function parseProtobufRequest(bytes: Buffer): OtlpTraceRequest {
 const hex = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-/** An id of `length` bytes, not all zero (OTLP's invalid id), as lowercase hex. */
+/**
+ * An id of `length` bytes as lowercase hex. An all-zero id (invalid in OTLP) is kept, as MLflow keeps it;
+ * another length is refused.
+ */
 function requiredId(bytes: Uint8Array | null | undefined, length: number, what: string): string {
   const id = bytes ? hex(bytes) : '';
-  if (id.length !== length * 2 || /^0*$/.test(id))
+  if (id.length !== length * 2)
     throw MlflowError.invalidParameterValue(
-      `Invalid OpenTelemetry span: ${what} must be ${length} bytes and not all zero, got '${id}'.`,
+      `Invalid OpenTelemetry span: ${what} must be ${length} bytes, got ${id.length / 2}${id ? ` ('${id}')` : ''}.`,
     );
   return id;
 }

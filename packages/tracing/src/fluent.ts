@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { getTracer } from './configure.js';
 import { SpanAttributeKey, SpanType, type SpanTypeName } from './constants.js';
+import { isGenerator, traceGenerator } from './generators.js';
 import { toAttributeJson } from './json.js';
 import { LiveSpan } from './live-span.js';
 import { inputsFromArguments, parameterNames } from './parameters.js';
@@ -62,13 +63,14 @@ export function startSpan(options: SpanOptions | string = {}): LiveSpan {
  */
 export function withSpan<T>(options: SpanOptions | string, fn: (span: LiveSpan) => T): T {
   const { span, context: spanContext } = open(typeof options === 'string' ? { name: options } : options);
-  return context.with(spanContext, () => runInSpan(span, () => fn(span), false));
+  return context.with(spanContext, () => runInSpan(span, () => fn(span)));
 }
 
 /**
  * Wraps a function so each call is a span (MLflow's `@mlflow.trace`): inputs are its arguments (by
- * parameter name when they can be read off the function), outputs its return value or what its promise
- * resolves to, errors are recorded and rethrown.
+ * parameter name when they can be read off the function), outputs its return value, what its promise
+ * resolves to, or (for a generator function) the values it yielded once it finishes; errors are
+ * recorded and rethrown.
  */
 export function trace<F extends (...args: never[]) => unknown>(fn: F, options: TraceOptions = {}): F {
   const names = parameterNames(fn);
@@ -81,7 +83,7 @@ export function trace<F extends (...args: never[]) => unknown>(fn: F, options: T
     });
     if (fn.name) span.setAttribute(SpanAttributeKey.FUNCTION_NAME, fn.name);
     return context.with(spanContext, () =>
-      runInSpan(span, () => fn.apply(this, args) as ReturnType<F>, true),
+      runInSpan(span, () => fn.apply(this, args) as ReturnType<F>, spanContext),
     );
   };
   Object.defineProperty(traced, 'name', { value: fn.name, configurable: true });
@@ -162,8 +164,12 @@ function open(options: SpanOptions): { span: LiveSpan; context: Context } {
   return { span, context: otelTrace.setSpan(parentContext, otelSpan) };
 }
 
-/** Runs `body`, ending `span` when it returns, throws, or its promise settles. */
-function runInSpan<T>(span: LiveSpan, body: () => T, alwaysRecordOutputs: boolean): T {
+/**
+ * Runs `body`, ending `span` when it returns, throws, or its promise settles. For `trace` (given the
+ * span's context) the result is always the outputs, and a returned generator is followed to its end.
+ */
+function runInSpan<T>(span: LiveSpan, body: () => T, traceContext?: Context): T {
+  const alwaysRecordOutputs = traceContext !== undefined;
   const finish = (value: unknown) => {
     if (!span.hasOutputs && (alwaysRecordOutputs || value !== undefined)) span.setOutputs(value);
     span.end();
@@ -179,6 +185,8 @@ function runInSpan<T>(span: LiveSpan, body: () => T, alwaysRecordOutputs: boolea
     fail(error);
     throw error;
   }
+  if (traceContext !== undefined && isGenerator(result))
+    return traceGenerator(span, traceContext, result) as T;
   if (isPromiseLike(result)) {
     return result.then(
       (value) => {

@@ -141,6 +141,50 @@ describe('trace', () => {
   });
 });
 
+describe('trace on generator functions', () => {
+  it('keeps the span open until an async generator finishes, with the yielded values as outputs', async () => {
+    const step = trace((n: number) => n * 10, { name: 'step' });
+    const stream = trace(async function* tokens(count: number) {
+      for (let i = 0; i < count; i++) {
+        await sleep(1);
+        yield step(i);
+      }
+    });
+    const seen: number[] = [];
+    for await (const value of stream(3)) {
+      seen.push(value);
+      expect(exporter.getFinishedSpans().some((s) => s.name === 'tokens')).toBe(false);
+    }
+    expect(seen).toEqual([0, 10, 20]);
+    const spans = await finished();
+    const root = byName(spans, 'tokens');
+    expect(root.attributes[SpanAttributeKey.INPUTS]).toBe('{"count":3}');
+    expect(root.attributes[SpanAttributeKey.OUTPUTS]).toBe('[0,10,20]');
+    const steps = spans.filter((s) => s.name === 'step');
+    expect(steps).toHaveLength(3);
+    for (const s of steps) expect(s.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+  });
+
+  it('ends a sync generator closed early, and records a generator that throws', async () => {
+    const numbers = trace(function* numbers() {
+      yield 1;
+      yield 2;
+      yield 3;
+    });
+    for (const n of numbers()) if (n === 2) break;
+    const failing = trace(function* failing() {
+      yield 'a';
+      throw new Error('mid-stream');
+    });
+    expect(() => [...failing()]).toThrow('mid-stream');
+    const spans = await finished();
+    expect(byName(spans, 'numbers').attributes[SpanAttributeKey.OUTPUTS]).toBe('[1,2]');
+    const failed = byName(spans, 'failing');
+    expect(failed.status).toEqual({ code: SpanStatusCode.ERROR, message: 'mid-stream' });
+    expect(failed.attributes[SpanAttributeKey.OUTPUTS]).toBe('["a"]');
+  });
+});
+
 describe('withSpan', () => {
   it('gives a live span for inputs, outputs, attributes and events, and ends it after fn', async () => {
     const result = await withSpan({ name: 'agent', spanType: SpanType.AGENT }, async (span) => {

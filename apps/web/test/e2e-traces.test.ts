@@ -1,0 +1,317 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer, WEB_DIST } from './e2e-server.js';
+
+// End to end for the trace views: Debian's Chromium against a real server on a loopback port. Traces are
+// written as MLflow's clients write them: spans by OTLP/JSON to /v1/traces (with x-mlflow-experiment-id),
+// a trace by StartTraceV3, an assessment by CreateAssessment, a link by LinkTracesToRun. Screenshots of
+// the traces tab and the trace page, light and dark, go to apps/web/test-artifacts/.
+const CHROMIUM = process.env.FLOWLINE_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = new URL('../test-artifacts/', import.meta.url).pathname;
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+let experimentId = '';
+let runId = '';
+
+const OTEL_TRACE = '5b8efff798038103d269b633813fc60c';
+const TRACE_ID = `tr-${OTEL_TRACE}`;
+const ROOT = 'eee19b7ec3c1b174';
+const RETRIEVE = 'eee19b7ec3c1b175';
+const CHAT = 'eee19b7ec3c1b176';
+const ERROR_TRACE = 'tr-00000000000000000000000000000e44';
+
+/** Calls the server's REST API at `path` (with its version prefix); throws on an error answer. */
+async function rest(method: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+/** An OTLP/JSON attribute holding a JSON-dumped value, as MLflow's SDKs write span attributes. */
+const attr = (key: string, value: unknown) => ({ key, value: { stringValue: JSON.stringify(value) } });
+
+/** The spans of the OK trace: an agent answering with a retriever and an LLM call, times in ms from its start. */
+const SPANS = [
+  {
+    id: ROOT,
+    parent: '',
+    name: 'answer',
+    from: 0,
+    to: 1200,
+    attributes: {
+      'mlflow.spanType': 'AGENT',
+      'mlflow.spanInputs': { question: 'What is Flowline?' },
+      'mlflow.spanOutputs': 'A TypeScript MLflow',
+    },
+  },
+  {
+    id: RETRIEVE,
+    parent: ROOT,
+    name: 'retrieve',
+    from: 100,
+    to: 400,
+    attributes: {
+      'mlflow.spanType': 'RETRIEVER',
+      'mlflow.spanInputs': { query: 'Flowline' },
+      'mlflow.spanOutputs': [{ page_content: 'Flowline is MLflow in TypeScript' }],
+    },
+  },
+  {
+    id: CHAT,
+    parent: ROOT,
+    name: 'chat',
+    from: 450,
+    to: 1150,
+    attributes: {
+      'mlflow.spanType': 'LLM',
+      'mlflow.spanInputs': { messages: [{ role: 'user', content: 'What is Flowline?' }] },
+      'mlflow.spanOutputs': { choices: [{ message: { role: 'assistant', content: 'A TypeScript MLflow' } }] },
+      'mlflow.chat.tokenUsage': { input_tokens: 12, output_tokens: 30, total_tokens: 42 },
+    },
+  },
+];
+
+/**
+ * Sends the spans as an OTLP/JSON export to `/v1/traces`, attribute values JSON-dumped as MLflow's SDKs write
+ * them. Where this server does not serve that route, the spans go through the store's `logSpans` (the same
+ * write path the route calls); returns which way they went.
+ */
+async function logTraceSpans(t0: bigint): Promise<'otlp' | 'store'> {
+  const ns = (ms: number) => t0 + BigInt(ms) * 1_000_000n;
+  const otlp = {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'e2e' } }] },
+        scopeSpans: [
+          {
+            scope: { name: 'e2e' },
+            spans: SPANS.map((s) => ({
+              traceId: OTEL_TRACE,
+              spanId: s.id,
+              parentSpanId: s.parent,
+              name: s.name,
+              kind: 1,
+              startTimeUnixNano: String(ns(s.from)),
+              endTimeUnixNano: String(ns(s.to)),
+              attributes: Object.entries(s.attributes).map(([key, value]) => attr(key, value)),
+              status: { code: 1 },
+            })),
+          },
+        ],
+      },
+    ],
+  };
+  const res = await fetch(`${server.url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-mlflow-experiment-id': experimentId },
+    body: JSON.stringify(otlp),
+  });
+  if (res.ok) return 'otlp';
+  if (res.status !== 404) throw new Error(`POST /v1/traces: ${res.status} ${await res.text()}`);
+  await server.tracking.logSpans(
+    experimentId,
+    SPANS.map((s) => ({
+      traceId: TRACE_ID,
+      otelTraceId: OTEL_TRACE,
+      spanId: s.id,
+      parentSpanId: s.parent || undefined,
+      name: s.name,
+      type: s.attributes['mlflow.spanType'],
+      status: 'OK' as const,
+      startTimeUnixNano: ns(s.from),
+      endTimeUnixNano: ns(s.to),
+      attributes: { 'mlflow.traceRequestId': TRACE_ID, ...s.attributes },
+      events: [],
+    })),
+  );
+  return 'store';
+}
+
+async function seed(): Promise<void> {
+  experimentId = (await server.api('POST', '/experiments/create', { name: 'e2e-traces' })).experiment_id;
+  runId = (
+    await server.api('POST', '/runs/create', {
+      experiment_id: experimentId,
+      run_name: 'traced-run',
+      start_time: Date.now(),
+    })
+  ).run.info.run_id;
+  const went = await logTraceSpans(BigInt(Date.now() - 60_000) * 1_000_000n);
+  if (went === 'store')
+    console.info('e2e-traces: this server has no POST /v1/traces; the spans went through the store');
+  await rest('PATCH', `/api/3.0/mlflow/traces/${TRACE_ID}/tags`, { key: 'env', value: 'prod' });
+  await rest('POST', '/api/2.0/mlflow/traces/link-to-run', { trace_ids: [TRACE_ID], run_id: runId });
+  await rest('POST', `/api/3.0/mlflow/traces/${TRACE_ID}/assessments`, {
+    assessment: {
+      assessment_name: 'helpful',
+      source: { source_type: 'HUMAN', source_id: 'ana' },
+      feedback: { value: true },
+      rationale: 'Answers the question',
+    },
+  });
+  // A failed trace, started by StartTraceV3 as MLflow 3's clients do, in the same run by metadata.
+  await rest('POST', '/api/3.0/mlflow/traces', {
+    trace: {
+      trace_info: {
+        trace_id: ERROR_TRACE,
+        trace_location: { type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: experimentId } },
+        request_time: new Date(Date.now() - 30_000).toISOString(),
+        execution_duration: '0.050s',
+        state: 'ERROR',
+        request_preview: '{"question": "boom?"}',
+        trace_metadata: { 'mlflow.sourceRun': runId },
+        tags: { 'mlflow.traceName': 'failing', env: 'dev' },
+      },
+    },
+  });
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/** The trace ids in the traces table, top to bottom. */
+async function traceIds(): Promise<string[]> {
+  return page
+    .locator('tr[data-trace-id]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id') ?? ''));
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_DIST, 'index.html'))) {
+    throw new Error(
+      `The web UI is not built (${WEB_DIST}); run pnpm exec turbo run build --filter=@flowline/web`,
+    );
+  }
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}; run scripts/bootstrap.sh (it installs Debian's chromium) or set FLOWLINE_CHROMIUM`,
+    );
+  }
+  await mkdir(SHOTS, { recursive: true });
+  server = await startTestServer();
+  await seed();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(15_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('trace views end to end', () => {
+  it('lists the traces of an experiment in its Traces tab', async () => {
+    await page.goto(`${server.url}/experiments/${experimentId}`);
+    await page.getByRole('link', { name: 'Traces', exact: true }).click();
+    await page.waitForURL(`**/experiments/${experimentId}/traces`);
+    await expect.poll(traceIds).toEqual(expect.arrayContaining([TRACE_ID, ERROR_TRACE]));
+    const row = page.locator(`tr[data-trace-id="${TRACE_ID}"]`);
+    const text = await row.textContent();
+    expect(text).toContain('answer');
+    expect(text).toContain('{"question":"What is Flowline?"}');
+    expect(text).toContain('A TypeScript MLflow');
+    expect(text).toContain('1.2s');
+    expect(text).toContain('42 (in 12 / out 30)');
+    expect(text).toContain('OK');
+    expect(text).toContain('env: prod');
+    await shot('traces-table');
+  });
+
+  it("filters with MLflow's trace grammar and shows a refused filter's message", async () => {
+    const box = page.getByRole('searchbox', { name: 'Filter traces' });
+    await box.fill("trace.status = 'ERROR'");
+    await box.press('Enter');
+    await expect.poll(traceIds).toEqual([ERROR_TRACE]);
+    expect(new URL(page.url()).searchParams.get('q')).toBe("trace.status = 'ERROR'");
+    await box.fill("tags.env = 'prod' AND trace.execution_time_ms > 100");
+    await box.press('Enter');
+    await expect.poll(traceIds).toEqual([TRACE_ID]);
+    await box.fill('trace.bogus = 1');
+    await box.press('Enter');
+    const alert = page.locator('#trace-filter-error');
+    await expect.poll(() => alert.textContent()).toMatch(/bogus/);
+    expect(await box.getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(async () => (await traceIds()).length).toBe(2);
+  });
+
+  it('opens a trace: the waterfall, a span’s inputs and outputs, and the assessments', async () => {
+    await page.locator(`tr[data-trace-id="${TRACE_ID}"] a.trace-link`).click();
+    await page.waitForURL(`**/experiments/${experimentId}/traces/${TRACE_ID}**`);
+    const items = page.getByRole('treeitem');
+    await expect.poll(() => items.count()).toBe(3);
+    const rows = await items.evaluateAll((els) =>
+      els.map((e) => [
+        e.getAttribute('data-span-id'),
+        e.getAttribute('aria-level'),
+        e.querySelector('.wf-span-name')?.textContent,
+      ]),
+    );
+    expect(rows).toEqual([
+      [ROOT, '1', 'answer'],
+      [RETRIEVE, '2', 'retrieve'],
+      [CHAT, '2', 'chat'],
+    ]);
+    // The chat span starts 450 of 1200 ms in and lasts 700 ms.
+    const chatRow = page.locator(`[data-span-id="${CHAT}"]`);
+    const left = await chatRow.locator('.wf-bar').evaluate((el) => (el as HTMLElement).style.left);
+    expect(Number.parseFloat(left)).toBeCloseTo(37.5, 1);
+    expect(await chatRow.locator('.wf-duration').textContent()).toBe('700ms');
+    await chatRow.click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('span')).toBe(CHAT);
+    const detail = page.getByRole('region', { name: 'Span chat' });
+    await expect
+      .poll(() => detail.locator('pre[data-label="Inputs"]').textContent())
+      .toContain('"content": "What is Flowline?"');
+    expect(await detail.locator('pre[data-label="Outputs"]').textContent()).toContain('"role": "assistant"');
+    await detail.getByRole('tab', { name: /Attributes/ }).click();
+    expect(await detail.locator('.span-attributes').textContent()).toContain('mlflow.chat.tokenUsage');
+    const helpful = page.locator('tr[data-assessment="helpful"]');
+    expect(await helpful.textContent()).toContain('Answers the question');
+    expect(await helpful.textContent()).toContain('HUMAN');
+    await shot('trace-page');
+  });
+
+  it('lists the run’s traces on its run page, linked', async () => {
+    await page.goto(`${server.url}/experiments/${experimentId}/runs/${runId}?tab=traces`);
+    await expect.poll(traceIds).toEqual(expect.arrayContaining([TRACE_ID, ERROR_TRACE]));
+    await page.locator(`tr[data-trace-id="${ERROR_TRACE}"] a.trace-link`).click();
+    await page.waitForURL(`**/traces/${ERROR_TRACE}`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('failing');
+    const run = page.locator('.facts dt:text-is("Run") + dd a');
+    await expect.poll(() => run.textContent()).toBe('traced-run');
+  });
+
+  it('draws the trace views in the dark theme', async () => {
+    await page.goto(`${server.url}/experiments/${experimentId}/traces`);
+    await page.getByRole('button', { name: /Switch to dark/ }).click();
+    await expect.poll(traceIds).toEqual(expect.arrayContaining([TRACE_ID]));
+    await shot('traces-table-dark');
+    await page.goto(`${server.url}/experiments/${experimentId}/traces/${TRACE_ID}?span=${CHAT}`);
+    await expect.poll(() => page.getByRole('treeitem').count()).toBe(3);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+      'rgb(20, 23, 28)',
+    );
+    await shot('trace-page-dark');
+  });
+});

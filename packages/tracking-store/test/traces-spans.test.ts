@@ -187,6 +187,27 @@ for (const target of storeTargets()) {
       );
     });
 
+    it('creates one trace when calls for it run concurrently', async () => {
+      const otel = otelId();
+      const spanIds = Array.from({ length: 6 }, (_, i) => (i + 1).toString(16).padStart(16, '0'));
+      await Promise.all(
+        spanIds.map((id, i) =>
+          store.logSpans(exp, [
+            span(otel, id, {
+              parentSpanId: i === 0 ? undefined : spanIds[0],
+              startTimeUnixNano: BASE + BigInt(i) * MS,
+            }),
+          ]),
+        ),
+      );
+      const spans = await store.getTraceSpans(`tr-${otel}`);
+      expect(spans.map((s) => s.spanId)).toEqual(spanIds);
+      expect(await store.getTraceInfo(`tr-${otel}`)).toMatchObject({
+        state: 'OK',
+        requestTime: Number(BASE / MS),
+      });
+    });
+
     it('copies resource attributes and mlflow.traceTag.* attributes onto the trace as tags', async () => {
       const otel = otelId();
       const id = `tr-${otel}`;

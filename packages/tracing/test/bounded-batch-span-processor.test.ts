@@ -1,3 +1,4 @@
+import { expectMlflowError } from '@flowline/testkit';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
@@ -125,8 +126,10 @@ describe('BoundedBatchSpanProcessor', () => {
     expect(processor.stats()).toMatchObject({ exported: 1, dropped: 1 });
   });
 
-  it('rejects a queue size that is not a positive integer', () => {
-    expect(() => new BoundedBatchSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 0 })).toThrow(
+  it('rejects a queue size that is not a positive integer', async () => {
+    await expectMlflowError(
+      (async () => new BoundedBatchSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 0 }))(),
+      'INVALID_PARAMETER_VALUE',
       'maxQueueSize must be a positive integer, got 0',
     );
   });

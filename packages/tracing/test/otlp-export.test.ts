@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { expectMlflowError } from '@flowline/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   configureTracing,
@@ -197,9 +198,11 @@ describe('export to a tracking server', () => {
     expect(getExportStats()).toMatchObject({ exported: 0, failed: 1 });
   });
 
-  it('refuses a tracking URI that is not http(s)', () => {
-    expect(() => configureTracing({ trackingUri: 'sqlite:///mlflow.db' })).toThrow(
-      /trackingUri must be http\(s\):\/\/…, got 'sqlite:\/\/\/mlflow.db'/,
+  it('refuses a tracking URI that is not http(s)', async () => {
+    await expectMlflowError(
+      (async () => configureTracing({ trackingUri: 'sqlite:///mlflow.db' }))(),
+      'INVALID_PARAMETER_VALUE',
+      "trackingUri must be http(s)://…, got 'sqlite:///mlflow.db'",
     );
   });
 });

@@ -221,6 +221,26 @@ for (const target of storeTargets()) {
       );
     });
 
+    it('finds traces by their valid feedback and expectations', async () => {
+      const [good, bad, overridden] = [await trace(), await trace(), await trace()];
+      await store.createAssessment(feedback(good, { name: 'quality', feedback: { value: 'good' } }));
+      await store.createAssessment(feedback(bad, { name: 'quality', feedback: { value: 'bad' } }));
+      await store.createAssessment({ traceId: bad, name: 'score', source: human, expectation: { value: 5 } });
+      const old = await store.createAssessment(
+        feedback(overridden, { name: 'quality', feedback: { value: 'good' } }),
+      );
+      await store.createAssessment(
+        feedback(overridden, { name: 'quality', feedback: { value: 'bad' }, overrides: old.assessmentId }),
+      );
+      const search = async (filter: string) =>
+        (await store.searchTraces({ experimentIds: [exp], filter })).items.map((t) => t.traceId).sort();
+      expect(await search("feedback.quality = 'good'")).toEqual([good]);
+      expect(await search("feedback.`quality` != 'good'")).toEqual([bad, overridden].sort());
+      expect(await search("feedback.quality LIKE '%oo%'")).toEqual([good]);
+      expect(await search("expectation.score = '5'")).toEqual([bad]);
+      expect(await search("expectation.quality = 'good'")).toEqual([]);
+    });
+
     it('deletes idempotently', async () => {
       const id = await trace();
       const created = await store.createAssessment(feedback(id));

@@ -13,9 +13,12 @@ export type TraceClause =
   | { type: 'attribute'; key: TraceStringAttribute; comparator: string; value: string | string[] }
   | { type: 'name' | 'run_id' | 'text'; comparator: string; value: string | string[] }
   | { type: 'tag' | 'metadata'; key: string; comparator: string; value: string }
+  | { type: 'feedback' | 'expectation'; key: string; comparator: string; value: string }
   | { type: 'span'; key: TraceSpanField; comparator: string; value: string | string[] };
 
-const ENTITIES: Record<string, 'attribute' | 'tag' | 'metadata' | 'span'> = {
+type TraceEntity = 'attribute' | 'tag' | 'metadata' | 'span' | 'feedback' | 'expectation';
+
+const ENTITIES: Record<string, TraceEntity> = {
   attribute: 'attribute',
   attributes: 'attribute',
   trace: 'attribute',
@@ -24,6 +27,8 @@ const ENTITIES: Record<string, 'attribute' | 'tag' | 'metadata' | 'span'> = {
   metadata: 'metadata',
   request_metadata: 'metadata',
   span: 'span',
+  feedback: 'feedback',
+  expectation: 'expectation',
 };
 
 const NUMERIC = ['=', '!=', '>', '>=', '<', '<='];
@@ -60,11 +65,11 @@ const SPAN_FIELDS: Record<string, string[]> = {
 };
 
 /** The entity a filter or order-by prefix names, or MLflow's "Invalid entity type" error. */
-export function resolveTraceEntity(entity: string): 'attribute' | 'tag' | 'metadata' | 'span' {
+export function resolveTraceEntity(entity: string): TraceEntity {
   const resolved = ENTITIES[entity];
   if (!resolved) {
     throw MlflowError.invalidParameterValue(
-      `Invalid entity type '${entity}'. Valid values are ['attribute', 'trace', 'tag', 'metadata', 'span'].`,
+      `Invalid entity type '${entity}'. Valid values are ['attribute', 'trace', 'tag', 'metadata', 'span', 'feedback', 'expectation'].`,
     );
   }
   return resolved;
@@ -150,7 +155,11 @@ export function parseTraceFilter(filter: string | undefined | null): TraceClause
       case 'span':
         return parseSpan(key, comparator, value, text);
       default: {
-        checkComparator(comparator, PATTERN, `${type === 'tag' ? 'tags' : 'metadata'}`);
+        checkComparator(
+          comparator,
+          PATTERN,
+          type === 'tag' ? 'tags' : type === 'metadata' ? 'metadata' : `${type}s`,
+        );
         const v = stringValue(value, comparator, type, text);
         return { type, key, comparator, value: v as string };
       }

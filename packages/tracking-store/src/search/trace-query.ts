@@ -1,6 +1,7 @@
 import { TraceMetadataKey, TraceTagKey } from '@flowline/core';
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { StoreContext } from '../context.js';
+import { dumpJson } from '../traces/json.js';
 import { traceDb } from '../traces/tables.js';
 import { parseTraceFilter, type TraceClause } from './trace-filter.js';
 import { parseTraceOrderBy } from './trace-order.js';
@@ -35,6 +36,29 @@ function runCondition(ctx: StoreContext, comparator: string, value: string | str
       and ea.source_id = t.request_id and ea.destination_type = ${'run'} and ${linked}))`;
 }
 
+/**
+ * `feedback.<name>` / `expectation.<name>`: a valid assessment of that kind and name whose value matches. Values
+ * are stored as JSON text, so `=` and `!=` compare with the value as written and as a JSON string
+ * (`'good'` matches the stored `"good"`, `'5'` the stored `5`); `LIKE` patterns see the JSON text.
+ */
+function assessmentCondition(
+  ctx: StoreContext,
+  clause: Extract<TraceClause, { type: 'feedback' | 'expectation' }>,
+): RawBuilder<SqlBool> {
+  const value = sql.ref('a.value');
+  const { comparator } = clause;
+  let cond: RawBuilder<SqlBool>;
+  if (comparator === '=' || comparator === '!=') {
+    const raw = ctx.adapter.compare(value, comparator, clause.value);
+    const dumped = ctx.adapter.compare(value, comparator, dumpJson(clause.value));
+    cond = comparator === '=' ? sql<SqlBool>`(${raw} or ${dumped})` : sql<SqlBool>`(${raw} and ${dumped})`;
+  } else {
+    cond = ctx.adapter.compare(value, comparator, clause.value);
+  }
+  return sql<SqlBool>`exists (select 1 from assessments a where a.trace_id = t.request_id
+    and a.assessment_type = ${clause.type} and a.name = ${clause.key} and a.valid = ${1} and ${cond})`;
+}
+
 function clauseCondition(
   ctx: StoreContext,
   clause: Exclude<TraceClause, { type: 'span' }>,
@@ -48,6 +72,9 @@ function clauseCondition(
       return keyValueExists(ctx, 'trace_tags', TraceTagKey.TRACE_NAME, clause.comparator, clause.value);
     case 'run_id':
       return runCondition(ctx, clause.comparator, clause.value);
+    case 'feedback':
+    case 'expectation':
+      return assessmentCondition(ctx, clause);
     case 'text': {
       const on = (column: string) => ctx.adapter.compare(sql.ref(column), clause.comparator, clause.value);
       return sql<SqlBool>`exists (select 1 from spans s where s.trace_id = t.request_id

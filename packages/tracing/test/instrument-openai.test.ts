@@ -281,6 +281,25 @@ describe('instrumentOpenAI', () => {
     });
   });
 
+  it('traces a stream read through tee()', async () => {
+    const stream = await client().chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'Hello' }],
+      stream: true,
+    });
+    const [left, right] = stream.tee();
+    const read = async (s: typeof left) => {
+      let text = '';
+      for await (const part of s) text += part.choices[0]?.delta.content ?? '';
+      return text;
+    };
+    expect(await Promise.all([read(left), read(right)])).toEqual(['Hello', 'Hello']);
+    const span = await onlySpan();
+    expect(json(span, SpanAttributeKey.OUTPUTS)).toMatchObject({
+      choices: [{ message: { content: 'Hello' } }],
+    });
+  });
+
   it('ends a stream abandoned early with what arrived so far', async () => {
     const stream = await client().chat.completions.create({
       model: 'gpt-test',

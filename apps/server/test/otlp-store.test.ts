@@ -90,6 +90,9 @@ for (const target of storeTargets()) {
         executionDuration: 1500,
       });
       expect(info.tags['mlflow.trace.spansLocation']).toBe('TRACKING_STORE');
+      // Resource attributes become trace tags, the SDK's own telemetry.sdk.* left out (as MLflow).
+      expect(info.tags['service.name']).toBe('agent');
+      expect(info.tags['telemetry.sdk.language']).toBeUndefined();
       expect(JSON.parse(info.traceMetadata['mlflow.trace.tokenUsage'] ?? '{}')).toMatchObject({
         total_tokens: 17,
       });

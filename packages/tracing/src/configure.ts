@@ -5,7 +5,7 @@ import { authHeadersFromEnv, MlflowError } from '@flowline/core';
 import { type Attributes, context, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, type SpanExporter, type SpanLimits } from '@opentelemetry/sdk-trace-base';
 import {
   BoundedBatchSpanProcessor,
   type ExportQueueOptions,
@@ -29,6 +29,8 @@ export interface TracingOptions extends ExportQueueOptions {
   serviceName?: string;
   /** More resource attributes; the server keeps them as trace tags. */
   resourceAttributes?: Attributes;
+  /** OpenTelemetry's per-span limits (128 attributes, 128 events, … by default). */
+  spanLimits?: SpanLimits;
   /** Where the defaults are read from (`process.env`). */
   env?: Record<string, string | undefined>;
 }
@@ -103,7 +105,11 @@ export function configureTracing(options: TracingOptions = {}): TracingConfigura
       ...options.resourceAttributes,
     }),
   );
-  const provider = new BasicTracerProvider({ resource, spanProcessors: processor ? [processor] : [] });
+  const provider = new BasicTracerProvider({
+    resource,
+    spanProcessors: processor ? [processor] : [],
+    ...(options.spanLimits ? { spanLimits: options.spanLimits } : {}),
+  });
   const previous = state;
   if (previous !== undefined) {
     state = undefined;

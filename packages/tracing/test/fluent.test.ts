@@ -296,6 +296,20 @@ describe('toSpanRecord', () => {
   });
 });
 
+describe('configureTracing', () => {
+  it('passes span limits to the provider', async () => {
+    // A fresh exporter: replacing the setup shuts the earlier one's exporter down.
+    const limited = new InMemorySpanExporter();
+    configureTracing({ exporter: limited, spanLimits: { eventCountLimit: 2 } });
+    withSpan('chatty', (span) => {
+      for (let i = 0; i < 5; i++) span.addEvent(`e${i}`);
+    });
+    await flushTracing();
+    const [span] = limited.getFinishedSpans();
+    expect(span?.events).toHaveLength(2);
+  });
+});
+
 describe('export counts', () => {
   it('counts spans the exporter took', async () => {
     for (let i = 0; i < 5; i++) withSpan(`s${i}`, () => i);

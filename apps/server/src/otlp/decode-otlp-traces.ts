@@ -83,7 +83,7 @@ function jsonId(value: unknown, length: number, field: string): unknown {
     if (bytes.length === length) return bytes;
   }
   throw MlflowError.invalidParameterValue(
-    `Invalid OTLP/JSON payload: ${field} '${value}' is not ${length * 2} hex digits.`,
+    `Invalid OTLP/JSON payload: ${field} '${value.slice(0, 64)}' is not ${length * 2} hex digits.`,
   );
 }
 

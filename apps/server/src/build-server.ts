@@ -9,6 +9,7 @@ import { DEFAULT_BODY_IDLE_TIMEOUT_MS, registerIdleBodyTimeout } from './plugins
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurity } from './plugins/security.js';
 import { areaRoutes } from './routes/areas.js';
+import { otlpTracesRoute } from './routes/otlp-traces.js';
 import { SERVER_VERSION } from './version.js';
 import { registerWebUi } from './web-ui.js';
 
@@ -87,6 +88,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Every route area, each an encapsulated plugin under its prefixes.
   await app.register(areaRoutes);
+  // MLflow's OTLP endpoint: any OpenTelemetry SDK exports spans here (x-mlflow-experiment-id names the experiment).
+  await app.register(otlpTracesRoute);
   await registerWebUi(app, options.webRoot);
   await app.ready();
   return app;

@@ -51,6 +51,12 @@ export const SpanAttributeKey = {
   LLM_COST: 'mlflow.llm.cost',
   /** Prefix of span attributes that the store copies onto the trace as tags (`mlflow.traceTag.<key>`). */
   TRACE_TAG_PREFIX: 'mlflow.traceTag.',
+  /** Prefix of span attributes the store copies into the trace's metadata (`mlflow.traceMetadata.<key>`; Flowline's SDK). */
+  TRACE_METADATA_PREFIX: 'mlflow.traceMetadata.',
+  /** A root span's explicit request preview, over the one derived from its inputs (Flowline's SDK). */
+  TRACE_REQUEST_PREVIEW: 'mlflow.traceRequestPreview',
+  /** A root span's explicit response preview, over the one derived from its outputs (Flowline's SDK). */
+  TRACE_RESPONSE_PREVIEW: 'mlflow.traceResponsePreview',
 } as const;
 
 /** Where an assessment came from (MLflow's `AssessmentSourceType`). */

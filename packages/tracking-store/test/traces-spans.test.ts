@@ -245,6 +245,36 @@ for (const target of storeTargets()) {
       expect(info).toMatchObject({ requestTime: 1, state: 'OK' });
     });
 
+    it("takes mlflow.traceMetadata.* as metadata and explicit previews over the derived ones (the SDK's updateCurrentTrace)", async () => {
+      const otel = otelId();
+      const id = `tr-${otel}`;
+      await store.logSpans(exp, [
+        span(otel, '0000000000000001', {
+          attributes: {
+            'mlflow.spanInputs': { question: 'long question' },
+            'mlflow.spanOutputs': 'long answer',
+            'mlflow.traceMetadata.session': 'abc',
+            'mlflow.traceMetadata.turn': 3,
+            'mlflow.traceRequestPreview': 'short question',
+            'mlflow.traceResponsePreview': 'short answer',
+          },
+        }),
+      ]);
+      const info = await store.getTraceInfo(id);
+      expect(info.traceMetadata).toMatchObject({ session: 'abc', turn: '3' });
+      expect(info.requestPreview).toBe('short question');
+      expect(info.responsePreview).toBe('short answer');
+      // Without explicit previews they come from the root span's inputs and outputs.
+      const other = otelId();
+      await store.logSpans(exp, [
+        span(other, '0000000000000001', {
+          attributes: { 'mlflow.spanInputs': { q: 1 }, 'mlflow.spanOutputs': 'a' },
+        }),
+      ]);
+      const derived = await store.getTraceInfo(`tr-${other}`);
+      expect([derived.requestPreview, derived.responsePreview]).toEqual(['{"q": 1}', '"a"']);
+    });
+
     it('merges a later startTrace into a trace that spans created', async () => {
       const otel = otelId();
       const id = `tr-${otel}`;

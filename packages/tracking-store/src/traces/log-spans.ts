@@ -100,13 +100,18 @@ function spanRow(experimentId: number, span: SpanRecord) {
   };
 }
 
-/** Tags a batch of spans gives its trace: resource attributes (kept if set) and `mlflow.traceTag.*` (win). */
+/**
+ * Tags and metadata a batch of spans gives its trace: resource attributes as tags (kept if set), and
+ * `mlflow.traceTag.*` as tags and `mlflow.traceMetadata.*` as metadata (these win).
+ */
 function tagsFromSpans(spans: SpanRecord[]): {
   resource: Record<string, string>;
   explicit: Record<string, string>;
+  metadata: Record<string, string>;
 } {
   const resource: Record<string, string> = {};
   const explicit: Record<string, string> = {};
+  const metadata: Record<string, string> = {};
   for (const span of spans) {
     for (const [key, value] of Object.entries(span.resourceAttributes ?? {})) {
       if (key.startsWith('telemetry.sdk.') || key.startsWith('mlflow.')) continue;
@@ -118,10 +123,15 @@ function tagsFromSpans(spans: SpanRecord[]): {
         key.length > SpanAttributeKey.TRACE_TAG_PREFIX.length
       ) {
         explicit[key.slice(SpanAttributeKey.TRACE_TAG_PREFIX.length)] = tagValue(value);
+      } else if (
+        key.startsWith(SpanAttributeKey.TRACE_METADATA_PREFIX) &&
+        key.length > SpanAttributeKey.TRACE_METADATA_PREFIX.length
+      ) {
+        metadata[key.slice(SpanAttributeKey.TRACE_METADATA_PREFIX.length)] = tagValue(value);
       }
     }
   }
-  return { resource, explicit };
+  return { resource, explicit, metadata };
 }
 
 async function logTraceSpans(
@@ -206,17 +216,24 @@ async function logTraceSpans(
   }
   const inputs = root?.attributes[SpanAttributeKey.INPUTS];
   const outputs = root?.attributes[SpanAttributeKey.OUTPUTS];
-  if (inputs !== undefined && row.request_preview === null) {
+  // Previews the root span gives explicitly win; otherwise they are its inputs and outputs, once.
+  const requestPreview = root?.attributes[SpanAttributeKey.TRACE_REQUEST_PREVIEW];
+  const responsePreview = root?.attributes[SpanAttributeKey.TRACE_RESPONSE_PREVIEW];
+  if (requestPreview !== undefined)
+    update.request_preview = truncate(tagValue(requestPreview), MAX_PREVIEW_LENGTH);
+  else if (inputs !== undefined && row.request_preview === null) {
     update.request_preview = truncate(dumpJson(inputs), MAX_PREVIEW_LENGTH);
   }
-  if (outputs !== undefined && row.response_preview === null) {
+  if (responsePreview !== undefined)
+    update.response_preview = truncate(tagValue(responsePreview), MAX_PREVIEW_LENGTH);
+  else if (outputs !== undefined && row.response_preview === null) {
     update.response_preview = truncate(dumpJson(outputs), MAX_PREVIEW_LENGTH);
   }
   if (Object.keys(update).length > 0) {
     await trx.updateTable('trace_info').set(update).where('request_id', '=', traceId).execute();
   }
 
-  const { resource, explicit } = tagsFromSpans(spans);
+  const { resource, explicit, metadata: explicitMetadata } = tagsFromSpans(spans);
   const derived: Record<string, string> = { ...resource };
   if (root) derived[TraceTagKey.TRACE_NAME] = root.name;
   await upsertKeyValues(trx, 'trace_tags', traceId, derived, false);
@@ -230,6 +247,7 @@ async function logTraceSpans(
   if (outputs !== undefined)
     metadata[TraceMetadataKey.OUTPUTS] = truncate(dumpJson(outputs), MAX_PREVIEW_LENGTH);
   await upsertKeyValues(trx, 'trace_request_metadata', traceId, metadata, false);
+  await upsertKeyValues(trx, 'trace_request_metadata', traceId, explicitMetadata);
   if (!finalized)
     await upsertKeyValues(trx, 'trace_request_metadata', traceId, await usageOfTrace(trx, traceId));
 }

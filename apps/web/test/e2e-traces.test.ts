@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, WEB_DIST } from './e2e-server.js';
+import { startTestServer, type TestServer, WEB_DIST, writeArtifact } from './e2e-server.js';
 
 // End to end for the trace views: Debian's Chromium against a real server on a loopback port. Traces are
 // written as MLflow's clients write them: spans by OTLP/JSON to /v1/traces (with x-mlflow-experiment-id),
@@ -24,6 +24,8 @@ const ROOT = 'eee19b7ec3c1b174';
 const RETRIEVE = 'eee19b7ec3c1b175';
 const CHAT = 'eee19b7ec3c1b176';
 const ERROR_TRACE = 'tr-00000000000000000000000000000e44';
+const FAIL_ROOT = '0000000000000f01';
+const FAIL_TOOL = '0000000000000f02';
 
 /** Calls the server's REST API at `path` (with its version prefix); throws on an error answer. */
 async function rest(method: string, path: string, body: unknown): Promise<void> {
@@ -172,6 +174,46 @@ async function seed(): Promise<void> {
       },
     },
   });
+  // Its spans go where MLflow 3's clients put them without span logging: `traces.json` at the trace's
+  // artifact location (a folder here), as MLflow 3 span dicts (base64 ids, JSON-dumped attribute values).
+  const info = await (await fetch(`${server.url}/api/3.0/mlflow/traces/${ERROR_TRACE}`)).json();
+  const location = info.trace.trace_info.tags['mlflow.artifactLocation'] as string;
+  const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+  const start = (Date.now() - 30_000) * 1_000_000;
+  const dict = (id: string, parent: string, name: string, type: string, from: number, to: number) => ({
+    trace_id: b64(ERROR_TRACE.slice(3)),
+    span_id: b64(id),
+    parent_span_id: parent ? b64(parent) : '',
+    name,
+    start_time_unix_nano: start + from * 1_000_000,
+    end_time_unix_nano: start + to * 1_000_000,
+    status: { code: 'STATUS_CODE_ERROR', message: 'ValueError: boom' },
+    attributes: {
+      'mlflow.traceRequestId': JSON.stringify(ERROR_TRACE),
+      'mlflow.spanType': JSON.stringify(type),
+      'mlflow.spanInputs': JSON.stringify({ question: 'boom?' }),
+    },
+    events:
+      type === 'TOOL'
+        ? [
+            {
+              name: 'exception',
+              time_unix_nano: start + to * 1_000_000,
+              attributes: { 'exception.message': '"boom"' },
+            },
+          ]
+        : [],
+  });
+  await writeArtifact(
+    location,
+    'traces.json',
+    JSON.stringify({
+      spans: [
+        dict(FAIL_ROOT, '', 'failing', 'CHAIN', 0, 50),
+        dict(FAIL_TOOL, FAIL_ROOT, 'explode', 'TOOL', 10, 40),
+      ],
+    }),
+  );
 }
 
 async function shot(name: string): Promise<void> {
@@ -255,6 +297,15 @@ describe('trace views end to end', () => {
     await expect.poll(async () => (await traceIds()).length).toBe(2);
   });
 
+  it('sorts by latency on the server, the order in the URL', async () => {
+    await page.getByRole('button', { name: 'Latency' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('order')).toBe('execution_time_ms DESC');
+    await expect.poll(traceIds).toEqual([TRACE_ID, ERROR_TRACE]);
+    await page.getByRole('button', { name: /Latency/ }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('order')).toBe('execution_time_ms ASC');
+    await expect.poll(traceIds).toEqual([ERROR_TRACE, TRACE_ID]);
+  });
+
   it('opens a trace: the waterfall, a span’s inputs and outputs, and the assessments', async () => {
     await page.locator(`tr[data-trace-id="${TRACE_ID}"] a.trace-link`).click();
     await page.waitForURL(`**/experiments/${experimentId}/traces/${TRACE_ID}**`);
@@ -300,6 +351,15 @@ describe('trace views end to end', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('failing');
     const run = page.locator('.facts dt:text-is("Run") + dd a');
     await expect.poll(() => run.textContent()).toBe('traced-run');
+    // Its spans come from traces.json: the failed tool call is red, with its exception event.
+    await expect.poll(() => page.getByRole('treeitem').count()).toBe(2);
+    const tool = page.locator(`[data-span-id="${FAIL_TOOL}"]`);
+    expect(await tool.locator('.wf-bar').getAttribute('class')).toContain('wf-error');
+    await tool.click();
+    const detail = page.getByRole('region', { name: 'Span explode' });
+    expect(await detail.locator('.span-status-message').textContent()).toBe('ValueError: boom');
+    await detail.getByRole('tab', { name: /Events/ }).click();
+    expect(await detail.locator('.span-exception').textContent()).toContain('boom');
   });
 
   it('draws the trace views in the dark theme', async () => {

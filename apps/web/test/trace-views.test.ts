@@ -183,6 +183,32 @@ describe('TracePage', () => {
   });
 });
 
+describe('TracePage without span data', () => {
+  it('says the trace has no stored spans, and still shows its info', async () => {
+    handler = (url) => {
+      if (url.startsWith('/ajax-api/3.0/mlflow/traces/')) return { body: { trace: { trace_info: INFO } } };
+      if (url.startsWith('/ajax-api/2.0/mlflow/get-trace-artifact'))
+        return {
+          status: 404,
+          body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "No artifact file at 'traces.json'." },
+        };
+      return { body: { experiment: { experiment_id: '7', name: 'demo' } } };
+    };
+    render(
+      h(TracePage, {
+        experimentId: '7',
+        traceId: INFO.trace_id,
+        location: at(`/experiments/7/traces/${INFO.trace_id}`),
+      }),
+    );
+    expect((await screen.findByText(/No span data is stored for this trace/)).textContent).toContain(
+      "No artifact file at 'traces.json'.",
+    );
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('answer');
+  });
+});
+
 describe('TraceWaterfall', () => {
   it('moves the selection with the arrow keys and folds with ← and →', () => {
     const rows = buildSpanTree(readSpans(SPANS));

@@ -1,4 +1,5 @@
 import { useEffect, useMemo } from 'react';
+import { ApiError } from '../api/client.js';
 import { getExperiment } from '../api/endpoints.js';
 import { getTraceInfo, getTraceSpans, type TraceInfoJson } from '../api/traces.js';
 import { Link } from '../components/link.js';
@@ -80,7 +81,14 @@ export function TracePage({
       </header>
       <TraceFacts info={t} experimentId={experimentId} />
       <h2 className="section-title">Spans</h2>
-      {spans.error ? <ErrorBox error={spans.error} /> : null}
+      {spans.error instanceof ApiError && spans.error.code === 'RESOURCE_DOES_NOT_EXIST' ? (
+        // A trace whose client never wrote its spans (or not yet): say so, not as a failure.
+        <Empty>
+          No span data is stored for this trace. <span className="muted">{spans.error.message}</span>
+        </Empty>
+      ) : spans.error ? (
+        <ErrorBox error={spans.error} />
+      ) : null}
       {spans.loading && !spans.data ? <Loading what="Loading spans" /> : null}
       {spans.data && rows.length === 0 ? <Empty>This trace has no spans.</Empty> : null}
       {rows.length > 0 && selected && traceStart !== undefined ? (

@@ -1,6 +1,7 @@
 import { type Access, type AuthUser, allows, type PermissionRules } from '@flowline/auth';
-import { MlflowError, type TrackingStore } from '@flowline/core';
+import { isMlflowError, MlflowError, type TrackingStore } from '@flowline/core';
 import type { FastifyRequest } from 'fastify';
+import { traceStoreOf } from '../routes/traces-store.js';
 import { graphqlGuard } from './graphql-guard.js';
 import { listParam, optionalParam, requiredParam, runIdParam } from './request-params.js';
 
@@ -27,8 +28,8 @@ export type Rule =
   | { kind: 'admin' }
   | { kind: 'check'; on: Resource; access: Access; check: (ctx: RuleContext) => Promise<boolean> };
 
-/** What a check is about: its experiment (runs follow theirs), registered model, artifact path or user. */
-export type Resource = 'experiment' | 'run' | 'model' | 'artifact-path' | 'self';
+/** What a check is about: its experiment (runs and traces follow theirs), registered model, artifact path or user. */
+export type Resource = 'experiment' | 'run' | 'trace' | 'model' | 'artifact-path' | 'self';
 
 const PUBLIC: Rule = { kind: 'public' };
 const SIGNED_IN: Rule = { kind: 'authenticated' };
@@ -89,6 +90,73 @@ export const everyExperiment = (access: Access, name: string): Rule =>
     return true;
   });
 
+/** The experiment of a trace; null when there is no such trace (MLflow: no permission then). */
+async function experimentOfTrace(ctx: RuleContext, traceId: string): Promise<string | null> {
+  try {
+    return (await traceStoreOf(ctx.tracking).getTraceInfo(traceId)).experimentId;
+  } catch (e) {
+    if (isMlflowError(e) && e.errorCode === 'RESOURCE_DOES_NOT_EXIST') return null;
+    throw e;
+  }
+}
+
+async function onTraces(ctx: RuleContext, traceIds: readonly string[], access: Access): Promise<boolean> {
+  if (traceIds.length === 0) return false;
+  for (const id of traceIds) {
+    const experimentId = await experimentOfTrace(ctx, id);
+    if (experimentId === null || !(await onExperiment(ctx, experimentId, access))) return false;
+  }
+  return true;
+}
+
+/** On the experiment of the trace a parameter names (`trace_id`, `request_id`; a path one too), as MLflow. */
+export const trace = (access: Access, name: 'trace_id' | 'request_id'): Rule =>
+  check('trace', access, async (ctx) => onTraces(ctx, [requiredParam(ctx.request, name)], access));
+
+/** On the experiment of every trace a repeated parameter names (none, or an unknown one: refused). */
+export const everyTrace = (access: Access, name: string): Rule =>
+  check('trace', access, async (ctx) => onTraces(ctx, listParam(ctx.request, name), access));
+
+const V3_URL = /^\/(?:api|ajax-api)\/3\.0\//;
+const isV3 = (request: FastifyRequest) => V3_URL.test(request.routeOptions.url ?? request.url);
+
+/** `POST /traces`: v2's StartTrace names `experiment_id`; v3's StartTraceV3 the trace's location. */
+const startTrace: Rule = check('experiment', 'update', async (ctx) => {
+  if (!isV3(ctx.request)) return onExperiment(ctx, requiredParam(ctx.request, 'experiment_id'), 'update');
+  const body = ctx.request.body as
+    | { trace?: { trace_info?: { trace_location?: { mlflow_experiment?: { experiment_id?: unknown } } } } }
+    | undefined;
+  const id = body?.trace?.trace_info?.trace_location?.mlflow_experiment?.experiment_id;
+  // As MLflow's validate_can_start_trace_v3: no experiment, no permission.
+  return typeof id === 'string' && id !== '' && onExperiment(ctx, id, 'update');
+});
+
+/** SearchTracesV3: read on every experiment its `locations` name (none: refused, as MLflow). */
+const searchTracesV3: Rule = check('experiment', 'read', async (ctx) => {
+  const locations = (ctx.request.body as { locations?: unknown } | undefined)?.locations;
+  const ids = (Array.isArray(locations) ? locations : []).flatMap((l) => {
+    const id = (l as { mlflow_experiment?: { experiment_id?: unknown } } | null)?.mlflow_experiment
+      ?.experiment_id;
+    return typeof id === 'string' && id !== '' ? [id] : [];
+  });
+  if (ids.length === 0) return false;
+  for (const id of ids) if (!(await onExperiment(ctx, id, 'read'))) return false;
+  return true;
+});
+
+/** LinkTracesToRun: update on the run's experiment and read on every trace's (MLflow's rule). */
+const linkTracesToRun: Rule = check('run', 'update', async (ctx) => {
+  let runExperiment: string;
+  try {
+    runExperiment = await ctx.experimentOfRun(requiredParam(ctx.request, 'run_id'));
+  } catch (e) {
+    if (isMlflowError(e) && e.errorCode === 'RESOURCE_DOES_NOT_EXIST') return false;
+    throw e;
+  }
+  if (!(await onExperiment(ctx, runExperiment, 'update'))) return false;
+  return onTraces(ctx, listParam(ctx.request, 'trace_ids'), 'read');
+});
+
 /** On the registered model named by `name` (its versions, aliases and tags follow it). */
 export const model = (access: Access): Rule =>
   check('model', access, async (ctx) =>
@@ -131,7 +199,7 @@ export const self: Rule = check(
   async (ctx) => requiredParam(ctx.request, 'username') === ctx.user.username,
 );
 
-/** The rule of every route, by `VERB path` with the API prefix (`/api/2.0`, `/ajax-api/2.0`) left off. */
+/** The rule of every route, by `VERB path` with the API prefix (`/api/2.0`, `/ajax-api/3.0`, …) left off. */
 export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   // The server itself and the web UI's files, as MLflow leaves /health and static files open.
   'GET /health': PUBLIC,
@@ -217,6 +285,28 @@ export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   'GET /model-versions/get-artifact': model('read'),
   'GET /mlflow/model-versions/get-artifact': model('read'),
 
+  // Traces follow their experiment, as MLflow's BEFORE_REQUEST_HANDLERS for the trace API. The v2 and v3
+  // forms of one endpoint share a key where MLflow serves both (the rule tells them apart by prefix).
+  'POST /mlflow/traces': startTrace,
+  'POST /mlflow/traces/delete-traces': experiment('delete'),
+  'GET /mlflow/traces/get': trace('read', 'trace_id'),
+  'GET /mlflow/traces/batchGet': everyTrace('read', 'trace_ids'),
+  'GET /mlflow/traces/:trace_id': trace('read', 'trace_id'),
+  'POST /mlflow/traces/search': searchTracesV3,
+  'PATCH /mlflow/traces/:trace_id/tags': trace('update', 'trace_id'),
+  'DELETE /mlflow/traces/:trace_id/tags': trace('update', 'trace_id'),
+  'POST /mlflow/traces/:trace_id/assessments': trace('update', 'trace_id'),
+  'GET /mlflow/traces/:trace_id/assessments/:assessment_id': trace('read', 'trace_id'),
+  'PATCH /mlflow/traces/:trace_id/assessments/:assessment_id': trace('update', 'trace_id'),
+  'DELETE /mlflow/traces/:trace_id/assessments/:assessment_id': trace('update', 'trace_id'),
+  'PATCH /mlflow/traces/:request_id': trace('update', 'request_id'),
+  'GET /mlflow/traces/:request_id/info': trace('read', 'request_id'),
+  'GET /mlflow/traces': everyExperiment('read', 'experiment_ids'),
+  'PATCH /mlflow/traces/:request_id/tags': trace('update', 'request_id'),
+  'DELETE /mlflow/traces/:request_id/tags': trace('update', 'request_id'),
+  'POST /mlflow/traces/link-to-run': linkTracesToRun,
+  'GET /mlflow/get-trace-artifact': trace('read', 'request_id'),
+
   // GraphQL: any user; its protected fields are checked one by one (see graphql-guard.ts).
   'GET /graphql': GRAPHQL,
   'POST /graphql': GRAPHQL,
@@ -241,9 +331,9 @@ export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   'DELETE /mlflow/registered-models/permissions/delete': model('manage'),
 };
 
-const API_PREFIX = /^\/(?:api|ajax-api)\/2\.0(?=\/mlflow)/;
+const API_PREFIX = /^\/(?:api|ajax-api)\/[23]\.0(?=\/mlflow)/;
 
-/** The `ROUTE_RULES` key of a registered route: HEAD as GET, the API prefix left off. */
+/** The `ROUTE_RULES` key of a registered route: HEAD as GET, the API prefix (2.0 or 3.0) left off. */
 export function ruleKey(method: string, url: string): string {
   return `${method === 'HEAD' ? 'GET' : method} ${url.replace(API_PREFIX, '')}`;
 }

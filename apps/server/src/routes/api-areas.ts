@@ -6,11 +6,19 @@ import { promptlabRoutes } from './promptlab.js';
 import { registryRoutes } from './registry.js';
 import { runArtifactRoutes } from './run-artifacts.js';
 import { runRoutes } from './runs.js';
+import { sharedTraceRoutes, traceV2Routes, traceV3Routes } from './traces.js';
 
 /** The API prefixes MLflow serves: the public API and the one its web UI calls. */
 export const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
 /** The prefix of MLflow's web-UI API, where a few endpoints live only. */
 export const AJAX_PREFIX = '/ajax-api/2.0/mlflow';
+/**
+ * MLflow 3's API prefixes. MLflow serves each endpoint under the major version of its proto's `since`, so
+ * only the endpoints new in 3.0 (the v3 trace API) live here.
+ */
+export const API_V3_PREFIXES = ['/api/3.0/mlflow', '/ajax-api/3.0/mlflow'] as const;
+/** The 3.0 prefix of MLflow's web-UI API. */
+export const AJAX_V3_PREFIX = '/ajax-api/3.0/mlflow';
 /** Where the artifact proxy is mounted, as in MLflow. */
 export const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'] as const;
 
@@ -27,6 +35,10 @@ export const API_AREAS = {
   artifacts: { routes: runArtifactRoutes, prefixes: API_PREFIXES },
   registry: { routes: registryRoutes, prefixes: API_PREFIXES },
   promptlab: { routes: promptlabRoutes, prefixes: [AJAX_PREFIX] },
+  // Traces: `POST /traces` and `delete-traces` are both MLflow 2 and 3 endpoints (see traces.ts).
+  traces: { routes: sharedTraceRoutes, prefixes: [...API_PREFIXES, ...API_V3_PREFIXES] },
+  tracesV3: { routes: traceV3Routes, prefixes: API_V3_PREFIXES },
+  tracesV2: { routes: traceV2Routes, prefixes: API_PREFIXES },
 } as const;
 
 type AreaRoute = (typeof API_AREAS)[keyof typeof API_AREAS]['routes'][number];

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { apiRoutes } from '../api-route.js';
-import { AJAX_PREFIX, API_AREAS, API_PREFIXES, ARTIFACT_PREFIXES } from './api-areas.js';
+import { AJAX_PREFIX, AJAX_V3_PREFIX, API_AREAS, API_PREFIXES, ARTIFACT_PREFIXES } from './api-areas.js';
 import { artifactFileRoutes, artifactProxyRoutes } from './artifact-proxy.js';
 import { graphqlRoutes } from './graphql.js';
 import { modelVersionArtifactRoute } from './model-version-artifacts.js';
 import { getArtifactRoute } from './run-artifacts.js';
+import { traceArtifactRoute } from './traces-artifact.js';
 import { uploadArtifactRoute } from './upload-artifact.js';
 
 /** The artifact proxy: its JSON endpoints and its raw file routes. */
@@ -23,6 +24,7 @@ const areas = (): ReadonlyArray<{ plugin: FastifyPluginAsync; prefixes: readonly
   { plugin: getArtifactRoute, prefixes: [AJAX_PREFIX, ''] },
   { plugin: modelVersionArtifactRoute, prefixes: [...API_PREFIXES, ''] },
   { plugin: uploadArtifactRoute, prefixes: [AJAX_PREFIX] },
+  { plugin: traceArtifactRoute, prefixes: [AJAX_PREFIX, AJAX_V3_PREFIX] },
   { plugin: apiRoutes(graphqlRoutes()), prefixes: [''] },
   { plugin: artifactProxy, prefixes: ARTIFACT_PREFIXES },
 ];

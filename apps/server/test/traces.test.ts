@@ -481,6 +481,12 @@ for (const target of storeTargets()) {
           value: { kvlist_value: { values: [{ key: 'question', value: { string_value: 'hi' } }] } },
         });
         expect(res.body.trace.trace_info.trace_id).toBe(traceId);
+        // Python's requests sends bools as True/False.
+        const partial = await call(app(), 'GET', `${V3}/traces/get?trace_id=${traceId}&allow_partial=True`);
+        expect(partial.body).toEqual(res.body);
+        expect(
+          (await call(app(), 'GET', `${V3}/traces/get?trace_id=${traceId}&allow_partial=maybe`)).status,
+        ).toBe(400);
 
         const other = await start();
         const batch = await call(

@@ -88,7 +88,8 @@ export const TraceRequests = {
     tags: Opt(Type.Array(KeyValueIn)),
   }),
   none: Type.Object({}),
-  getTrace: Type.Object({ trace_id: Opt(Str), allow_partial: Opt(Type.Boolean()) }),
+  // Python's requests writes a bool query value as "True", so booleans arrive in any case.
+  getTrace: Type.Object({ trace_id: Opt(Str), allow_partial: Opt(Type.Union([Type.Boolean(), Str])) }),
   batchGet: Type.Object({ trace_ids: Opt(StringList) }),
   searchV3: Type.Object({
     locations: Opt(

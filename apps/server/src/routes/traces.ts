@@ -36,8 +36,17 @@ function present<T>(value: T | undefined, name: string): T {
   if (value === undefined) required(undefined, name);
   return value as T;
 }
+/** A bool query parameter: `true`/`false` in any case (Python sends `True`), or 1/0; absent is false. */
+function boolOf(value: boolean | string | undefined, name: string): boolean {
+  if (value === undefined || typeof value === 'boolean') return value ?? false;
+  if (/^(true|1)$/i.test(value)) return true;
+  if (/^(false|0)$/i.test(value)) return false;
+  throw MlflowError.invalidParameterValue(
+    `Invalid value '${value}' for parameter '${name}': it must be true or false.`,
+  );
+}
 /** Whether the request came in under a 3.0 prefix. */
-export const isV3Request = (request: FastifyRequest): boolean =>
+const isV3Request = (request: FastifyRequest): boolean =>
   /^\/(?:api|ajax-api)\/3\.0\//.test(request.routeOptions.url ?? request.url);
 
 async function traceWithSpans(server: FastifyInstance, info: TraceInfo, allowPartial: boolean) {
@@ -116,7 +125,9 @@ export const traceV3Routes = [
     schema: { request: TraceRequests.getTrace, response: TraceResponses.trace },
     handler: async (input, request) => {
       const info = await traces(request).getTraceInfo(required(input.trace_id, 'trace_id'));
-      return { trace: await traceWithSpans(request.server, info, input.allow_partial ?? false) };
+      return {
+        trace: await traceWithSpans(request.server, info, boolOf(input.allow_partial, 'allow_partial')),
+      };
     },
   }),
 

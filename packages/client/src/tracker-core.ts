@@ -1,4 +1,5 @@
 import type { Experiment, RegistryStore, Run, RunStatus, TrackingStore } from '@flowline/core';
+import { addTraceMetadataProvider } from '@flowline/tracing';
 import { type HttpOptions, httpOptionsFromEnv } from './http.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { DEFAULT_TRACKING_URI, openStore } from './open-store.js';
@@ -20,6 +21,8 @@ export class RunTracker {
   #experimentId: string | undefined;
   readonly #runs: Run[] = [];
   readonly #monitors = new Map<string, SystemMetricsMonitor>();
+  /** Per active run: removes its trace metadata provider (traces started inside it name it as their source run). */
+  readonly #traceLinks = new Map<string, () => void>();
   readonly #options: TrackerOptions;
 
   constructor(options: TrackerOptions = {}) {
@@ -92,6 +95,13 @@ export class RunTracker {
       },
     });
     this.#runs.push(run);
+    // As MLflow, a trace started while the run is active records it as `mlflow.sourceRun` (innermost run wins).
+    const runId = run.info.runId;
+    this.#traceLinks.get(runId)?.();
+    this.#traceLinks.set(
+      runId,
+      addTraceMetadataProvider(() => ({ 'mlflow.sourceRun': runId })),
+    );
     if (systemMetricsWanted(options.logSystemMetrics, this.env)) {
       // A resumed run continues after its last system metrics step, as MLflow does.
       const steps = run.data.metrics.filter((m) => m.key.startsWith('system/')).map((m) => m.step);
@@ -114,6 +124,8 @@ export class RunTracker {
     const store = await this.store();
     const monitor = this.#monitors.get(run.info.runId);
     this.#monitors.delete(run.info.runId);
+    this.#traceLinks.get(run.info.runId)?.();
+    this.#traceLinks.delete(run.info.runId);
     try {
       await monitor?.stop();
       await this.flush();

@@ -46,6 +46,20 @@ export interface TraceUpdate {
   responsePreview?: string;
 }
 
+const metadataProviders = new Set<() => Record<string, string> | undefined>();
+
+/**
+ * Adds trace metadata to every trace started from now on, read when its first span starts: the client
+ * registers one giving the active run (`mlflow.sourceRun`), as MLflow links traces made inside a run.
+ * Returns a function that removes the provider.
+ */
+export function addTraceMetadataProvider(provider: () => Record<string, string> | undefined): () => void {
+  metadataProviders.add(provider);
+  return () => {
+    metadataProviders.delete(provider);
+  };
+}
+
 // Our wrappers of the OpenTelemetry spans we made, and each trace's first span in this process.
 const liveSpans = new WeakMap<OtelSpan, LiveSpan>();
 const localRoots = new Map<string, LiveSpan>();
@@ -158,7 +172,13 @@ function open(options: SpanOptions): { span: LiveSpan; context: Context } {
     },
   });
   liveSpans.set(otelSpan, span);
-  if (!localRoots.has(otelTraceId)) localRoots.set(otelTraceId, span);
+  if (!localRoots.has(otelTraceId)) {
+    localRoots.set(otelTraceId, span);
+    // A trace's first span here carries what providers add (the client's active run as mlflow.sourceRun).
+    for (const provide of metadataProviders)
+      for (const [key, value] of Object.entries(provide() ?? {}))
+        span.setAttribute(SpanAttributeKey.TRACE_METADATA_PREFIX + key, value);
+  }
   if (options.inputs !== undefined) span.setInputs(options.inputs);
   if (options.attributes) span.setAttributes(options.attributes);
   return { span, context: otelTrace.setSpan(parentContext, otelSpan) };

@@ -16,6 +16,7 @@ export type { MlflowOtlpExporterOptions } from './export/mlflow-otlp-exporter.js
 export { createMlflowOtlpExporter, otlpTracesUrl } from './export/mlflow-otlp-exporter.js';
 export type { SpanOptions, TraceOptions, TraceUpdate } from './fluent.js';
 export {
+  addTraceMetadataProvider,
   getCurrentActiveSpan,
   getLastActiveTraceId,
   startSpan,

@@ -81,12 +81,8 @@ const SPANS = [
   },
 ];
 
-/**
- * Sends the spans as an OTLP/JSON export to `/v1/traces`, attribute values JSON-dumped as MLflow's SDKs write
- * them. Where this server does not serve that route, the spans go through the store's `logSpans` (the same
- * write path the route calls); returns which way they went.
- */
-async function logTraceSpans(t0: bigint): Promise<'otlp' | 'store'> {
+/** Sends the spans as an OTLP/JSON export to `/v1/traces`, attribute values JSON-dumped as MLflow's SDKs write them. */
+async function logTraceSpans(t0: bigint): Promise<void> {
   const ns = (ms: number) => t0 + BigInt(ms) * 1_000_000n;
   const otlp = {
     resourceSpans: [
@@ -116,25 +112,7 @@ async function logTraceSpans(t0: bigint): Promise<'otlp' | 'store'> {
     headers: { 'content-type': 'application/json', 'x-mlflow-experiment-id': experimentId },
     body: JSON.stringify(otlp),
   });
-  if (res.ok) return 'otlp';
-  if (res.status !== 404) throw new Error(`POST /v1/traces: ${res.status} ${await res.text()}`);
-  await server.tracking.logSpans(
-    experimentId,
-    SPANS.map((s) => ({
-      traceId: TRACE_ID,
-      otelTraceId: OTEL_TRACE,
-      spanId: s.id,
-      parentSpanId: s.parent || undefined,
-      name: s.name,
-      type: s.attributes['mlflow.spanType'],
-      status: 'OK' as const,
-      startTimeUnixNano: ns(s.from),
-      endTimeUnixNano: ns(s.to),
-      attributes: { 'mlflow.traceRequestId': TRACE_ID, ...s.attributes },
-      events: [],
-    })),
-  );
-  return 'store';
+  if (!res.ok) throw new Error(`POST /v1/traces: ${res.status} ${await res.text()}`);
 }
 
 async function seed(): Promise<void> {
@@ -146,9 +124,7 @@ async function seed(): Promise<void> {
       start_time: Date.now(),
     })
   ).run.info.run_id;
-  const went = await logTraceSpans(BigInt(Date.now() - 60_000) * 1_000_000n);
-  if (went === 'store')
-    console.info('e2e-traces: this server has no POST /v1/traces; the spans went through the store');
+  await logTraceSpans(BigInt(Date.now() - 60_000) * 1_000_000n);
   await rest('PATCH', `/api/3.0/mlflow/traces/${TRACE_ID}/tags`, { key: 'env', value: 'prod' });
   await rest('POST', '/api/2.0/mlflow/traces/link-to-run', { trace_ids: [TRACE_ID], run_id: runId });
   await rest('POST', `/api/3.0/mlflow/traces/${TRACE_ID}/assessments`, {

@@ -67,7 +67,7 @@ describe('trace info', () => {
       ['app', 'a'],
       ['env', 'prod'],
     ]);
-    expect(executionMs({ trace_id: 'x' })).toBeUndefined();
+    expect(executionMs({ ...info, execution_duration: undefined })).toBeUndefined();
   });
 
   it('shows previews on one line, compacting JSON and cutting long text', () => {

@@ -1,10 +1,10 @@
 /**
  * MLflow 3's trace API as its web UI calls it: `traces/search` and trace info under `/ajax-api/3.0/mlflow`
  * (MLflow serves its "since 3.0" endpoints only there), span data from `/ajax-api/2.0/mlflow/get-trace-artifact`
- * (`traces.json`, `{"spans": […]}`). The shapes are MLflow's proto JSON (`TraceInfoV3`, `Assessment`,
- * snake_case, enums by name), written out from `service.proto` and `assessments.proto`: the server declares
- * `POST /traces` twice (v2 and v3 bodies), so its route table cannot name them by 'VERB /path' alone.
+ * (`traces.json`, `{"spans": […]}`). The shapes (MLflow's `TraceInfoV3` and `Assessment` proto JSON) come
+ * from the server's route schemas by `import type`, as `types.ts` does, so a drift fails `tsc`.
  */
+import type { RouteInput, RouteKey, RouteOutput } from '@flowline/server';
 import { ApiError, withQuery } from './client.js';
 
 /** Where MLflow serves its v3 trace endpoints for the web UI. */
@@ -12,53 +12,20 @@ export const TRACES_V3_PREFIX = '/ajax-api/3.0/mlflow';
 /** Where MLflow serves `get-trace-artifact` (the trace's span data). */
 export const TRACE_ARTIFACT_URL = '/ajax-api/2.0/mlflow/get-trace-artifact';
 
-/** A trace's state (MLflow's `TraceState`). */
-export type TraceStateName = 'STATE_UNSPECIFIED' | 'OK' | 'ERROR' | 'IN_PROGRESS';
-
-/** Where a trace lives (MLflow's `TraceLocation`); Flowline keeps traces in experiments. */
-export interface TraceLocationJson {
-  type: 'MLFLOW_EXPERIMENT' | 'INFERENCE_TABLE' | 'TRACE_LOCATION_TYPE_UNSPECIFIED';
-  mlflow_experiment?: { experiment_id: string };
-  inference_table?: { full_table_name: string };
-}
-
-/** An assessment of a trace (MLflow's `Assessment` proto JSON): a feedback or an expectation. */
-export interface AssessmentJson {
-  assessment_id?: string;
-  assessment_name: string;
-  trace_id?: string;
-  span_id?: string;
-  source?: { source_type?: string; source_id?: string };
-  create_time?: string;
-  last_update_time?: string;
-  feedback?: {
-    value?: unknown;
-    error?: { error_code?: string; error_message?: string; stack_trace?: string };
-  };
-  expectation?: { value?: unknown; serialized_value?: { serialization_format?: string; value?: string } };
-  rationale?: string;
-  metadata?: Record<string, string>;
-  overrides?: string;
-  valid?: boolean;
-}
-
 /**
- * A trace's info (MLflow's `TraceInfoV3` proto JSON). `request_time` is an RFC 3339 timestamp and
- * `execution_duration` a protobuf duration (`"1.500s"`); readers in `lib/trace-info.ts` also take numbers.
+ * The v3 trace endpoints the UI calls (under `TRACES_V3_PREFIX`), as keys of the server's `ROUTE_SCHEMAS`
+ * (tests check each is served there; `get-trace-artifact` is a download, outside the route table).
  */
-export interface TraceInfoJson {
-  trace_id: string;
-  client_request_id?: string;
-  trace_location?: TraceLocationJson;
-  request_preview?: string;
-  response_preview?: string;
-  request_time?: string | number;
-  execution_duration?: string | number;
-  state?: TraceStateName;
-  trace_metadata?: Record<string, string>;
-  tags?: Record<string, string>;
-  assessments?: AssessmentJson[];
-}
+export const TRACE_ENDPOINTS = [
+  'POST /traces/search',
+  'GET /traces/:trace_id',
+] as const satisfies readonly RouteKey[];
+
+/** A trace's info (MLflow's `TraceInfoV3` JSON: `request_time` RFC 3339, `execution_duration` `"1.500s"`). */
+export type TraceInfoJson = RouteOutput<'GET /traces/:trace_id'>['trace']['trace_info'];
+
+/** An assessment of a trace (MLflow's `Assessment` JSON): a feedback or an expectation. */
+export type AssessmentJson = RouteOutput<'GET /traces/:trace_id/assessments/:assessment_id'>['assessment'];
 
 /** One page of `traces/search`. */
 export interface TracePage {
@@ -100,7 +67,7 @@ async function fetchJson<T>(url: string, init: RequestInit = {}): Promise<T> {
 
 /** One page of traces of some experiments, in MLflow's trace filter grammar (`trace.status = 'OK'`). */
 export async function searchTraces(query: TraceQuery, signal?: AbortSignal): Promise<TracePage> {
-  const body = {
+  const body: RouteInput<'POST /traces/search'> = {
     locations: query.experimentIds.map((id) => ({
       type: 'MLFLOW_EXPERIMENT',
       mlflow_experiment: { experiment_id: id },
@@ -110,21 +77,18 @@ export async function searchTraces(query: TraceQuery, signal?: AbortSignal): Pro
     max_results: query.maxResults ?? 100,
     page_token: query.pageToken || undefined,
   };
-  const page = await fetchJson<{ traces?: TraceInfoJson[]; next_page_token?: string }>(
-    `${TRACES_V3_PREFIX}/traces/search`,
-    {
-      method: 'POST',
-      signal,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    },
-  );
+  const page = await fetchJson<RouteOutput<'POST /traces/search'>>(`${TRACES_V3_PREFIX}/traces/search`, {
+    method: 'POST',
+    signal,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { traces: page.traces ?? [], nextPageToken: page.next_page_token || undefined };
 }
 
 /** One trace's info, with its tags, metadata and assessments (MLflow's `GetTraceInfoV3`). */
 export async function getTraceInfo(traceId: string, signal?: AbortSignal): Promise<TraceInfoJson> {
-  const res = await fetchJson<{ trace: { trace_info: TraceInfoJson } }>(
+  const res = await fetchJson<RouteOutput<'GET /traces/:trace_id'>>(
     `${TRACES_V3_PREFIX}/traces/${encodeURIComponent(traceId)}`,
     { signal },
   );

@@ -134,7 +134,7 @@ export interface AssessmentView {
  * An assessment as the UI shows it. Expectations holding non-primitive values arrive as
  * `serialized_value` (`JSON_FORMAT` text), as MLflow's `Expectation.to_proto` writes them; they are parsed.
  */
-export function readAssessment(a: AssessmentJson, index = 0): AssessmentView {
+export function readAssessment(a: Partial<AssessmentJson>, index = 0): AssessmentView {
   let value: unknown;
   let kind: AssessmentView['kind'] = 'feedback';
   let error: string | undefined;
@@ -155,7 +155,7 @@ export function readAssessment(a: AssessmentJson, index = 0): AssessmentView {
   }
   return {
     id: a.assessment_id ?? `assessment-${index}`,
-    name: a.assessment_name,
+    name: a.assessment_name ?? '',
     kind,
     value,
     error,

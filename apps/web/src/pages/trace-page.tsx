@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { ApiError } from '../api/client.js';
 import { getExperiment } from '../api/endpoints.js';
-import { getTraceInfo, getTraceSpans, type TraceInfoJson } from '../api/traces.js';
+import { type AssessmentJson, getTraceInfo, getTraceSpans, type TraceInfoJson } from '../api/traces.js';
 import { Link } from '../components/link.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
@@ -63,7 +63,8 @@ export function TracePage({
   if (info.error) return <ErrorBox error={info.error} />;
   if (!info.data) return <Loading what="Loading trace" />;
   const t = info.data;
-  const assessments = (t.assessments ?? []).map(readAssessment);
+  // The route schema leaves trace_info's assessments untyped; they are MLflow's `Assessment` JSON.
+  const assessments = ((t.assessments ?? []) as Partial<AssessmentJson>[]).map(readAssessment);
   const name = traceNameOf(t) ?? t.trace_id;
   return (
     <section className="trace-page" aria-label={`Trace ${t.trace_id}`}>

@@ -91,7 +91,7 @@ export function TraceTable({ traces, experimentId, sort, onSort, compact }: Trac
             const ms = executionMs(t);
             return (
               <tr key={t.trace_id} data-trace-id={t.trace_id}>
-                <td>
+                <td className="trace-id" title={t.trace_id}>
                   <Link href={traceHref(t, experimentId)} className="trace-link">
                     <code>{t.trace_id}</code>
                   </Link>
@@ -113,7 +113,7 @@ export function TraceTable({ traces, experimentId, sort, onSort, compact }: Trac
                 <td className="nowrap">
                   <TraceStateCell state={t.state} />
                 </td>
-                <td>
+                <td className="trace-tags">
                   {userTags(t.tags).map(([k, v]) => (
                     <span key={k} className="trace-tag" title={`${k} = ${v}`}>
                       {k}: {v}

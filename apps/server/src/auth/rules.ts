@@ -1,6 +1,7 @@
 import { type Access, type AuthUser, allows, type PermissionRules } from '@flowline/auth';
 import { isMlflowError, MlflowError, type TrackingStore } from '@flowline/core';
 import type { FastifyRequest } from 'fastify';
+import { otlpExperimentId } from '../routes/otlp-traces.js';
 import { traceStoreOf } from '../routes/traces-store.js';
 import { graphqlGuard } from './graphql-guard.js';
 import { listParam, optionalParam, requiredParam, runIdParam } from './request-params.js';
@@ -306,6 +307,10 @@ export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   'DELETE /mlflow/traces/:request_id/tags': trace('update', 'request_id'),
   'POST /mlflow/traces/link-to-run': linkTracesToRun,
   'GET /mlflow/get-trace-artifact': trace('read', 'request_id'),
+  // OTLP ingest writes spans into the experiment its x-mlflow-experiment-id header names.
+  'POST /v1/traces': check('experiment', 'update', (ctx) =>
+    onExperiment(ctx, otlpExperimentId(ctx.request.headers), 'update'),
+  ),
 
   // GraphQL: any user; its protected fields are checked one by one (see graphql-guard.ts).
   'GET /graphql': GRAPHQL,

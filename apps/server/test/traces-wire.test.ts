@@ -38,6 +38,8 @@ describe('protobuf JSON times', () => {
     expect(parseDuration('0.1s', 'd')).toBe(100);
     expect(parseDuration('3s', 'd')).toBe(3000);
     expect(parseDuration('0.000999999s', 'd')).toBe(0);
+    expect(parseDuration('5e-7s', 'd')).toBe(0);
+    expect(parseDuration('1.5e+1s', 'd')).toBe(15000);
     expect(() => parseDuration('1500', 'execution_duration')).toThrow(/'execution_duration'/);
   });
 });

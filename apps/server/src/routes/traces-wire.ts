@@ -56,6 +56,9 @@ const DURATION = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/;
 export function parseDuration(value: unknown, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const match = typeof value === 'string' ? DURATION.exec(value) : null;
+  // JavaScript writes tiny numbers in exponent form, so the TS SDK's `${ms / 1000}s` can be "5e-7s".
+  const exponent = typeof value === 'string' && /^-?\d+(\.\d+)?e[+-]?\d+s$/i.test(value);
+  if (exponent) return Math.trunc(Number((value as string).slice(0, -1)) * 1000);
   if (!match) {
     throw MlflowError.invalidParameterValue(
       `Invalid value ${JSON.stringify(value)} for parameter '${name}': it must be a duration in seconds such as "1.500s".`,

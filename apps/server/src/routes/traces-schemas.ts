@@ -121,34 +121,6 @@ export const TraceRequests = {
   updateAssessment: Type.Object({ assessment: Opt(AssessmentIn), update_mask: Opt(Str) }),
 };
 
-const TraceInfoOut = Type.Object({
-  trace_id: Str,
-  client_request_id: Opt(Str),
-  trace_location: Type.Object({
-    type: Type.Literal('MLFLOW_EXPERIMENT'),
-    mlflow_experiment: Type.Object({ experiment_id: Str }),
-  }),
-  request_preview: Opt(Str),
-  response_preview: Opt(Str),
-  request_time: Str,
-  execution_duration: Opt(Str),
-  state: StringEnum(TRACE_STATES),
-  trace_metadata: Opt(StrMap),
-  assessments: Opt(Type.Array(Type.Unknown())),
-  tags: Opt(StrMap),
-});
-
-const KeyValueOut = Type.Object({ key: Str, value: Str });
-const TraceInfoV2Out = Type.Object({
-  request_id: Str,
-  experiment_id: Str,
-  timestamp_ms: Type.Integer(),
-  execution_time_ms: Opt(Type.Integer()),
-  status: StringEnum(['TRACE_STATUS_UNSPECIFIED', 'OK', 'ERROR', 'IN_PROGRESS'] as const),
-  request_metadata: Opt(Type.Array(KeyValueOut)),
-  tags: Opt(Type.Array(KeyValueOut)),
-});
-
 /** An assessment's JSON (its feedback and expectation values are any JSON, so written as such). */
 export const AssessmentOut = Type.Object({
   assessment_id: Str,
@@ -174,6 +146,34 @@ export const AssessmentOut = Type.Object({
   metadata: Opt(StrMap),
   overrides: Opt(Str),
   valid: Type.Boolean(),
+});
+
+const TraceInfoOut = Type.Object({
+  trace_id: Str,
+  client_request_id: Opt(Str),
+  trace_location: Type.Object({
+    type: Type.Literal('MLFLOW_EXPERIMENT'),
+    mlflow_experiment: Type.Object({ experiment_id: Str }),
+  }),
+  request_preview: Opt(Str),
+  response_preview: Opt(Str),
+  request_time: Str,
+  execution_duration: Opt(Str),
+  state: StringEnum(TRACE_STATES),
+  trace_metadata: Opt(StrMap),
+  assessments: Opt(Type.Array(AssessmentOut)),
+  tags: Opt(StrMap),
+});
+
+const KeyValueOut = Type.Object({ key: Str, value: Str });
+const TraceInfoV2Out = Type.Object({
+  request_id: Str,
+  experiment_id: Str,
+  timestamp_ms: Type.Integer(),
+  execution_time_ms: Opt(Type.Integer()),
+  status: StringEnum(['TRACE_STATUS_UNSPECIFIED', 'OK', 'ERROR', 'IN_PROGRESS'] as const),
+  request_metadata: Opt(Type.Array(KeyValueOut)),
+  tags: Opt(Type.Array(KeyValueOut)),
 });
 
 // Span times are int64 (fixed64) numbers beyond a double's precision: the serializer writes bigints exactly.

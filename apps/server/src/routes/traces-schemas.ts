@@ -161,7 +161,7 @@ const TraceInfoOut = Type.Object({
   execution_duration: Opt(Str),
   state: StringEnum(TRACE_STATES),
   trace_metadata: Opt(StrMap),
-  assessments: Opt(Type.Array(AssessmentOut)),
+  assessments: Opt(Type.Array(Type.Unknown())),
   tags: Opt(StrMap),
 });
 

@@ -92,6 +92,11 @@ for (const target of storeTargets()) {
         ['DELETE', `${V2}/traces/${traceId}/tags`, { key: 'k' }],
         [
           'POST',
+          `${V2}/traces/link-prompts`,
+          { trace_id: traceId, prompt_versions: [{ name: 'p', version: '1' }] },
+        ],
+        [
+          'POST',
           `${V3}/traces/${traceId}/assessments`,
           {
             assessment: {

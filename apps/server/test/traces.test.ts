@@ -352,6 +352,34 @@ for (const target of storeTargets()) {
       });
     });
 
+    describe('link-prompts', () => {
+      it("lists each prompt version once in the trace's mlflow.linkedPrompts tag", async () => {
+        const traceId = await start();
+        const link = (versions: unknown[]) =>
+          call(app(), 'POST', `${V2}/traces/link-prompts`, { trace_id: traceId, prompt_versions: versions });
+        expect((await link([{ name: 'qa', version: '1' }])).status).toBe(200);
+        expect(
+          (
+            await link([
+              { name: 'qa', version: 1 },
+              { name: 'summary', version: '3' },
+            ])
+          ).status,
+        ).toBe(200);
+        const tags = (await call(app(), 'GET', `${V3}/traces/${traceId}`)).body.trace.trace_info.tags;
+        expect(JSON.parse(tags['mlflow.linkedPrompts'])).toEqual([
+          { name: 'qa', version: '1' },
+          { name: 'summary', version: '3' },
+        ]);
+        expect((await link([{ name: 'qa' }])).status).toBe(400);
+        const unknown = await call(app(), 'POST', `${V2}/traces/link-prompts`, {
+          trace_id: `tr-${'9'.repeat(32)}`,
+          prompt_versions: [],
+        });
+        expect(unknown.status).toBe(404);
+      });
+    });
+
     describe('assessments', () => {
       it('are created, read, updated and deleted with MLflow 3 JSON', async () => {
         const traceId = await start();

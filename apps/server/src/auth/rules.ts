@@ -306,6 +306,7 @@ export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   'PATCH /mlflow/traces/:request_id/tags': trace('update', 'request_id'),
   'DELETE /mlflow/traces/:request_id/tags': trace('update', 'request_id'),
   'POST /mlflow/traces/link-to-run': linkTracesToRun,
+  'POST /mlflow/traces/link-prompts': trace('update', 'trace_id'),
   'GET /mlflow/get-trace-artifact': trace('read', 'request_id'),
   // OTLP ingest writes spans into the experiment its x-mlflow-experiment-id header names.
   'POST /v1/traces': check('experiment', 'update', (ctx) =>

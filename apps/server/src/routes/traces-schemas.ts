@@ -117,6 +117,12 @@ export const TraceRequests = {
   setTag: Type.Object({ key: Opt(Str), value: Opt(Str) }),
   deleteTag: Type.Object({ key: Opt(Str) }),
   linkToRun: Type.Object({ trace_ids: Opt(StringList), run_id: Opt(Str) }),
+  linkPrompts: Type.Object({
+    trace_id: Opt(Str),
+    prompt_versions: Opt(
+      Type.Array(Type.Object({ name: Opt(Str), version: Opt(Type.Union([Str, Type.Integer()])) })),
+    ),
+  }),
   createAssessment: Type.Object({ assessment: Opt(AssessmentIn) }),
   updateAssessment: Type.Object({ assessment: Opt(AssessmentIn), update_mask: Opt(Str) }),
 };

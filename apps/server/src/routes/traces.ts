@@ -1,5 +1,5 @@
 import type { AssessmentPatch, AssessmentUpdateField, TraceInfo } from '@flowline/core';
-import { isMlflowError, MlflowError } from '@flowline/core';
+import { isMlflowError, MlflowError, TraceTagKey } from '@flowline/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiRoute, repeated } from '../api-route.js';
 import { cappedIntOf, intOf, required } from '../inputs.js';
@@ -13,6 +13,7 @@ import {
   fromWireFeedback,
   fromWireTraceInfo,
   mapOfPairs,
+  pythonDumps,
   toWireAssessment,
   toWireTraceInfo,
   toWireTraceInfoV2,
@@ -277,7 +278,7 @@ export const traceV3Routes = [
   }),
 ];
 
-/** MLflow 2's trace endpoints, and LinkTracesToRun (under 2.0 only). */
+/** MLflow 2's trace endpoints, LinkTracesToRun and LinkPromptsToTrace (under 2.0 only). */
 export const traceV2Routes = [
   apiRoute({
     method: 'PATCH',
@@ -362,4 +363,42 @@ export const traceV2Routes = [
       return {};
     },
   }),
+
+  apiRoute({
+    method: 'POST',
+    url: '/traces/link-prompts',
+    schema: { request: TraceRequests.linkPrompts, response: TraceResponses.empty },
+    handler: async (input, request) => {
+      const traceId = required(input.trace_id, 'trace_id');
+      const store = traces(request);
+      const info = await store.getTraceInfo(traceId);
+      // As MLflow: the trace's `mlflow.linkedPrompts` tag lists each prompt version once.
+      const linked = linkedPromptsOf(info.tags[TraceTagKey.LINKED_PROMPTS]);
+      for (const [i, ref] of (input.prompt_versions ?? []).entries()) {
+        const name = required(ref.name, `prompt_versions[${i}].name`);
+        const version = required(
+          ref.version === undefined ? undefined : String(ref.version),
+          `prompt_versions[${i}].version`,
+        );
+        if (!linked.some((p) => p.name === name && p.version === version)) linked.push({ name, version });
+      }
+      await store.setTraceTag(traceId, TraceTagKey.LINKED_PROMPTS, pythonDumps(linked));
+      return {};
+    },
+  }),
 ];
+
+/** The prompt versions a trace's `mlflow.linkedPrompts` tag lists (none when absent or unreadable). */
+function linkedPromptsOf(tag: string | undefined): { name: string; version: string }[] {
+  if (!tag) return [];
+  try {
+    const parsed = JSON.parse(tag) as unknown;
+    return Array.isArray(parsed)
+      ? parsed
+          .filter((p): p is { name: unknown; version: unknown } => typeof p === 'object' && p !== null)
+          .map((p) => ({ name: String(p.name), version: String(p.version) }))
+      : [];
+  } catch {
+    return [];
+  }
+}

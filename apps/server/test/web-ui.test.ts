@@ -49,7 +49,7 @@ describe('the web UI', () => {
     for (const url of [
       '/api/2.0/mlflow/nope',
       '/api/2.0/mlflow-artifacts/nope/x?y=1',
-      '/api/3.0/mlflow/traces',
+      '/api/3.0/mlflow/nope',
       '/ajax-api/2.0/mlflow/nope',
       '/ajax-api',
       '/graphql/extra',

@@ -33,7 +33,11 @@ interface Fixture {
   experimentName: string;
   runId: string;
   model: string;
+  traceId: string;
+  assessmentId: string;
 }
+
+const traceIdFor = (n: number) => `tr-${n.toString(16).padStart(32, '0')}`;
 
 let counter = 0;
 async function fixture(server: AuthServer): Promise<Fixture> {
@@ -48,12 +52,34 @@ async function fixture(server: AuthServer): Promise<Fixture> {
     source: `${run.info.artifactUri}/model`,
     runId: run.info.runId,
   });
+  const trace = await server.tracking.startTrace({
+    traceId: traceIdFor(counter),
+    experimentId,
+    requestTime: 1,
+    state: 'OK',
+  });
+  const assessment = await server.tracking.createAssessment({
+    traceId: trace.traceId,
+    name: 'matrix',
+    source: { sourceType: 'HUMAN', sourceId: 'matrix' },
+    feedback: { value: 1 },
+  });
   await server.grantRoles({ experimentId, model });
-  return { experimentId, experimentName, runId: run.info.runId, model };
+  return {
+    experimentId,
+    experimentName,
+    runId: run.info.runId,
+    model,
+    traceId: trace.traceId,
+    assessmentId: assessment.assessmentId,
+  };
 }
 
 /** A request for a route, aimed at the fixture's resources. */
-function requestFor(route: GuardedRoute, f: Fixture): { method: string; url: string; payload?: unknown } {
+function requestFor(
+  route: GuardedRoute,
+  f: Fixture,
+): { method: string; url: string; payload?: unknown; headers?: Record<string, string> } {
   const artifact = `${f.experimentId}/${f.runId}/artifacts/file.txt`;
   const selfRoute = route.rule?.kind === 'check' && route.rule.on === 'self';
   const params: Record<string, unknown> = {
@@ -75,11 +101,32 @@ function requestFor(route: GuardedRoute, f: Fixture): { method: string; url: str
     password: 'password-for-read',
     permission: 'READ',
     max_results: 10,
+    // Traces: the fixture's trace (v2 names it request_id), its experiment as a v3 location, a new trace to start.
+    trace_id: f.traceId,
+    trace_ids: [f.traceId],
+    request_id: f.traceId,
+    request_ids: [f.traceId],
+    locations: [{ type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: f.experimentId } }],
+    trace: {
+      trace_info: {
+        trace_id: traceIdFor(++counter),
+        trace_location: { type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: f.experimentId } },
+        request_time: '2025-01-01T00:00:00Z',
+        state: 'OK',
+      },
+    },
+    assessment: {
+      assessment_name: 'matrix',
+      source: { source_type: 'HUMAN', source_id: 'matrix' },
+      feedback: { value: 2 },
+    },
+    update_mask: 'feedback',
   };
-  const url = route.url.replace(
-    '*',
-    route.url.startsWith('/assets') ? 'x.js' : route.url === '/*' ? 'some/page' : artifact,
-  );
+  const url = route.url
+    .replace(':trace_id', f.traceId)
+    .replace(':request_id', f.traceId)
+    .replace(':assessment_id', f.assessmentId)
+    .replace('*', route.url.startsWith('/assets') ? 'x.js' : route.url === '/*' ? 'some/page' : artifact);
   if (route.method === 'GET' || route.method === 'HEAD') {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(params))
@@ -90,6 +137,10 @@ function requestFor(route: GuardedRoute, f: Fixture): { method: string; url: str
   }
   if (url === '/graphql')
     return { method: route.method, url, payload: { query: '{ test(inputString: "x") { output } }' } };
+  // OTLP ingest names its experiment in a header.
+  if (url === '/v1/traces') {
+    return { method: route.method, url, payload: {}, headers: { 'x-mlflow-experiment-id': f.experimentId } };
+  }
   // Raw-body routes (uploads) take their arguments from the query string.
   const query = new URLSearchParams({ run_uuid: f.runId, path: 'file.txt' });
   return { method: route.method, url: `${url}?${query}`, payload: params };
@@ -121,7 +172,10 @@ for (const target of storeTargets()) {
         for (const role of [undefined, ...ROLES]) {
           // Fresh resources for each caller: an allowed delete or rename must not change the next one's answer.
           const request = requestFor(route, await fixture(server));
-          const res = await send(url, request.method, request.url, request.payload, role ? basic(role) : {});
+          const res = await send(url, request.method, request.url, request.payload, {
+            ...request.headers,
+            ...(role ? basic(role) : {}),
+          });
           const who = role ?? 'anonymous';
           const allowed = role === undefined ? rule.kind === 'public' : passes(rule, role);
           const expected = allowed ? 'allowed' : role === undefined ? '401' : '403';

@@ -7,32 +7,51 @@ import type {
   TrackingStore,
   TransferOptions,
 } from '@flowline/core';
+import { setTracingDefaults } from '@flowline/tracing';
+import { exporterForTrackingUri } from './trace-export.js';
 import { type LogMetricOptions, type StartRunOptions, Tracker } from './tracker.js';
 
-// MLflow-style module functions over one shared tracker.
+// MLflow-style module functions over one shared tracker. As in MLflow, traces follow its tracking URI
+// and active experiment unless `configureTracing` says otherwise; a database URI gets its traces
+// written in-process.
 const shared = new Tracker();
+setTracingDefaults({ trackingUri: shared.getTrackingUri(), exporterFor: exporterForTrackingUri });
 
 /** The tracker the module functions use. */
 export function defaultTracker(): Tracker {
   return shared;
 }
 /** Sets where runs are recorded (`http://…` server or `sqlite:///…` / `postgresql://…` database). */
-export const setTrackingUri = (uri: string): void => shared.setTrackingUri(uri);
+export const setTrackingUri = (uri: string): void => {
+  shared.setTrackingUri(uri);
+  setTracingDefaults({ trackingUri: uri });
+};
 /** The tracking URI in effect. */
 export const getTrackingUri = (): string => shared.getTrackingUri();
 /** Makes an experiment active, creating it by name if needed. */
-export const setExperiment = (
+export const setExperiment = async (
   nameOrOptions: string | { name?: string; experimentId?: string },
-): Promise<Experiment> => shared.setExperiment(nameOrOptions);
+): Promise<Experiment> => {
+  const experiment = await shared.setExperiment(nameOrOptions);
+  setTracingDefaults({ experimentId: experiment.experimentId });
+  return experiment;
+};
 /** Starts or resumes a run (nested with `{ nested: true }`). */
-export const startRun = (options?: StartRunOptions): Promise<Run> => shared.startRun(options);
+export const startRun = async (options?: StartRunOptions): Promise<Run> => {
+  const run = await shared.startRun(options);
+  setTracingDefaults({ experimentId: run.info.experimentId });
+  return run;
+};
 /** Ends the innermost active run. */
 export const endRun = (status?: RunStatus): Promise<void> => shared.endRun(status);
 /** The innermost active run. */
 export const activeRun = (): Run | undefined => shared.activeRun();
 /** Runs a function inside a run that ends FINISHED, or FAILED when the function throws. */
 export const withRun = <T>(fn: (run: Run) => Promise<T> | T, options?: StartRunOptions): Promise<T> =>
-  shared.withRun(fn, options);
+  shared.withRun((run) => {
+    setTracingDefaults({ experimentId: run.info.experimentId });
+    return fn(run);
+  }, options);
 /** Logs one param. */
 export const logParam = (key: string, value: string | number | boolean): Promise<void> =>
   shared.logParam(key, value);

@@ -55,6 +55,33 @@ interface TracingState {
 
 const TRACER_NAME = '@flowline/tracing';
 let state: TracingState | undefined;
+/** True while the setup in `state` came from first use rather than a `configureTracing` call. */
+let implicit = false;
+
+/** Where traces go when `configureTracing` does not say (set by `@flowline/client` from its own settings). */
+export interface TracingDefaults {
+  /** The tracking URI (`setTrackingUri`), over `MLFLOW_TRACKING_URI`. */
+  trackingUri?: string;
+  /** The active experiment (`setExperiment`), over `MLFLOW_EXPERIMENT_ID` / `_NAME`. */
+  experimentId?: string;
+  /** An exporter for a tracking URI that is no server (a database written in-process), or undefined. */
+  exporterFor?: (trackingUri: string, experimentId: string) => SpanExporter | undefined;
+}
+let defaults: TracingDefaults = {};
+
+/**
+ * Sets where traces go when `configureTracing` is not told: a setup made on first use is replaced by
+ * one following the new defaults on the next span; an explicit `configureTracing` keeps its own.
+ */
+export function setTracingDefaults(update: TracingDefaults): void {
+  defaults = { ...defaults, ...update };
+  if (state !== undefined && implicit) {
+    const stale = state;
+    state = undefined;
+    void stale.provider.shutdown();
+    if (stale.ownsContextManager) context.disable();
+  }
+}
 let exitHookInstalled = false;
 
 /**
@@ -63,8 +90,13 @@ let exitHookInstalled = false;
  * queue that drops and counts spans rather than block. Replaces an earlier setup (which is shut down).
  */
 export function configureTracing(options: TracingOptions = {}): TracingConfiguration {
+  implicit = false;
+  return setUp(options);
+}
+
+function setUp(options: TracingOptions): TracingConfiguration {
   const env = options.env ?? process.env;
-  const trackingUri = options.trackingUri ?? (env.MLFLOW_TRACKING_URI || undefined);
+  const trackingUri = options.trackingUri ?? defaults.trackingUri ?? (env.MLFLOW_TRACKING_URI || undefined);
   if (options.exporter === undefined && options.trackingUri !== undefined && !isHttp(options.trackingUri)) {
     throw MlflowError.invalidParameterValue(
       `Tracing sends spans to a tracking server over HTTP, so trackingUri must be http(s)://…, got ` +
@@ -73,13 +105,19 @@ export function configureTracing(options: TracingOptions = {}): TracingConfigura
   }
   let exporter = options.exporter;
   const configuration: TracingConfiguration = {};
+  const givenId = options.experimentId ?? defaults.experimentId;
+  if (exporter === undefined && trackingUri !== undefined && !isHttp(trackingUri) && defaults.exporterFor) {
+    const experimentId = givenId ?? (env.MLFLOW_EXPERIMENT_ID || '0');
+    exporter = defaults.exporterFor(trackingUri, experimentId);
+    if (exporter) configuration.experimentId = experimentId;
+  }
   if (exporter === undefined && trackingUri !== undefined && isHttp(trackingUri)) {
     const headers = { ...authHeadersFromEnv(env), ...options.headers };
     const experimentName =
-      options.experimentId === undefined
+      givenId === undefined
         ? (options.experimentName ?? (env.MLFLOW_EXPERIMENT_NAME || undefined))
         : undefined;
-    const experimentId = options.experimentId ?? (env.MLFLOW_EXPERIMENT_ID || '0');
+    const experimentId = givenId ?? (env.MLFLOW_EXPERIMENT_ID || '0');
     exporter = createMlflowOtlpExporter({
       trackingUri,
       headers,
@@ -133,7 +171,10 @@ export function configureTracing(options: TracingOptions = {}): TracingConfigura
 
 /** The tracer spans are made with, setting tracing up from the environment on first use. */
 export function getTracer(): Tracer {
-  if (state === undefined) configureTracing();
+  if (state === undefined) {
+    implicit = true;
+    setUp({});
+  }
   return (state as TracingState).tracer;
 }
 

@@ -1,6 +1,13 @@
 // @flowline/tracing: MLflow 3 traces on OpenTelemetry's JS API, exported to a tracking server.
-export type { TracingConfiguration, TracingOptions } from './configure.js';
-export { configureTracing, flushTracing, getExportStats, getTracer, shutdownTracing } from './configure.js';
+export type { TracingConfiguration, TracingDefaults, TracingOptions } from './configure.js';
+export {
+  configureTracing,
+  flushTracing,
+  getExportStats,
+  getTracer,
+  setTracingDefaults,
+  shutdownTracing,
+} from './configure.js';
 export type { SpanTypeName } from './constants.js';
 export {
   EXPERIMENT_ID_HEADER,

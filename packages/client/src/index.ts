@@ -69,6 +69,7 @@ export {
   enableSystemMetricsLogging,
   SystemMetricsMonitor,
 } from './system-metrics.js';
+export { storeSpanExporter } from './trace-export.js';
 export type { LogMetricOptions, ModelToLog, StartRunOptions, TrackerOptions } from './tracker.js';
 export { Tracker } from './tracker.js';
 export { TrackingClient } from './tracking-client.js';

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScoringServer } from '../src/index.js';
+import { refusal } from './openai-helpers.js';
 
 // OpenAI's chat parameters through the official `openai` client, on a served onnx_genai testkit model:
 // each works as OpenAI documents it, or is refused with a 400 in OpenAI's shape naming it.
@@ -53,15 +54,6 @@ afterAll(async () => {
   await freeApp?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function refusal(request: Promise<unknown>) {
-  const error = (await request.then(
-    () => null,
-    (e: unknown) => e,
-  )) as InstanceType<typeof OpenAI.APIError> | null;
-  expect(error, 'expected the request to be refused').toBeInstanceOf(OpenAI.APIError);
-  return error!;
-}
 
 describe('OpenAI chat parameters on a served local model', () => {
   it('max_completion_tokens (and max_tokens) cap the answer', async () => {

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScoringServer } from '../src/index.js';
+import { refusal } from './openai-helpers.js';
 
 // OpenAI's tools and tool_choice through the official `openai` client on served onnx_genai testkit
 // models whose chat templates render tools in two styles (calls in tags; a bare JSON call), and one
@@ -127,15 +128,6 @@ function expectValidCall(call: Call, only?: string) {
     expect(call.function.name).toBe('get_time');
     expect(['utc', 'cet']).toContain(args.zone);
   }
-}
-
-async function refusal(request: Promise<unknown>) {
-  const error = (await request.then(
-    () => null,
-    (e: unknown) => e,
-  )) as InstanceType<typeof OpenAI.APIError> | null;
-  expect(error, 'expected the request to be refused').toBeInstanceOf(OpenAI.APIError);
-  return error!;
 }
 
 describe('tools and tool_choice on served local models', () => {

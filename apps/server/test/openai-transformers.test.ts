@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScoringServer } from '../src/index.js';
+import { refusal } from './openai-helpers.js';
 
 // The OpenAI chat API through the official client on a served transformers-flavor model: what the
 // flavor honours works as OpenAI documents it; what it cannot do (it has no constrained decoding, seeded
@@ -37,15 +38,6 @@ afterAll(async () => {
   await app?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function refusal(request: Promise<unknown>) {
-  const error = (await request.then(
-    () => null,
-    (e: unknown) => e,
-  )) as InstanceType<typeof OpenAI.APIError> | null;
-  expect(error, 'expected the request to be refused').toBeInstanceOf(OpenAI.APIError);
-  return error!;
-}
 
 describe('OpenAI chat parameters on a served transformers model', () => {
   it('max_completion_tokens caps the answer; n gives n choices; greedy choices agree', async () => {

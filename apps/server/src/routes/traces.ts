@@ -61,6 +61,33 @@ function deleteKey(input: { key?: string }, request: FastifyRequest): string {
 }
 
 /** Endpoints MLflow serves under both 2.0 and 3.0. */
+/** One page of a trace search, as both API versions ask for it (their answers differ in shape only). */
+function searchPage(
+  request: FastifyRequest,
+  experimentIds: string[],
+  input: { filter?: string; order_by?: string[]; max_results?: number | string; page_token?: string },
+) {
+  return traces(request).searchTraces({
+    experimentIds,
+    filter: input.filter || undefined,
+    orderBy: input.order_by,
+    maxResults: cappedIntOf(request, input.max_results, 'max_results', MAX_SEARCH_RESULTS),
+    pageToken: input.page_token || undefined,
+  });
+}
+
+/** SetTraceTag (v3 names the trace `trace_id`, v2 `request_id`). */
+async function setTag(request: FastifyRequest, param: string, input: { key?: string; value?: string }) {
+  await traces(request).setTraceTag(pathParam(request, param), required(input.key, 'key'), input.value ?? '');
+  return {};
+}
+
+/** DeleteTraceTag, under either version's path parameter. */
+async function deleteTag(request: FastifyRequest, param: string, input: { key?: string }) {
+  await traces(request).deleteTraceTag(pathParam(request, param), deleteKey(input, request));
+  return {};
+}
+
 export const sharedTraceRoutes = [
   apiRoute({
     method: 'POST',
@@ -178,13 +205,7 @@ export const traceV3Routes = [
           'This server searches traces in MLflow experiments only: give \'locations\' as [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": ...}}].',
         );
       }
-      const page = await traces(request).searchTraces({
-        experimentIds,
-        filter: input.filter || undefined,
-        orderBy: input.order_by,
-        maxResults: cappedIntOf(request, input.max_results, 'max_results', MAX_SEARCH_RESULTS),
-        pageToken: input.page_token || undefined,
-      });
+      const page = await searchPage(request, experimentIds, input);
       return { traces: repeated(page.items, toWireTraceInfo), next_page_token: page.nextPageToken };
     },
   }),
@@ -193,24 +214,14 @@ export const traceV3Routes = [
     method: 'PATCH',
     url: '/traces/:trace_id/tags',
     schema: { request: TraceRequests.setTag, response: TraceResponses.empty },
-    handler: async (input, request) => {
-      await traces(request).setTraceTag(
-        pathParam(request, 'trace_id'),
-        required(input.key, 'key'),
-        input.value ?? '',
-      );
-      return {};
-    },
+    handler: (input, request) => setTag(request, 'trace_id', input),
   }),
 
   apiRoute({
     method: 'DELETE',
     url: '/traces/:trace_id/tags',
     schema: { request: TraceRequests.deleteTag, response: TraceResponses.empty },
-    handler: async (input, request) => {
-      await traces(request).deleteTraceTag(pathParam(request, 'trace_id'), deleteKey(input, request));
-      return {};
-    },
+    handler: (input, request) => deleteTag(request, 'trace_id', input),
   }),
 
   apiRoute({
@@ -312,13 +323,7 @@ export const traceV2Routes = [
     handler: async (input, request) => {
       const experimentIds = input.experiment_ids ?? [];
       if (experimentIds.length === 0) required(undefined, 'experiment_ids');
-      const page = await traces(request).searchTraces({
-        experimentIds,
-        filter: input.filter || undefined,
-        orderBy: input.order_by,
-        maxResults: cappedIntOf(request, input.max_results, 'max_results', MAX_SEARCH_RESULTS),
-        pageToken: input.page_token || undefined,
-      });
+      const page = await searchPage(request, experimentIds, input);
       return { traces: repeated(page.items, toWireTraceInfoV2), next_page_token: page.nextPageToken };
     },
   }),
@@ -327,24 +332,14 @@ export const traceV2Routes = [
     method: 'PATCH',
     url: '/traces/:request_id/tags',
     schema: { request: TraceRequests.setTag, response: TraceResponses.empty },
-    handler: async (input, request) => {
-      await traces(request).setTraceTag(
-        pathParam(request, 'request_id'),
-        required(input.key, 'key'),
-        input.value ?? '',
-      );
-      return {};
-    },
+    handler: (input, request) => setTag(request, 'request_id', input),
   }),
 
   apiRoute({
     method: 'DELETE',
     url: '/traces/:request_id/tags',
     schema: { request: TraceRequests.deleteTag, response: TraceResponses.empty },
-    handler: async (input, request) => {
-      await traces(request).deleteTraceTag(pathParam(request, 'request_id'), deleteKey(input, request));
-      return {};
-    },
+    handler: (input, request) => deleteTag(request, 'request_id', input),
   }),
 
   apiRoute({

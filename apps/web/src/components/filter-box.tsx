@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 
 /** Props of the filter box. */
 export interface FilterBoxProps {
@@ -8,6 +8,14 @@ export interface FilterBoxProps {
   /** The server's message when the applied filter was rejected. */
   error?: string;
   placeholder?: string;
+  /** The accessible name of the box and its form. */
+  label?: string;
+  /** The id of the error message (unique on the page). */
+  errorId?: string;
+  /** Extra classes on the form. */
+  className?: string;
+  /** Shown under the box while no error is (e.g. examples of the grammar). */
+  help?: { id: string; content: ReactNode };
 }
 
 /**
@@ -22,13 +30,19 @@ export function FilterBox(props: FilterBoxProps) {
     event.preventDefault();
     props.onSubmit(draft.trim());
   };
+  const label = props.label ?? 'Filter runs';
+  const errorId = props.errorId ?? 'filter-error';
   return (
-    <form className="filter-box" onSubmit={submit} aria-label="Filter runs">
+    <form
+      className={props.className ? `filter-box ${props.className}` : 'filter-box'}
+      onSubmit={submit}
+      aria-label={label}
+    >
       <input
         type="search"
-        aria-label="Filter runs"
+        aria-label={label}
         aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? 'filter-error' : undefined}
+        aria-describedby={props.error ? errorId : props.help?.id}
         spellCheck={false}
         value={draft}
         placeholder={props.placeholder ?? 'metrics.rmse < 1 and params.model = "tree"'}
@@ -50,8 +64,12 @@ export function FilterBox(props: FilterBoxProps) {
         </button>
       ) : null}
       {props.error ? (
-        <div id="filter-error" className="filter-error" role="alert">
+        <div id={errorId} className="filter-error" role="alert">
           {props.error}
+        </div>
+      ) : props.help ? (
+        <div id={props.help.id} className="filter-help muted">
+          {props.help.content}
         </div>
       ) : null}
     </form>

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { FilterBox } from './filter-box.js';
 
 /** Props of the trace search box. */
 export interface TraceSearchBoxProps {
@@ -19,59 +19,31 @@ export const TRACE_FILTER_EXAMPLES = [
 ] as const;
 
 /**
- * The search box for MLflow's trace filter grammar (`trace.status = 'OK' AND tags.env = 'prod'`). The server
- * parses it; a refused filter shows the server's message under the box, which is marked invalid. Enter
- * applies, Escape reverts the draft to what is applied.
+ * The filter box for MLflow's trace filter grammar (`trace.status = 'OK' AND tags.env = 'prod'`), with
+ * examples of it under the box while no error shows.
  */
 export function TraceSearchBox(props: TraceSearchBoxProps) {
-  const [draft, setDraft] = useState(props.value);
-  useEffect(() => setDraft(props.value), [props.value]);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    props.onSubmit(draft.trim());
-  };
   return (
-    <form className="filter-box trace-search" onSubmit={submit} aria-label="Filter traces">
-      <input
-        type="search"
-        aria-label="Filter traces"
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? 'trace-filter-error' : 'trace-filter-help'}
-        spellCheck={false}
-        value={draft}
-        placeholder="trace.status = 'OK' AND trace.execution_time_ms > 100"
-        onChange={(e) => setDraft(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') setDraft(props.value);
-        }}
-      />
-      <button type="submit">Search</button>
-      {draft !== '' || props.value !== '' ? (
-        <button
-          type="button"
-          onClick={() => {
-            setDraft('');
-            props.onSubmit('');
-          }}
-        >
-          Clear
-        </button>
-      ) : null}
-      {props.error ? (
-        <div id="trace-filter-error" className="filter-error" role="alert">
-          {props.error}
-        </div>
-      ) : (
-        <div id="trace-filter-help" className="trace-filter-help muted">
-          e.g.{' '}
-          {TRACE_FILTER_EXAMPLES.map((example, i) => (
-            <span key={example}>
-              {i > 0 ? ', ' : ''}
-              <code>{example}</code>
-            </span>
-          ))}
-        </div>
-      )}
-    </form>
+    <FilterBox
+      {...props}
+      label="Filter traces"
+      className="trace-search"
+      errorId="trace-filter-error"
+      placeholder="trace.status = 'OK' AND trace.execution_time_ms > 100"
+      help={{
+        id: 'trace-filter-help',
+        content: (
+          <>
+            e.g.{' '}
+            {TRACE_FILTER_EXAMPLES.map((example, i) => (
+              <span key={example}>
+                {i > 0 ? ', ' : ''}
+                <code>{example}</code>
+              </span>
+            ))}
+          </>
+        ),
+      }}
+    />
   );
 }

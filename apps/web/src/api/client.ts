@@ -1,4 +1,7 @@
-/** The HTTP layer: every call goes to the server's `/ajax-api/2.0/mlflow` API, as MLflow's own UI does. */
+/**
+ * The HTTP layer: calls go to the server's `/ajax-api/2.0/mlflow` API, as MLflow's own UI does (MLflow 3's
+ * endpoints to `/ajax-api/3.0/mlflow`).
+ */
 
 import type { RouteInput, RouteKey, RouteOutput } from '@flowline/server';
 
@@ -32,14 +35,15 @@ export function withQuery(path: string, query: Query = {}): string {
   return text ? `${path}?${text}` : path;
 }
 
-/** Calls one endpoint: GET sends `input` as the query string, other verbs as a JSON body. */
+/** Calls one endpoint at `prefix + path`: GET sends `input` as the query string, other verbs as a JSON body. */
 export async function call<T>(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   input: Query | Record<string, unknown> = {},
   signal?: AbortSignal,
+  prefix: string = API_PREFIX,
 ): Promise<T> {
-  const url = method === 'GET' ? withQuery(API_PREFIX + path, input as Query) : API_PREFIX + path;
+  const url = method === 'GET' ? withQuery(prefix + path, input as Query) : prefix + path;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -66,6 +70,14 @@ export async function call<T>(
   return body as T;
 }
 
+/** Where `api()` sends a call: another API prefix, and the values of the route's `:name` path segments. */
+export interface ApiTarget {
+  /** The API prefix (default `API_PREFIX`; MLflow 3's endpoints live under `/ajax-api/3.0/mlflow`). */
+  prefix?: string;
+  /** Values of the path's `:name` segments (URL-encoded here). */
+  params?: Record<string, string>;
+}
+
 /**
  * Calls one endpoint by its 'VERB /path' key of the server's `ROUTE_SCHEMAS`: the input must match the
  * route's request schema and the answer has its response schema's type.
@@ -74,9 +86,15 @@ export function api<K extends RouteKey>(
   route: K,
   input: RouteInput<K>,
   signal?: AbortSignal,
+  target: ApiTarget = {},
 ): Promise<RouteOutput<K>> {
-  const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
-  return call<RouteOutput<K>>(method, path, input as Record<string, unknown>, signal);
+  const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
+  const path = pattern.replace(/:(\w+)/g, (_, name: string) => {
+    const value = target.params?.[name];
+    if (value === undefined) throw new Error(`${route}: no value for :${name}`);
+    return encodeURIComponent(value);
+  });
+  return call<RouteOutput<K>>(method, path, input as Record<string, unknown>, signal, target.prefix);
 }
 
 /** The URL that downloads one artifact of a run. */

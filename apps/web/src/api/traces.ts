@@ -5,12 +5,12 @@
  * from the server's route schemas by `import type`, as `types.ts` does, so a drift fails `tsc`.
  */
 import type { RouteInput, RouteKey, RouteOutput } from '@flowline/server';
-import { ApiError, withQuery } from './client.js';
+import { API_PREFIX, api, call } from './client.js';
 
 /** Where MLflow serves its v3 trace endpoints for the web UI. */
 export const TRACES_V3_PREFIX = '/ajax-api/3.0/mlflow';
 /** Where MLflow serves `get-trace-artifact` (the trace's span data). */
-export const TRACE_ARTIFACT_URL = '/ajax-api/2.0/mlflow/get-trace-artifact';
+export const TRACE_ARTIFACT_URL = `${API_PREFIX}/get-trace-artifact`;
 
 /**
  * The v3 trace endpoints the UI calls (under `TRACES_V3_PREFIX`), as keys of the server's `ROUTE_SCHEMAS`
@@ -42,29 +42,6 @@ export interface TraceQuery {
   pageToken?: string;
 }
 
-/** Fetches JSON and turns MLflow's `{error_code, message}` answers into `ApiError`s, as `call()` does. */
-async function fetchJson<T>(url: string, init: RequestInit = {}): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError(0, 'NETWORK_ERROR', `Cannot reach the server: ${(error as Error).message}`);
-  }
-  const text = await response.text();
-  let body: unknown = {};
-  try {
-    body = text ? JSON.parse(text) : {};
-  } catch {
-    body = { message: text };
-  }
-  if (!response.ok) {
-    const b = body as { error_code?: string; message?: string };
-    throw new ApiError(response.status, b.error_code ?? 'HTTP_ERROR', b.message ?? `HTTP ${response.status}`);
-  }
-  return body as T;
-}
-
 /** One page of traces of some experiments, in MLflow's trace filter grammar (`trace.status = 'OK'`). */
 export async function searchTraces(query: TraceQuery, signal?: AbortSignal): Promise<TracePage> {
   const body: RouteInput<'POST /traces/search'> = {
@@ -77,28 +54,26 @@ export async function searchTraces(query: TraceQuery, signal?: AbortSignal): Pro
     max_results: query.maxResults ?? 100,
     page_token: query.pageToken || undefined,
   };
-  const page = await fetchJson<RouteOutput<'POST /traces/search'>>(`${TRACES_V3_PREFIX}/traces/search`, {
-    method: 'POST',
-    signal,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const page = await api('POST /traces/search', body, signal, { prefix: TRACES_V3_PREFIX });
   return { traces: page.traces ?? [], nextPageToken: page.next_page_token || undefined };
 }
 
 /** One trace's info, with its tags, metadata and assessments (MLflow's `GetTraceInfoV3`). */
 export async function getTraceInfo(traceId: string, signal?: AbortSignal): Promise<TraceInfoJson> {
-  const res = await fetchJson<RouteOutput<'GET /traces/:trace_id'>>(
-    `${TRACES_V3_PREFIX}/traces/${encodeURIComponent(traceId)}`,
-    { signal },
-  );
+  const res = await api('GET /traces/:trace_id', {}, signal, {
+    prefix: TRACES_V3_PREFIX,
+    params: { trace_id: traceId },
+  });
   return res.trace.trace_info;
 }
 
 /** A trace's span dicts, as `traces.json` holds them (MLflow's `get-trace-artifact`). */
 export async function getTraceSpans(traceId: string, signal?: AbortSignal): Promise<unknown[]> {
-  const res = await fetchJson<{ spans?: unknown[] }>(withQuery(TRACE_ARTIFACT_URL, { request_id: traceId }), {
+  const res = await call<{ spans?: unknown[] }>(
+    'GET',
+    '/get-trace-artifact',
+    { request_id: traceId },
     signal,
-  });
+  );
   return Array.isArray(res.spans) ? res.spans : [];
 }

@@ -9,6 +9,12 @@ export function Loading({ what = 'Loading' }: { what?: string }) {
   );
 }
 
+/** An error's message (the server's, for an `ApiError`); none without an error. */
+export function errorMessage(error: unknown): string | undefined {
+  if (!error) return undefined;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** An error box with the server's message. */
 export function ErrorBox({ error }: { error: unknown }) {
   const message = error instanceof Error ? error.message : String(error);

@@ -1,11 +1,11 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { Experiment } from '../api/types.js';
 import { ColumnChooser } from '../components/column-chooser.js';
+import { ExperimentHead } from '../components/experiment-head.js';
 import { FilterBox } from '../components/filter-box.js';
 import { Link } from '../components/link.js';
 import { type RunRow, RunsTable } from '../components/runs-table.js';
-import { Empty, ErrorBox } from '../components/states.js';
-import { TraceTabs } from '../components/trace-tabs.js';
+import { Empty, ErrorBox, errorMessage } from '../components/states.js';
 import { allColumns, defaultColumnIds, discoverKeys, parseOrder } from '../lib/columns.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { buildRows } from '../lib/run-tree.js';
@@ -38,7 +38,7 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [choosing, setChoosing] = useState(false);
 
-  const keys = useMemo(() => discoverKeys(pages.runs), [pages.runs]);
+  const keys = useMemo(() => discoverKeys(pages.items), [pages.items]);
   const columns = useMemo(() => allColumns(keys), [keys]);
   const colsParam = location.query.get('cols');
   const shownIds = useMemo(
@@ -49,7 +49,7 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
     const byId = new Map(columns.map((c) => [c.id, c]));
     return shownIds.map((id) => byId.get(id)).filter((c) => c !== undefined);
   }, [columns, shownIds]);
-  const rows = useMemo(() => buildRows(pages.runs, expanded), [pages.runs, expanded]);
+  const rows = useMemo(() => buildRows(pages.items, expanded), [pages.items, expanded]);
 
   const update = useCallback(
     (changes: Record<string, string | null>, replace = false) =>
@@ -82,24 +82,21 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
       return next;
     });
   const runHref = (row: RunRow) => `/experiments/${row.run.info.experiment_id}/runs/${row.run.info.run_id}`;
-  const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
   // An id the (fresh) list lacks names a deleted or unknown experiment: say so, not "no runs yet".
   const missing = experimentsFresh
     ? experimentIds.filter((id) => !experiments.some((e) => e.experiment_id === id))
     : [];
-  const filterError =
-    pages.error instanceof Error ? pages.error.message : pages.error ? String(pages.error) : undefined;
+  const filterError = errorMessage(pages.error);
 
   return (
     <section className="runs-view" aria-label="Runs">
-      <header className="page-head">
-        <h1>{names.join(', ')}</h1>
-        <span className="muted" data-testid="run-count">
-          {pages.runs.length}
-          {pages.hasMore ? '+' : ''} runs
-        </span>
-      </header>
-      <TraceTabs experimentIds={experimentIds} active="runs" />
+      <ExperimentHead
+        experimentIds={experimentIds}
+        experiments={experiments}
+        active="runs"
+        count={pages.items.length}
+        hasMore={pages.hasMore}
+      />
       <div className="toolbar">
         <FilterBox value={filter} error={filterError} onSubmit={(q) => update({ q: q || null })} />
         <button type="button" onClick={() => setChoosing((c) => !c)} aria-expanded={choosing}>

@@ -1,8 +1,8 @@
 import type { Experiment } from '../api/types.js';
-import { Empty, ErrorBox } from '../components/states.js';
+import { ExperimentHead } from '../components/experiment-head.js';
+import { Empty, ErrorBox, errorMessage } from '../components/states.js';
 import { TraceSearchBox } from '../components/trace-search-box.js';
 import { TraceTable } from '../components/trace-table.js';
-import { TraceTabs } from '../components/trace-tabs.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { useTracePages } from '../lib/trace-pages.js';
 import './traces.css';
@@ -30,24 +30,21 @@ export function TracesView({ experimentIds, experiments, location }: TracesViewP
   const order = location.query.get('order') ?? '';
   const pages = useTracePages(experimentIds, filter, order);
   const sort = order ? parseTraceOrder(order) : { key: 'timestamp_ms', descending: true };
-  const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
   const update = (changes: Record<string, string | null>) => navigate(hrefWith(location, changes));
   const onSort = (key: string) => {
     const descending = sort.key === key ? !sort.descending : true;
     update({ order: `${key} ${descending ? 'DESC' : 'ASC'}` });
   };
-  const error =
-    pages.error instanceof Error ? pages.error.message : pages.error ? String(pages.error) : undefined;
+  const error = errorMessage(pages.error);
   return (
     <section className="traces-view" aria-label="Traces">
-      <header className="page-head">
-        <h1>{names.join(', ')}</h1>
-        <span className="muted" data-testid="trace-count">
-          {pages.traces.length}
-          {pages.hasMore ? '+' : ''} traces
-        </span>
-      </header>
-      <TraceTabs experimentIds={experimentIds} active="traces" />
+      <ExperimentHead
+        experimentIds={experimentIds}
+        experiments={experiments}
+        active="traces"
+        count={pages.items.length}
+        hasMore={pages.hasMore}
+      />
       <div className="toolbar">
         <TraceSearchBox
           value={filter}
@@ -56,11 +53,11 @@ export function TracesView({ experimentIds, experiments, location }: TracesViewP
         />
       </div>
       {pages.error && !filter ? <ErrorBox error={pages.error} /> : null}
-      {!pages.loading && !pages.error && pages.traces.length === 0 ? (
+      {!pages.loading && !pages.error && pages.items.length === 0 ? (
         <Empty>{filter ? 'No traces match this filter.' : 'No traces in this experiment yet.'}</Empty>
       ) : null}
-      {pages.traces.length > 0 ? (
-        <TraceTable traces={pages.traces} experimentId={experimentIds[0]} sort={sort} onSort={onSort} />
+      {pages.items.length > 0 ? (
+        <TraceTable traces={pages.items} experimentId={experimentIds[0]} sort={sort} onSort={onSort} />
       ) : null}
       {pages.loading ? (
         <div className="state loading" role="status">

@@ -3,6 +3,7 @@ import { prettyJson } from '../lib/trace-info.js';
 import type { SpanView } from '../lib/trace-spans.js';
 import { formatNanos } from '../lib/trace-waterfall.js';
 import { Empty } from './states.js';
+import { TabList } from './tab-list.js';
 
 /** Attributes shown in their own sections, not again in the attribute table. */
 const SHOWN_APART = new Set(['mlflow.spanInputs', 'mlflow.spanOutputs']);
@@ -63,24 +64,18 @@ export function SpanDetail({ span, traceStartNs }: { span: SpanView; traceStartN
           </>
         ) : null}
       </dl>
-      <div className="tabs" role="tablist">
-        {TABS.map((t) => (
-          <button
-            key={t}
-            type="button"
-            role="tab"
-            aria-selected={t === tab}
-            className={t === tab ? 'active' : ''}
-            onClick={() => setTab(t)}
-          >
-            {t === 'inputs'
-              ? 'Inputs / Outputs'
-              : t === 'attributes'
-                ? `Attributes (${attributes.length})`
-                : `Events (${span.events.length})`}
-          </button>
-        ))}
-      </div>
+      <TabList
+        tabs={TABS}
+        active={tab}
+        onSelect={setTab}
+        label={(t) =>
+          t === 'inputs'
+            ? 'Inputs / Outputs'
+            : t === 'attributes'
+              ? `Attributes (${attributes.length})`
+              : `Events (${span.events.length})`
+        }
+      />
       <div role="tabpanel">
         {tab === 'inputs' ? (
           <div className="span-io">

@@ -7,6 +7,7 @@ import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { TabList } from '../components/tab-list.js';
 import { RunTraces } from '../components/trace-run-list.js';
 import { StatusCell } from '../lib/columns.js';
 import { formatDuration, formatTime, formatValue } from '../lib/format.js';
@@ -57,20 +58,12 @@ export function RunPage({ runId, location }: { runId: string; location: Location
         <h1>{name}</h1>
         <StatusCell status={r.info.status} />
       </header>
-      <div className="tabs" role="tablist">
-        {TABS.map((t) => (
-          <button
-            key={t}
-            type="button"
-            role="tab"
-            aria-selected={t === tab}
-            className={t === tab ? 'active' : ''}
-            onClick={() => navigate(hrefWith(location, { tab: t === 'overview' ? null : t, artifact: null }))}
-          >
-            {t[0]!.toUpperCase() + t.slice(1)}
-          </button>
-        ))}
-      </div>
+      <TabList
+        tabs={TABS}
+        active={tab}
+        onSelect={(t) => navigate(hrefWith(location, { tab: t === 'overview' ? null : t, artifact: null }))}
+        label={(t) => t[0]!.toUpperCase() + t.slice(1)}
+      />
       <div role="tabpanel">
         {tab === 'overview' ? <Overview run={r} onSaved={run.reload} /> : null}
         {tab === 'params' ? (

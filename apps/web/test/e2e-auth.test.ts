@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,15 +5,15 @@ import { SqlAuthStore } from '@flowline/auth';
 import { SqlRegistryStore } from '@flowline/registry';
 import { buildServer, createArtifactAccess } from '@flowline/server';
 import { SqlTrackingStore } from '@flowline/tracking-store';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertE2eReady, launchChromium } from './e2e-browser.js';
 import { WEB_DIST } from './e2e-server.js';
 
 // The web UI behind MLflow's basic-auth app: Debian's Chromium signs in with the credentials the browser's
 // login prompt would send (playwright's httpCredentials answer the 401 challenge as a user would), and
 // the pages hide what the signed-in user may not change. The server decides in the end; these tests also
 // check that what the UI shows matches what the server allows.
-const CHROMIUM = process.env.FLOWLINE_CHROMIUM ?? '/usr/bin/chromium';
 
 let app: Awaited<ReturnType<typeof buildServer>>;
 let url = '';
@@ -58,12 +57,7 @@ async function pageAs(user?: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(WEB_DIST, 'index.html')))
-    throw new Error(
-      `The web UI is not built (${WEB_DIST}); run pnpm exec turbo run build --filter=@flowline/web`,
-    );
-  if (!existsSync(CHROMIUM))
-    throw new Error(`No Chromium at ${CHROMIUM}; run scripts/bootstrap.sh or set FLOWLINE_CHROMIUM`);
+  assertE2eReady();
   const dir = await mkdtemp(join(tmpdir(), 'flowline-web-auth-'));
   const uri = `sqlite:///${dir}/mlflow.db`;
   tracking = await SqlTrackingStore.open(uri, { defaultArtifactRoot: 'mlflow-artifacts:/' });
@@ -110,11 +104,7 @@ beforeAll(async () => {
     permission: 'EDIT',
   });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

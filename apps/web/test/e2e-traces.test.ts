@@ -1,16 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, WEB_DIST, writeArtifact } from './e2e-server.js';
+import { openBrowser, screenshot } from './e2e-browser.js';
+import { startTestServer, type TestServer, writeArtifact } from './e2e-server.js';
 
 // End to end for the trace views: Debian's Chromium against a real server on a loopback port. Traces are
 // written as MLflow's clients write them: spans by OTLP/JSON to /v1/traces (with x-mlflow-experiment-id),
 // a trace by StartTraceV3, an assessment by CreateAssessment, a link by LinkTracesToRun. Screenshots of
 // the traces tab and the trace page, light and dark, go to apps/web/test-artifacts/.
-const CHROMIUM = process.env.FLOWLINE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = new URL('../test-artifacts/', import.meta.url).pathname;
 
 let server: TestServer;
 let browser: Browser;
@@ -192,9 +188,7 @@ async function seed(): Promise<void> {
   );
 }
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-}
+const shot = (name: string) => screenshot(page, name);
 
 /** The trace ids in the traces table, top to bottom. */
 async function traceIds(): Promise<string[]> {
@@ -204,32 +198,9 @@ async function traceIds(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(WEB_DIST, 'index.html'))) {
-    throw new Error(
-      `The web UI is not built (${WEB_DIST}); run pnpm exec turbo run build --filter=@flowline/web`,
-    );
-  }
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}; run scripts/bootstrap.sh (it installs Debian's chromium) or set FLOWLINE_CHROMIUM`,
-    );
-  }
-  await mkdir(SHOTS, { recursive: true });
+  ({ browser, page } = await openBrowser());
   server = await startTestServer();
   await seed();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.setDefaultTimeout(15_000);
 });
 
 afterAll(async () => {

@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, TINY_PNG, WEB_DIST, writeArtifact } from './e2e-server.js';
+import { openBrowser, SHOTS, screenshot } from './e2e-browser.js';
+import { startTestServer, type TestServer, TINY_PNG, writeArtifact } from './e2e-server.js';
 
 // End to end: Debian's Chromium (installed by scripts/bootstrap.sh) against a real server on a loopback
 // port, seeded through the REST API. Screenshots of the main pages are kept in apps/web/test-artifacts/.
-const CHROMIUM = process.env.FLOWLINE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = new URL('../test-artifacts/', import.meta.url).pathname;
 
 let server: TestServer;
 let browser: Browser;
@@ -105,9 +102,7 @@ async function seed(): Promise<void> {
   });
 }
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-}
+const shot = (name: string) => screenshot(page, name);
 
 /** Names of the runs in the table, top to bottom. */
 async function runNames(): Promise<string[]> {
@@ -127,34 +122,9 @@ async function canvasDrawn(selector: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(WEB_DIST, 'index.html'))) {
-    throw new Error(
-      `The web UI is not built (${WEB_DIST}); run pnpm exec turbo run build --filter=@flowline/web`,
-    );
-  }
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}; run scripts/bootstrap.sh (it installs Debian's chromium) or set FLOWLINE_CHROMIUM`,
-    );
-  }
-  await mkdir(SHOTS, { recursive: true });
+  ({ browser, page } = await openBrowser());
   server = await startTestServer();
   await seed();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.setDefaultTimeout(15_000);
 });
 
 afterAll(async () => {

@@ -41,6 +41,19 @@ export {
 } from './errors.js';
 export { generateRunId, generateUuid } from './ids.js';
 export { importOptional } from './import-optional.js';
+export type {
+  CreateLoggedModelInput,
+  GetLoggedModelOptions,
+  LoggedModel,
+  LoggedModelDatasetFilter,
+  LoggedModelMetric,
+  LoggedModelOrderBy,
+  LoggedModelStatus,
+  LoggedModelStore,
+  ModelScopedMetric,
+  SearchLoggedModelsOptions,
+} from './logged-models.js';
+export { LOGGED_MODEL_STATUS_NUMBERS, LOGGED_MODEL_STATUSES, LoggedModelTagKey } from './logged-models.js';
 export type { ModelsUri } from './models-uri.js';
 export { parseModelsUri, resolveModelsUri } from './models-uri.js';
 export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';

@@ -77,6 +77,17 @@ export { parseOrderByItem } from './search/order-by.js';
 export type { IdentifierPart, Token } from './search/tokenizer.js';
 export { tokenize } from './search/tokenizer.js';
 export { sortKeysDeep } from './sort-keys.js';
+export type { DumpJsonOptions, SpanDictFallback } from './span-dict.js';
+export {
+  dumpMlflowJson,
+  loadMlflowJson,
+  parseMlflowJson,
+  spanFromDict,
+  spanStatusOf,
+  spansFromTraceData,
+  toSpanDict,
+  traceDataJson,
+} from './span-dict.js';
 export { MlflowTags } from './tags.js';
 export type { SpanEvent, SpanLink, SpanRecord, SpanStatusCode } from './trace-spans.js';
 export { mlflowTraceId } from './trace-spans.js';

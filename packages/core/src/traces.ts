@@ -37,8 +37,12 @@ export const TraceMetadataKey = {
   SCHEMA_VERSION: 'mlflow.trace_schema.version',
 } as const;
 
-/** Span attribute keys MLflow gives meaning to (`SpanAttributeKey`). */
+/**
+ * Span attribute keys MLflow gives meaning to (`SpanAttributeKey` of `mlflow/tracing/constant.py`, plus the
+ * keys Flowline's SDK and store agree on); values are JSON-dumped strings in a span dict.
+ */
 export const SpanAttributeKey = {
+  /** MLflow's trace id, `tr-<32 hex of the OpenTelemetry trace id>`. */
   REQUEST_ID: 'mlflow.traceRequestId',
   EXPERIMENT_ID: 'mlflow.experimentId',
   INPUTS: 'mlflow.spanInputs',
@@ -46,9 +50,15 @@ export const SpanAttributeKey = {
   SPAN_TYPE: 'mlflow.spanType',
   FUNCTION_NAME: 'mlflow.spanFunctionName',
   START_TIME_NS: 'mlflow.spanStartTimeNs',
+  /** The tools offered to a chat model (OpenAI's `tools` list). */
   CHAT_TOOLS: 'mlflow.chat.tools',
+  /** `{input_tokens, output_tokens, total_tokens}`; the store sums them into the trace's token usage. */
   CHAT_USAGE: 'mlflow.chat.tokenUsage',
   LLM_COST: 'mlflow.llm.cost',
+  LLM_MODEL: 'mlflow.llm.model',
+  LLM_PROVIDER: 'mlflow.llm.provider',
+  /** The message format of a chat span's inputs and outputs (`openai`), for MLflow's chat view. */
+  MESSAGE_FORMAT: 'mlflow.message.format',
   /** Prefix of span attributes that the store copies onto the trace as tags (`mlflow.traceTag.<key>`). */
   TRACE_TAG_PREFIX: 'mlflow.traceTag.',
   /** Prefix of span attributes the store copies into the trace's metadata (`mlflow.traceMetadata.<key>`; Flowline's SDK). */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { WEB_DIST } from './e2e-server.js';
+import { startTestServer, type TestServer, WEB_DIST } from './e2e-server.js';
 
 /** Debian's Chromium (installed by scripts/bootstrap.sh), or `FLOWLINE_CHROMIUM`. */
 export const CHROMIUM = process.env.FLOWLINE_CHROMIUM ?? '/usr/bin/chromium';
@@ -53,4 +53,23 @@ export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
 /** Saves a screenshot of the page's viewport as `SHOTS/<name>.png`. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/** What an end-to-end suite drives: the browser, its page and the server it loads the UI from. */
+export interface E2e {
+  browser: Browser;
+  page: Page;
+  server: TestServer;
+}
+
+/** Opens the browser (see `openBrowser`) and starts a test server; `stopE2e` closes both. */
+export async function startE2e(): Promise<E2e> {
+  const { browser, page } = await openBrowser();
+  return { browser, page, server: await startTestServer() };
+}
+
+/** Closes what `startE2e` opened (either may be missing when the start failed). */
+export async function stopE2e(e2e: Partial<E2e>): Promise<void> {
+  await e2e.browser?.close();
+  await e2e.server?.close();
 }

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, screenshot } from './e2e-browser.js';
-import { startTestServer, type TestServer, writeArtifact } from './e2e-server.js';
+import { screenshot, startE2e, stopE2e } from './e2e-browser.js';
+import { type TestServer, writeArtifact } from './e2e-server.js';
 
 // End to end for the trace views: Debian's Chromium against a real server on a loopback port. Traces are
 // written as MLflow's clients write them: spans by OTLP/JSON to /v1/traces (with x-mlflow-experiment-id),
@@ -198,15 +198,10 @@ async function traceIds(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  ({ browser, page } = await openBrowser());
-  server = await startTestServer();
+  ({ browser, page, server } = await startE2e());
   await seed();
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => stopE2e({ browser, page, server }));
 
 describe('trace views end to end', () => {
   it('lists the traces of an experiment in its Traces tab', async () => {
@@ -216,13 +211,8 @@ describe('trace views end to end', () => {
     await expect.poll(traceIds).toEqual(expect.arrayContaining([TRACE_ID, ERROR_TRACE]));
     const row = page.locator(`tr[data-trace-id="${TRACE_ID}"]`);
     const text = await row.textContent();
-    expect(text).toContain('answer');
-    expect(text).toContain('{"question":"What is Flowline?"}');
-    expect(text).toContain('A TypeScript MLflow');
-    expect(text).toContain('1.2s');
-    expect(text).toContain('42 (in 12 / out 30)');
-    expect(text).toContain('OK');
-    expect(text).toContain('env: prod');
+    const cells = ['answer', '{"question":"What is Flowline?"}', 'A TypeScript MLflow', '1.2s'];
+    for (const cell of [...cells, '42 (in 12 / out 30)', 'OK', 'env: prod']) expect(text).toContain(cell);
     await shot('traces-table');
   });
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, SHOTS, screenshot } from './e2e-browser.js';
-import { startTestServer, type TestServer, TINY_PNG, writeArtifact } from './e2e-server.js';
+import { SHOTS, screenshot, startE2e, stopE2e } from './e2e-browser.js';
+import { type TestServer, TINY_PNG, writeArtifact } from './e2e-server.js';
 
 // End to end: Debian's Chromium (installed by scripts/bootstrap.sh) against a real server on a loopback
 // port, seeded through the REST API. Screenshots of the main pages are kept in apps/web/test-artifacts/.
@@ -122,15 +122,10 @@ async function canvasDrawn(selector: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  ({ browser, page } = await openBrowser());
-  server = await startTestServer();
+  ({ browser, page, server } = await startE2e());
   await seed();
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => stopE2e({ browser, page, server }));
 
 describe('web UI end to end', () => {
   it('opens the runs table of an experiment from /', async () => {

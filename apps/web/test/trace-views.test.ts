@@ -147,6 +147,17 @@ describe('TracesView', () => {
   });
 });
 
+/** Renders the page of `INFO`'s trace. */
+function renderTracePage(): void {
+  render(
+    h(TracePage, {
+      experimentId: '7',
+      traceId: INFO.trace_id,
+      location: at(`/experiments/7/traces/${INFO.trace_id}`),
+    }),
+  );
+}
+
 describe('TracePage', () => {
   it('draws the waterfall, shows the selected span and the assessments', async () => {
     handler = (url) => {
@@ -154,13 +165,7 @@ describe('TracePage', () => {
       if (url.startsWith('/ajax-api/2.0/mlflow/get-trace-artifact')) return { body: { spans: SPANS } };
       return { body: { experiment: { experiment_id: '7', name: 'demo' } } };
     };
-    render(
-      h(TracePage, {
-        experimentId: '7',
-        traceId: INFO.trace_id,
-        location: at(`/experiments/7/traces/${INFO.trace_id}`),
-      }),
-    );
+    renderTracePage();
     await screen.findByRole('tree', { name: 'Spans' });
     expect(calls.map((c) => c.url)).toContain(
       `/ajax-api/2.0/mlflow/get-trace-artifact?request_id=${INFO.trace_id}`,
@@ -194,13 +199,7 @@ describe('TracePage without span data', () => {
         };
       return { body: { experiment: { experiment_id: '7', name: 'demo' } } };
     };
-    render(
-      h(TracePage, {
-        experimentId: '7',
-        traceId: INFO.trace_id,
-        location: at(`/experiments/7/traces/${INFO.trace_id}`),
-      }),
-    );
+    renderTracePage();
     expect((await screen.findByText(/No span data is stored for this trace/)).textContent).toContain(
       "No artifact file at 'traces.json'.",
     );

@@ -1,4 +1,5 @@
 import type { Experiment } from '../api/types.js';
+import type { Pages } from '../lib/use-pages.js';
 import { TraceTabs } from './trace-tabs.js';
 
 /** Props of an experiment page's head. */
@@ -7,13 +8,12 @@ export interface ExperimentHeadProps {
   experiments: Experiment[];
   /** Which view is shown (and what is counted: its runs or its traces). */
   active: 'runs' | 'traces';
-  /** How many items are loaded, and whether the server has more. */
-  count: number;
-  hasMore: boolean;
+  /** What is loaded (counted, with a `+` while the server has more). */
+  pages: Pick<Pages<unknown>, 'items' | 'hasMore'>;
 }
 
 /** The head of an experiment's runs or traces view: the experiments' names, the item count and the tabs. */
-export function ExperimentHead({ experimentIds, experiments, active, count, hasMore }: ExperimentHeadProps) {
+export function ExperimentHead({ experimentIds, experiments, active, pages }: ExperimentHeadProps) {
   const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
   const noun = active === 'runs' ? 'run' : 'trace';
   return (
@@ -21,8 +21,8 @@ export function ExperimentHead({ experimentIds, experiments, active, count, hasM
       <header className="page-head">
         <h1>{names.join(', ')}</h1>
         <span className="muted" data-testid={`${noun}-count`}>
-          {count}
-          {hasMore ? '+' : ''} {active}
+          {pages.items.length}
+          {pages.hasMore ? '+' : ''} {active}
         </span>
       </header>
       <TraceTabs experimentIds={experimentIds} active={active} />

@@ -90,13 +90,7 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
 
   return (
     <section className="runs-view" aria-label="Runs">
-      <ExperimentHead
-        experimentIds={experimentIds}
-        experiments={experiments}
-        active="runs"
-        count={pages.items.length}
-        hasMore={pages.hasMore}
-      />
+      <ExperimentHead experimentIds={experimentIds} experiments={experiments} active="runs" pages={pages} />
       <div className="toolbar">
         <FilterBox value={filter} error={filterError} onSubmit={(q) => update({ q: q || null })} />
         <button type="button" onClick={() => setChoosing((c) => !c)} aria-expanded={choosing}>

@@ -38,13 +38,7 @@ export function TracesView({ experimentIds, experiments, location }: TracesViewP
   const error = errorMessage(pages.error);
   return (
     <section className="traces-view" aria-label="Traces">
-      <ExperimentHead
-        experimentIds={experimentIds}
-        experiments={experiments}
-        active="traces"
-        count={pages.items.length}
-        hasMore={pages.hasMore}
-      />
+      <ExperimentHead experimentIds={experimentIds} experiments={experiments} active="traces" pages={pages} />
       <div className="toolbar">
         <TraceSearchBox
           value={filter}

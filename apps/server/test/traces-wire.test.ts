@@ -1,12 +1,11 @@
 import type { SpanRecord } from '@flowline/core';
 import { describe, expect, it } from 'vitest';
-import { spanFromDict, spansFromTraceData, toOtelSpan, traceDataJson } from '../src/routes/traces-spans.js';
+import { toOtelSpan } from '../src/routes/traces-spans.js';
 import {
   formatDuration,
   formatTimestamp,
   parseDuration,
   parseTimestamp,
-  pythonDumps,
   toWireAssessment,
   toWireTraceInfo,
   toWireTraceInfoV2,
@@ -41,14 +40,6 @@ describe('protobuf JSON times', () => {
     expect(parseDuration('5e-7s', 'd')).toBe(0);
     expect(parseDuration('1.5e+1s', 'd')).toBe(15000);
     expect(() => parseDuration('1500', 'execution_duration')).toThrow(/'execution_duration'/);
-  });
-});
-
-describe('pythonDumps', () => {
-  it("writes JSON as Python's json.dumps does: spaced separators, ASCII escapes", () => {
-    expect(pythonDumps({ a: [1, 'x'], b: null, c: true })).toBe('{"a": [1, "x"], "b": null, "c": true}');
-    expect(pythonDumps('héllo')).toBe('"h\\u00e9llo"');
-    expect(pythonDumps(1.5)).toBe('1.5');
   });
 });
 
@@ -171,50 +162,5 @@ describe('spans', () => {
       },
     });
     expect(toOtelSpan({ ...span, status: 'UNSET', statusMessage: undefined }).status).toEqual({});
-  });
-
-  it('are MLflow 3 span dicts in traces.json, read back exactly (nanoseconds too)', () => {
-    const text = traceDataJson([span]);
-    expect(text).toContain('"start_time_unix_nano":1718460461282123456');
-    const dict = JSON.parse(text).spans[0];
-    expect(dict.attributes['mlflow.spanType']).toBe('"LLM"');
-    expect(dict.attributes['mlflow.spanInputs']).toBe('{"messages": [{"role": "user", "content": "hi"}]}');
-    expect(dict.parent_span_id).toBe('AAAAAAAAAN4=');
-    expect(dict.status).toEqual({ code: 'STATUS_CODE_ERROR', message: 'boom' });
-    expect(spansFromTraceData(text, span.traceId)).toEqual([span]);
-  });
-
-  it('reads MLflow 2 span dicts (hex ids with 0x, status_code) and a root with an empty parent', () => {
-    const v2 = spanFromDict(
-      {
-        name: 'root',
-        context: { trace_id: '0x0123456789abcdef0123456789abcdef', span_id: '0x000000000000006f' },
-        parent_id: null,
-        start_time: 100,
-        end_time: 200,
-        status_code: 'OK',
-        status_message: '',
-        attributes: { 'mlflow.spanType': '"CHAIN"', plain: 'not json' },
-        events: [{ name: 'e', timestamp: 150, attributes: {} }],
-      },
-      'tr-x',
-    );
-    expect(v2).toMatchObject({
-      otelTraceId: '0123456789abcdef0123456789abcdef',
-      spanId: '000000000000006f',
-      parentSpanId: undefined,
-      status: 'OK',
-      type: 'CHAIN',
-      startTimeUnixNano: 100n,
-      endTimeUnixNano: 200n,
-      attributes: { 'mlflow.spanType': 'CHAIN', plain: 'not json' },
-      events: [{ name: 'e', timeUnixNano: 150n, attributes: {} }],
-    });
-    const root = spanFromDict(
-      { trace_id: 'ASNFZ4mrze8BI0VniavN7w==', span_id: 'AAAAAAAAAG8=', parent_span_id: '', name: 'r' },
-      'tr-x',
-    );
-    expect(root.parentSpanId).toBeUndefined();
-    expect(root.otelTraceId).toBe('0123456789abcdef0123456789abcdef');
   });
 });

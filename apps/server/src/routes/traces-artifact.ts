@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { normalizeArtifactPath } from '@flowline/artifact-store';
-import { ErrorCode, MlflowError } from '@flowline/core';
+import { ErrorCode, MlflowError, traceDataJson } from '@flowline/core';
 import { Type } from '@sinclair/typebox';
 import { repositoryFor } from '../artifact-access.js';
 import { artifactContentType, attachmentDisposition } from '../artifact-headers.js';
 import { sendArtifact } from './artifact-proxy.js';
 import { artifactLocationOf, spansInStore, TRACE_DATA_FILE } from './traces-data.js';
-import { traceDataJson } from './traces-spans.js';
 import { traceStoreOf } from './traces-store.js';
 
 const Query = Type.Object({ request_id: Type.Optional(Type.String()), path: Type.Optional(Type.String()) });

@@ -3,6 +3,7 @@ import {
   type Assessment,
   type AssessmentSourceType,
   type CreateAssessmentInput,
+  dumpMlflowJson,
   type Expectation,
   type Feedback,
   MlflowError,
@@ -243,33 +244,18 @@ export interface WireAssessment {
   valid: boolean;
 }
 
-/** Python's `json.dumps` with its default separators (`", "`, `": "`) and ASCII escapes. */
-export function pythonDumps(value: unknown): string {
-  const ascii = (s: string) =>
-    JSON.stringify(s).replace(
-      /[\u007f-\uffff]/g,
-      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
-  const dump = (v: unknown): string => {
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'string') return ascii(v);
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : 'NaN';
-    if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-    if (Array.isArray(v)) return `[${v.map(dump).join(', ')}]`;
-    return `{${Object.entries(v as Record<string, unknown>)
-      .map(([k, item]) => `${ascii(k)}: ${dump(item)}`)
-      .join(', ')}}`;
-  };
-  return dump(value);
-}
-
 const isPrimitive = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
 
 function expectationOut(expectation: Expectation): WireAssessment['expectation'] {
-  // As MLflow's Expectation.to_proto: primitives as a Value, anything else serialized as JSON.
+  // As MLflow's Expectation.to_proto: primitives as a Value, anything else as `json.dumps` (ASCII) JSON.
   return isPrimitive(expectation.value)
     ? { value: expectation.value }
-    : { serialized_value: { serialization_format: 'JSON_FORMAT', value: pythonDumps(expectation.value) } };
+    : {
+        serialized_value: {
+          serialization_format: 'JSON_FORMAT',
+          value: dumpMlflowJson(expectation.value, { ascii: true }),
+        },
+      };
 }
 
 /** An assessment as MLflow's `Assessment` JSON. */

@@ -1,5 +1,5 @@
 import type { AssessmentPatch, AssessmentUpdateField, TraceInfo } from '@flowline/core';
-import { isMlflowError, MlflowError, TraceTagKey } from '@flowline/core';
+import { dumpMlflowJson, isMlflowError, MlflowError, TraceTagKey } from '@flowline/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiRoute, repeated } from '../api-route.js';
 import { cappedIntOf, intOf, required } from '../inputs.js';
@@ -13,7 +13,6 @@ import {
   fromWireFeedback,
   fromWireTraceInfo,
   mapOfPairs,
-  pythonDumps,
   toWireAssessment,
   toWireTraceInfo,
   toWireTraceInfoV2,
@@ -377,7 +376,7 @@ export const traceV2Routes = [
         );
         if (!linked.some((p) => p.name === name && p.version === version)) linked.push({ name, version });
       }
-      await store.setTraceTag(traceId, TraceTagKey.LINKED_PROMPTS, pythonDumps(linked));
+      await store.setTraceTag(traceId, TraceTagKey.LINKED_PROMPTS, dumpMlflowJson(linked, { ascii: true }));
       return {};
     },
   }),

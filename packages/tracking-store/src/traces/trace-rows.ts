@@ -48,30 +48,46 @@ export function checkTraceState(state: unknown, name = 'state'): TraceState {
   return state as TraceState;
 }
 
-/** Tag or metadata entries cut to the columns' sizes, in key order (a stable lock order for upserts). */
-export function keyValueRows(
-  requestId: string,
-  entries: Record<string, string> | undefined,
-): { request_id: string; key: string; value: string }[] {
+/** Tag or metadata entries with keys and values cut to the columns' sizes (of keys that cut alike, the last wins). */
+export function cutKeyValues(entries: Record<string, string> | undefined): Map<string, string> {
   const byKey = new Map<string, string>();
   for (const [key, value] of Object.entries(entries ?? {})) {
     byKey.set(truncate(key, MAX_TRACE_KEY_LENGTH), truncate(String(value ?? ''), MAX_TRACE_VALUE_LENGTH));
   }
-  return [...byKey.entries()]
+  return byKey;
+}
+
+/** A `trace_tags` or `trace_request_metadata` row. */
+export interface KeyValueRow {
+  request_id: string;
+  key: string;
+  value: string;
+}
+
+/** Rows of cut entries of one trace, in key order (a stable lock order for upserts). */
+export function keyValueRowsOf(requestId: string, entries: ReadonlyMap<string, string>): KeyValueRow[] {
+  return [...entries.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => ({ request_id: requestId, key, value }));
 }
 
-/** Writes tags or metadata: `overwrite` replaces existing values, otherwise existing keys are kept. */
-export async function upsertKeyValues(
+/** Tag or metadata entries cut to the columns' sizes, in key order (a stable lock order for upserts). */
+export function keyValueRows(requestId: string, entries: Record<string, string> | undefined): KeyValueRow[] {
+  return keyValueRowsOf(requestId, cutKeyValues(entries));
+}
+
+/**
+ * Writes tag or metadata rows (of one or many traces, each (trace, key) once): `overwrite` replaces existing
+ * values, otherwise existing keys are kept.
+ */
+export async function upsertKeyValueRows(
   db: TraceDb,
   table: 'trace_tags' | 'trace_request_metadata',
-  requestId: string,
-  entries: Record<string, string> | undefined,
-  overwrite = true,
+  rows: readonly KeyValueRow[],
+  overwrite: boolean,
 ): Promise<void> {
-  const rows = keyValueRows(requestId, entries);
-  for (const part of chunk(rows, 300)) {
+  // 1000 rows × 3 columns stays under both drivers' bound-parameter limits.
+  for (const part of chunk(rows, 1000)) {
     await db
       .insertInto(table)
       .values(part)
@@ -83,6 +99,17 @@ export async function upsertKeyValues(
       })
       .execute();
   }
+}
+
+/** Writes tags or metadata: `overwrite` replaces existing values, otherwise existing keys are kept. */
+export async function upsertKeyValues(
+  db: TraceDb,
+  table: 'trace_tags' | 'trace_request_metadata',
+  requestId: string,
+  entries: Record<string, string> | undefined,
+  overwrite = true,
+): Promise<void> {
+  await upsertKeyValueRows(db, table, keyValueRows(requestId, entries), overwrite);
 }
 
 async function loadKeyValues(

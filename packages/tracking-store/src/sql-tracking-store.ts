@@ -8,6 +8,7 @@ import {
   type Clock,
   type CreateAssessmentInput,
   type CreateExperimentInput,
+  type CreateLoggedModelInput,
   type CreateRunInput,
   type DatasetInput,
   type DatasetSummary,
@@ -15,15 +16,21 @@ import {
   type EndTraceV2Input,
   type Experiment,
   type ExperimentTag,
+  type GetLoggedModelOptions,
   type LogBatchInput,
+  type LoggedModel,
+  type LoggedModelStatus,
+  type LoggedModelStore,
   type Metric,
   type MetricHistoryBulkIntervalOptions,
   type MetricHistoryOptions,
   type MetricWithRunId,
+  type ModelScopedMetric,
   type Page,
   type Run,
   type RunInfo,
   type SearchExperimentsOptions,
+  type SearchLoggedModelsOptions,
   type SearchRunsOptions,
   type SearchTracesOptions,
   type SpanRecord,
@@ -39,6 +46,13 @@ import * as batch from './batch.js';
 import type { StoreContext } from './context.js';
 import * as datasets from './datasets.js';
 import * as experiments from './experiments.js';
+import * as loggedModels from './logged-models/logged-models.js';
+import {
+  checkModelMetrics,
+  logLoggedModelMetrics,
+  modelScopedMetrics,
+} from './logged-models/model-metrics.js';
+import { searchLoggedModels } from './logged-models/search-logged-models.js';
 import * as history from './metric-history.js';
 import { getMetricHistoryBulkInterval } from './metric-sampling.js';
 import * as runs from './runs.js';
@@ -83,7 +97,7 @@ function defaultArtifactRoot(cwd: string): string {
  * (`postgresql://…`), in MLflow's own schema, so an existing MLflow database opens unchanged. What differs
  * between the dialects comes from the database's adapter; the store never asks which one it is on.
  */
-export class SqlTrackingStore extends BaseTrackingStore implements TraceStore {
+export class SqlTrackingStore extends BaseTrackingStore implements TraceStore, LoggedModelStore {
   readonly #ctx: StoreContext;
   readonly #owned: boolean;
   /** The database the store works on (shared with any other store created on it). */
@@ -183,8 +197,13 @@ export class SqlTrackingStore extends BaseTrackingStore implements TraceStore {
   searchRuns(options: SearchRunsOptions): Promise<Page<Run>> {
     return runs.searchRuns(this.#ctx, options);
   }
-  logBatch(runId: string, input: LogBatchInput): Promise<void> {
-    return batch.logBatch(this.#ctx, runId, input);
+  /** Logs a batch; metrics carrying a `modelId` are also written to their model, as MLflow 3's `log_batch`. */
+  async logBatch(runId: string, input: LogBatchInput): Promise<void> {
+    const scoped = modelScopedMetrics(input?.metrics as ModelScopedMetric[] | undefined);
+    // Unknown models are refused before the run's metrics are written.
+    if (scoped.length > 0) await checkModelMetrics(this.#ctx, scoped);
+    await batch.logBatch(this.#ctx, runId, input);
+    if (scoped.length > 0) await logLoggedModelMetrics(this.#ctx, runId, scoped);
   }
   deleteTag(runId: string, key: string): Promise<void> {
     return runs.deleteTag(this.#ctx, runId, key);
@@ -253,6 +272,33 @@ export class SqlTrackingStore extends BaseTrackingStore implements TraceStore {
   }
   deleteAssessment(traceId: string, assessmentId: string): Promise<void> {
     return assessments.deleteAssessment(this.#ctx, traceId, assessmentId);
+  }
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    return loggedModels.createLoggedModel(this.#ctx, input);
+  }
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return loggedModels.finalizeLoggedModel(this.#ctx, modelId, status);
+  }
+  getLoggedModel(modelId: string, options?: GetLoggedModelOptions): Promise<LoggedModel> {
+    return loggedModels.getLoggedModel(this.#ctx, modelId, options);
+  }
+  deleteLoggedModel(modelId: string): Promise<void> {
+    return loggedModels.deleteLoggedModel(this.#ctx, modelId);
+  }
+  searchLoggedModels(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>> {
+    return searchLoggedModels(this.#ctx, options);
+  }
+  setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    return loggedModels.setLoggedModelTags(this.#ctx, modelId, tags);
+  }
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    return loggedModels.deleteLoggedModelTag(this.#ctx, modelId, key);
+  }
+  logLoggedModelParams(modelId: string, params: Record<string, string>): Promise<void> {
+    return loggedModels.logLoggedModelParams(this.#ctx, modelId, params);
+  }
+  logLoggedModelMetrics(runId: string, metrics: ModelScopedMetric[]): Promise<void> {
+    return logLoggedModelMetrics(this.#ctx, runId, metrics);
   }
   /** Closes the database when the store opened it (`open`); a store from `create` leaves it to its opener. */
   async close(): Promise<void> {

@@ -62,6 +62,24 @@ export { HttpTransport, httpOptionsFromEnv, toQueryString } from './http.js';
 export type { MetricBufferOptions } from './metric-buffer.js';
 export { MetricBuffer } from './metric-buffer.js';
 export { DEFAULT_TRACKING_URI, isHttpUri, openRegistry, openStore } from './open-store.js';
+export {
+  deletePrompt,
+  deletePromptAlias,
+  deletePromptVersion,
+  linkPromptsToRun,
+  linkPromptVersionsToTrace,
+  loadPrompt,
+  promptRegistry,
+  registerPrompt,
+  searchPrompts,
+  setPromptAlias,
+} from './prompt-fluent.js';
+export type { ChatMessage, PromptTemplate, PromptValues } from './prompt-template.js';
+export { formatTemplate, templateVariables } from './prompt-template.js';
+export type { ChatPromptVersion, PromptRef, PromptVersion, TextPromptVersion } from './prompt-version.js';
+export { PromptTags } from './prompt-version.js';
+export type { LoadPromptOptions, Prompt, PromptRegistryOptions, RegisterPromptInput } from './prompts.js';
+export { PromptRegistry, parsePromptUri } from './prompts.js';
 export { RegistryClient } from './registry-client.js';
 export type { SystemMetricsOptions } from './system-metrics.js';
 export {

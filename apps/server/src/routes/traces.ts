@@ -59,7 +59,6 @@ function deleteKey(input: { key?: string }, request: FastifyRequest): string {
   return required(input.key || (request.query as { key?: string } | undefined)?.key, 'key');
 }
 
-/** Endpoints MLflow serves under both 2.0 and 3.0. */
 /** One page of a trace search, as both API versions ask for it (their answers differ in shape only). */
 function searchPage(
   request: FastifyRequest,
@@ -87,6 +86,7 @@ async function deleteTag(request: FastifyRequest, param: string, input: { key?: 
   return {};
 }
 
+/** Endpoints MLflow serves under both 2.0 and 3.0. */
 export const sharedTraceRoutes = [
   apiRoute({
     method: 'POST',

@@ -1,4 +1,4 @@
-import type { Clock } from '@flowline/core';
+import type { Clock, LoggedModelStore } from '@flowline/core';
 import type { Database, SqlAdapter } from '@flowline/db';
 import type { Kysely } from 'kysely';
 
@@ -8,6 +8,11 @@ export interface SourcePolicy {
   runArtifactUri?: (runId: string) => Promise<string>;
   /** Sources must match this (MLflow's `MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX`). */
   sourcePattern?: RegExp;
+  /**
+   * The tracking store's logged models (MLflow 3), for `models:/<model_id>` sources: a version stores the
+   * model's artifact location and run, and is listed in the model's `mlflow.modelVersions` tag.
+   */
+  loggedModels?: Pick<LoggedModelStore, 'getLoggedModel' | 'setLoggedModelTags'>;
 }
 
 /** What every registry area needs. */

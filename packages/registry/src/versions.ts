@@ -10,8 +10,8 @@ import {
   type RegistryTag,
   validateLength,
 } from '@flowline/core';
-import { sql } from 'kysely';
 import type { RegistryContext } from './context.js';
+import { loggedModelSource, recordModelVersion } from './logged-model-source.js';
 import { checkTag } from './models.js';
 import { DELETED_STAGE, hydrateVersions, parseVersion, requireModelRow, requireVersionRow } from './rows.js';
 import { searchVersionRows } from './search/registry-search.js';
@@ -44,14 +44,29 @@ export async function getModelVersion(
  */
 export async function createModelVersion(
   ctx: RegistryContext,
-  input: CreateModelVersionInput,
+  input: CreateModelVersionInput & { modelId?: string },
 ): Promise<ModelVersion> {
   const name = input?.name;
   // MLflow checks no source for a prompt version (tagged mlflow.prompt.is_prompt).
   const isPrompt = (input.tags ?? []).some((t) => t?.key === 'mlflow.prompt.is_prompt');
   if (!isPrompt) await validateSource(input.source, input.runId || undefined, ctx.sources);
   validateLength(input.source, 500, 'source');
-  const storageLocation = await storageLocationFor(ctx, input.source);
+  // A `models:/<model_id>` source (MLflow 3) stores the logged model's files and run, as MLflow's SQL store does.
+  const logged = await loggedModelSource(ctx.sources, input.source, input.modelId);
+  const storageLocation = logged?.storageLocation ?? (await storageLocationFor(ctx, input.source));
+  const runId = input.runId || logged?.runId;
+  const version = await insertVersion(ctx, { ...input, runId, storageLocation });
+  // After the insert, outside its retries: listing the version on its logged model must not make another.
+  if (logged) await recordModelVersion(ctx.sources, logged.modelId, name, version);
+  return getModelVersion(ctx, name, String(version));
+}
+
+/** Inserts the next version number of `input.name` with its tags, retrying on a number collision. */
+async function insertVersion(
+  ctx: RegistryContext,
+  input: CreateModelVersionInput & { storageLocation: string },
+): Promise<number> {
+  const { name, runId, storageLocation } = input;
   const tags = (input.tags ?? []).map(checkTag);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -79,7 +94,7 @@ export async function createModelVersion(
             user_id: input.userId ?? '',
             current_stage: 'None',
             source: input.source,
-            run_id: input.runId ?? '',
+            run_id: runId ?? '',
             status: 'READY',
             status_message: null,
             run_link: input.runLink ?? '',
@@ -100,7 +115,7 @@ export async function createModelVersion(
           .execute();
         return next;
       });
-      return getModelVersion(ctx, name, String(version));
+      return version;
     } catch (error) {
       if (ctx.adapter.isUniqueViolation(error) && attempt < 20) {
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));

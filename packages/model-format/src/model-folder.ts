@@ -10,15 +10,27 @@ import {
 } from '@flowline/artifact-store';
 import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
 import type { FlavorRegistry } from './flavor.js';
+import {
+  type LoggedModelLookup,
+  loggedModelLookupOf,
+  resolverWithLoggedModels,
+  withLoggedModels,
+} from './logged-model-uri.js';
 
 /** How `loadModel` reaches remote models: a resolver, or the stores and repositories to build one from. */
 export interface LoadModelContext {
-  /** Resolves `runs:/`, `models:/` and artifact URIs (`createArtifactResolver` from `@flowline/artifact-store`). */
+  /**
+   * Resolves `runs:/`, `models:/` and artifact URIs (`createArtifactResolver` from `@flowline/artifact-store`);
+   * a `models:/<model_id>` URI is first turned into the logged model's artifact location when `store` has logged models.
+   */
   resolver?: ArtifactResolver;
   /** Without a resolver: opens an artifact repository by URI (default: `createArtifactRegistry()`). */
   openRepository?: (uri: string) => Promise<ArtifactRepository>;
-  /** Without a resolver: the tracking store `runs:/` URIs are looked up in. */
-  store?: Pick<TrackingStore, 'getRun'>;
+  /**
+   * The tracking store `runs:/` URIs (without a resolver) and `models:/<model_id>` URIs (MLflow 3's logged
+   * models, when it has `getLoggedModel`) are looked up in.
+   */
+  store?: Pick<TrackingStore, 'getRun'> & Partial<LoggedModelLookup>;
   /** Without a resolver: the registry `models:/` URIs are looked up in. */
   registry?: RegistryStore;
   flavors?: FlavorRegistry;
@@ -33,17 +45,21 @@ export interface ModelFolder {
 }
 
 function resolverOf(context: LoadModelContext): ArtifactResolver {
-  if (context.resolver) return context.resolver;
+  const loggedModels = loggedModelLookupOf(context.store);
+  if (context.resolver) return resolverWithLoggedModels(context.resolver, loggedModels);
   const { openRepository } = context;
+  const lookups = storeLookups({ store: context.store, registry: context.registry });
   return createArtifactResolver({
     ...(openRepository ? { repositories: { resolve: openRepository } } : {}),
-    ...storeLookups({ store: context.store, registry: context.registry }),
+    ...lookups,
+    // `models:/<model_id>` (MLflow 3) goes to the logged model, registered versions to the registry.
+    resolveModel: withLoggedModels(lookups.resolveModel, loggedModels),
   });
 }
 
 /**
  * The local folder of the model at `uri`: a folder or `file://` URI (percent-decoded) as it is, anything
- * else (`runs:/`, `models:/`, `s3://`, `mlflow-artifacts:`, …) downloaded through the artifact resolver
+ * else (`runs:/`, `models:/` including MLflow 3's `models:/<model_id>`, `s3://`, `mlflow-artifacts:`, …) downloaded through the artifact resolver
  * into a fresh temporary folder that `close` removes. A local path that does not exist is refused naming
  * that path.
  */

@@ -1,0 +1,72 @@
+import type { ArtifactResolver, ArtifactResolverOptions } from '@flowline/artifact-store';
+import { appendToUriPath, type LoggedModelStore, MlflowError } from '@flowline/core';
+
+/** What resolving a `models:/<model_id>` URI needs: a tracking store that has MLflow 3's logged models. */
+export type LoggedModelLookup = Pick<LoggedModelStore, 'getLoggedModel'>;
+
+// MLflow's model ids are `m-` and 32 hex digits; only such an id may be followed by a path, so that
+// `models:/<name>/<version>` keeps meaning a registered version.
+const MODEL_ID = /^m-[0-9a-f]{32}$/;
+
+/**
+ * The logged model a `models:/<model_id>` URI names (MLflow 3: a single segment with no `@` is a model id),
+ * with the path inside it; null for a registered-model URI (`models:/<name>/<version>`, `models:/<name>@<alias>`).
+ */
+export function parseLoggedModelUri(uri: string): { modelId: string; path: string } | null {
+  const match = /^models:\/\/?([^/@]+)(?:\/(.*))?$/.exec(uri);
+  if (!match) return null;
+  const [, modelId, path] = match;
+  if (path === undefined || path === '') return { modelId: modelId!, path: '' };
+  return MODEL_ID.test(modelId!) ? { modelId: modelId!, path } : null;
+}
+
+/** The store's logged-model lookup, when it has MLflow 3's logged-model API (an older or partial store may not). */
+export function loggedModelLookupOf(store: unknown): LoggedModelLookup | undefined {
+  const candidate = store as Partial<LoggedModelLookup> | undefined;
+  return typeof candidate?.getLoggedModel === 'function' ? (candidate as LoggedModelLookup) : undefined;
+}
+
+/** The artifact URI a `models:/<model_id>[/path]` URI stands for: the logged model's artifact location. */
+export async function loggedModelLocation(
+  uri: string,
+  lookup: LoggedModelLookup | undefined,
+): Promise<string> {
+  const parsed = parseLoggedModelUri(uri);
+  if (!parsed) throw MlflowError.invalidParameterValue(`'${uri}' does not name a logged model.`);
+  if (!lookup)
+    throw MlflowError.invalidParameterValue(
+      `Resolving '${uri}' needs a tracking store with logged models (MLflow 3): pass the tracking store, or set MLFLOW_TRACKING_URI.`,
+    );
+  const model = await lookup.getLoggedModel(parsed.modelId);
+  return parsed.path ? appendToUriPath(model.artifactLocation, parsed.path) : model.artifactLocation;
+}
+
+/**
+ * `resolveModel` that sends `models:/<model_id>` URIs to the logged model's artifact location and every
+ * other `models:/` URI to `registryLookup` (so a registered version whose source is `models:/m-…` resolves too).
+ * Without `lookup`, a model-id URI is refused saying what is missing.
+ */
+export function withLoggedModels(
+  registryLookup: ArtifactResolverOptions['resolveModel'],
+  lookup: LoggedModelLookup | undefined,
+): NonNullable<ArtifactResolverOptions['resolveModel']> {
+  return async (uri) => {
+    if (parseLoggedModelUri(uri)) return loggedModelLocation(uri, lookup);
+    if (!registryLookup)
+      throw MlflowError.invalidParameterValue(`Resolving '${uri}' needs a model registry.`);
+    return registryLookup(uri);
+  };
+}
+
+/** A resolver that first turns a `models:/<model_id>` URI into its artifact location, then asks `resolver`. */
+export function resolverWithLoggedModels(
+  resolver: ArtifactResolver,
+  lookup: LoggedModelLookup | undefined,
+): ArtifactResolver {
+  if (!lookup) return resolver;
+  const location = async (uri: string) => (parseLoggedModelUri(uri) ? loggedModelLocation(uri, lookup) : uri);
+  return {
+    resolve: async (uri) => resolver.resolve(await location(uri)),
+    open: async (uri) => resolver.open(await location(uri)),
+  };
+}

@@ -1,6 +1,8 @@
 import { type Access, type AuthUser, allows, type PermissionRules } from '@flowline/auth';
 import { isMlflowError, MlflowError, type TrackingStore } from '@flowline/core';
 import type { FastifyRequest } from 'fastify';
+import { markNothingReadable } from '../routes/logged-models.js';
+import { loggedModelStoreOf } from '../routes/logged-models-wire.js';
 import { otlpExperimentId } from '../routes/otlp-traces.js';
 import { traceStoreOf } from '../routes/traces-store.js';
 import { graphqlGuard } from './graphql-guard.js';
@@ -29,8 +31,11 @@ export type Rule =
   | { kind: 'admin' }
   | { kind: 'check'; on: Resource; access: Access; check: (ctx: RuleContext) => Promise<boolean> };
 
-/** What a check is about: its experiment (runs and traces follow theirs), registered model, artifact path or user. */
-export type Resource = 'experiment' | 'run' | 'trace' | 'model' | 'artifact-path' | 'self';
+/**
+ * What a check is about: its experiment (runs, traces and logged models follow theirs), registered model,
+ * artifact path or user.
+ */
+export type Resource = 'experiment' | 'run' | 'trace' | 'logged-model' | 'model' | 'artifact-path' | 'self';
 
 const PUBLIC: Rule = { kind: 'public' };
 const SIGNED_IN: Rule = { kind: 'authenticated' };
@@ -157,6 +162,33 @@ const linkTracesToRun: Rule = check('run', 'update', async (ctx) => {
   if (!(await onExperiment(ctx, runExperiment, 'update'))) return false;
   return onTraces(ctx, listParam(ctx.request, 'trace_ids'), 'read');
 });
+
+/**
+ * On the experiment of the logged model the path's `model_id` names, as MLflow's `validate_can_*_logged_model`
+ * (an unknown model is the store's 404, as there).
+ */
+export const loggedModel = (access: Access): Rule =>
+  check('logged-model', access, async (ctx) => {
+    const model = await loggedModelStoreOf(ctx.tracking).getLoggedModel(
+      requiredParam(ctx.request, 'model_id'),
+    );
+    return onExperiment(ctx, model.experimentId, access);
+  });
+
+/**
+ * SearchLoggedModels: any user, over the experiments they may read (MLflow filters the answer by them). A
+ * search left with none answers no models.
+ */
+const searchLoggedModels: Rule = {
+  kind: 'authenticated',
+  prepare: async (ctx) => {
+    const body = ctx.request.body as { experiment_ids?: unknown } | undefined;
+    if (!body || !Array.isArray(body.experiment_ids) || body.experiment_ids.length === 0) return;
+    await readableExperimentIds(ctx);
+    if (Array.isArray(body.experiment_ids) && body.experiment_ids.length === 0)
+      markNothingReadable(ctx.request);
+  },
+};
 
 /** On the registered model named by `name` (its versions, aliases and tags follow it). */
 export const model = (access: Access): Rule =>
@@ -308,6 +340,19 @@ export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   'POST /mlflow/traces/link-to-run': linkTracesToRun,
   'POST /mlflow/traces/link-prompts': trace('update', 'trace_id'),
   'GET /mlflow/get-trace-artifact': trace('read', 'request_id'),
+  // Logged models follow their experiment, as MLflow's LOGGED_MODEL_BEFORE_REQUEST_HANDLERS; runs/outputs
+  // writes to its run.
+  'POST /mlflow/logged-models': experiment('update'),
+  'POST /mlflow/logged-models/search': searchLoggedModels,
+  'GET /mlflow/logged-models/:model_id': loggedModel('read'),
+  'PATCH /mlflow/logged-models/:model_id': loggedModel('update'),
+  'DELETE /mlflow/logged-models/:model_id': loggedModel('delete'),
+  'PATCH /mlflow/logged-models/:model_id/tags': loggedModel('update'),
+  'DELETE /mlflow/logged-models/:model_id/tags/:tag_key': loggedModel('delete'),
+  'POST /mlflow/logged-models/:model_id/params': loggedModel('update'),
+  'GET /mlflow/logged-models/:model_id/artifacts/directories': loggedModel('read'),
+  'GET /mlflow/logged-models/:model_id/artifacts/files': loggedModel('read'),
+  'POST /mlflow/runs/outputs': run('update'),
   // OTLP ingest writes spans into the experiment its x-mlflow-experiment-id header names.
   'POST /v1/traces': check('experiment', 'update', (ctx) =>
     onExperiment(ctx, otlpExperimentId(ctx.request.headers), 'update'),

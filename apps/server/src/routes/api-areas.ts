@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { type ApiRoute, verbsOf } from '../api-route.js';
 import { experimentRoutes } from './experiments.js';
+import { loggedModelRoutes } from './logged-models.js';
 import { ajaxMetricRoutes, metricRoutes } from './metrics.js';
 import { promptlabRoutes } from './promptlab.js';
 import { registryRoutes } from './registry.js';
@@ -39,6 +40,8 @@ export const API_AREAS = {
   traces: { routes: sharedTraceRoutes, prefixes: [...API_PREFIXES, ...API_V3_PREFIXES] },
   tracesV3: { routes: traceV3Routes, prefixes: API_V3_PREFIXES },
   tracesV2: { routes: traceV2Routes, prefixes: API_PREFIXES },
+  // MLflow 3's logged models and runs/outputs: their proto says `since 2.0`, so they live under 2.0.
+  loggedModels: { routes: loggedModelRoutes, prefixes: API_PREFIXES },
 } as const;
 
 type AreaRoute = (typeof API_AREAS)[keyof typeof API_AREAS]['routes'][number];

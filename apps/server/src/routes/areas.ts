@@ -3,6 +3,7 @@ import { apiRoutes } from '../api-route.js';
 import { AJAX_PREFIX, AJAX_V3_PREFIX, API_AREAS, API_PREFIXES, ARTIFACT_PREFIXES } from './api-areas.js';
 import { artifactFileRoutes, artifactProxyRoutes } from './artifact-proxy.js';
 import { graphqlRoutes } from './graphql.js';
+import { loggedModelArtifactFileRoute } from './logged-models-artifacts.js';
 import { modelVersionArtifactRoute } from './model-version-artifacts.js';
 import { getArtifactRoute } from './run-artifacts.js';
 import { traceArtifactRoute } from './traces-artifact.js';
@@ -25,6 +26,7 @@ const areas = (): ReadonlyArray<{ plugin: FastifyPluginAsync; prefixes: readonly
   { plugin: modelVersionArtifactRoute, prefixes: [...API_PREFIXES, ''] },
   { plugin: uploadArtifactRoute, prefixes: [AJAX_PREFIX] },
   { plugin: traceArtifactRoute, prefixes: [AJAX_PREFIX, AJAX_V3_PREFIX] },
+  { plugin: loggedModelArtifactFileRoute, prefixes: [AJAX_PREFIX] },
   { plugin: apiRoutes(graphqlRoutes()), prefixes: [''] },
   { plugin: artifactProxy, prefixes: ARTIFACT_PREFIXES },
 ];

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAuth } from '../../src/auth/auth-plugin.js';
 import type { Rule } from '../../src/auth/rules.js';
 import { type GuardedRoute, guardedRoutes } from '../../src/index.js';
+import { loggedModelStoreOf } from '../../src/routes/logged-models-wire.js';
 import { call } from '../helpers.js';
 import { type AuthServer, authServer, basic, ROLES, type Role, send } from './auth-server.js';
 
@@ -35,6 +36,7 @@ interface Fixture {
   model: string;
   traceId: string;
   assessmentId: string;
+  loggedModelId: string;
 }
 
 const traceIdFor = (n: number) => `tr-${n.toString(16).padStart(32, '0')}`;
@@ -64,6 +66,12 @@ async function fixture(server: AuthServer): Promise<Fixture> {
     source: { sourceType: 'HUMAN', sourceId: 'matrix' },
     feedback: { value: 1 },
   });
+  const loggedModel = await loggedModelStoreOf(server.tracking).createLoggedModel({
+    experimentId,
+    name: `logged-${counter}`,
+    sourceRunId: run.info.runId,
+    tags: { k: 'v' },
+  });
   await server.grantRoles({ experimentId, model });
   return {
     experimentId,
@@ -72,6 +80,7 @@ async function fixture(server: AuthServer): Promise<Fixture> {
     model,
     traceId: trace.traceId,
     assessmentId: assessment.assessmentId,
+    loggedModelId: loggedModel.modelId,
   };
 }
 
@@ -121,11 +130,17 @@ function requestFor(
       feedback: { value: 2 },
     },
     update_mask: 'feedback',
+    // Logged models: the fixture's model fills the path; finalize names a status, runs/outputs the model.
+    ...(route.url.includes('/logged-models/') ? { status: 'LOGGED_MODEL_READY' } : {}),
+    models: [{ model_id: f.loggedModelId, step: 0 }],
+    artifact_file_path: 'file.txt',
   };
   const url = route.url
     .replace(':trace_id', f.traceId)
     .replace(':request_id', f.traceId)
     .replace(':assessment_id', f.assessmentId)
+    .replace(':model_id', f.loggedModelId)
+    .replace(':tag_key', 'k')
     .replace('*', route.url.startsWith('/assets') ? 'x.js' : route.url === '/*' ? 'some/page' : artifact);
   if (route.method === 'GET' || route.method === 'HEAD') {
     const query = new URLSearchParams();

@@ -52,7 +52,7 @@ for (const target of storeTargets()) {
     let exp: string;
     let other: string;
     let runId: string;
-    const models: Record<string, LoggedModel> = {};
+    const models = {} as Record<'alpha' | 'beta' | 'gamma' | 'delta', LoggedModel>;
 
     const ids = (items: LoggedModel[]) => items.map((m) => m.name);
 

@@ -1,6 +1,7 @@
 import {
   BaseTrackingStore,
   type CreateExperimentInput,
+  type CreateLoggedModelInput,
   type CreateRunInput,
   type DatasetInput,
   type DatasetSummary,
@@ -10,18 +11,24 @@ import {
   fromWireMetric,
   fromWireRun,
   fromWireRunInfo,
+  type GetLoggedModelOptions,
   isMlflowError,
   type LogBatchInput,
+  type LoggedModel,
+  type LoggedModelStatus,
+  type LoggedModelStore,
   type Metric,
   type MetricHistoryBulkIntervalOptions,
   type MetricHistoryOptions,
   type MetricWithRunId,
+  type ModelScopedMetric,
   type Page,
   type Param,
   type Run,
   type RunInfo,
   type RunTag,
   type SearchExperimentsOptions,
+  type SearchLoggedModelsOptions,
   type SearchRunsOptions,
   toWireDataset,
   toWireMetric,
@@ -33,15 +40,21 @@ import {
   type WireRunInfo,
 } from '@flowline/core';
 import { type HttpOptions, HttpTransport } from './http.js';
+import {
+  fromWireLoggedModel,
+  toWireModelScopedMetric,
+  toWirePairs,
+  type WireLoggedModel,
+} from './logged-model-wire.js';
 
 const API = '/api/2.0/mlflow';
 const AJAX = '/ajax-api/2.0/mlflow';
 
 /**
  * MLflow's tracking REST API, one method per endpoint, typed with Flowline's entities. It implements
- * `TrackingStore`, so anything written against the store works against a server too.
+ * `TrackingStore` and `LoggedModelStore`, so anything written against the store works against a server too.
  */
-export class TrackingClient extends BaseTrackingStore {
+export class TrackingClient extends BaseTrackingStore implements LoggedModelStore {
   readonly http: HttpTransport;
 
   /** `trackingUri` is the server's base URL, e.g. `http://127.0.0.1:5000`. */
@@ -190,7 +203,8 @@ export class TrackingClient extends BaseTrackingStore {
     await this.#post('/runs/log-batch', {
       run_id: runId,
       // Checked here too: JSON cannot tell the server that a metric value was a string, not a number.
-      metrics: (batch.metrics ?? []).map((m) => toWireMetric(validateMetric(m))),
+      // A metric with a `modelId` (MLflow 3) is sent with it and its dataset, so it reaches the model too.
+      metrics: (batch.metrics ?? []).map((m) => toWireModelScopedMetric({ ...m, ...validateMetric(m) })),
       params: batch.params ?? [],
       tags: batch.tags ?? [],
     });
@@ -273,6 +287,113 @@ export class TrackingClient extends BaseTrackingStore {
       digest: s.digest,
       ...(s.context ? { context: s.context } : {}),
     }));
+  }
+
+  /** POST logged-models (MLflow 3's CreateLoggedModel): a new `LOGGED_MODEL_PENDING` model. */
+  async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    const res = await this.#post<{ model: WireLoggedModel }>('/logged-models', {
+      experiment_id: input.experimentId,
+      name: input.name,
+      model_type: input.modelType,
+      source_run_id: input.sourceRunId,
+      params: toWirePairs(input.params),
+      tags: toWirePairs(input.tags),
+    });
+    return fromWireLoggedModel(res.model);
+  }
+
+  /** PATCH logged-models/{id} (FinalizeLoggedModel). */
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    const res = await this.http.request<{ model: WireLoggedModel }>('PATCH', this.#modelPath(modelId), {
+      model_id: modelId,
+      status,
+    });
+    return fromWireLoggedModel(res.model);
+  }
+
+  /** GET logged-models/{id} (`allow_deleted=true` to see a deleted one). */
+  async getLoggedModel(modelId: string, options: GetLoggedModelOptions = {}): Promise<LoggedModel> {
+    const res = await this.http.request<{ model: WireLoggedModel }>(
+      'GET',
+      this.#modelPath(modelId),
+      options.allowDeleted ? { allow_deleted: 'true' } : {},
+    );
+    return fromWireLoggedModel(res.model);
+  }
+
+  /** DELETE logged-models/{id} (a soft delete, as MLflow). */
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    await this.http.request('DELETE', this.#modelPath(modelId));
+  }
+
+  /** POST logged-models/search. */
+  async searchLoggedModels(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>> {
+    const res = await this.#post<{ models?: WireLoggedModel[]; next_page_token?: string }>(
+      '/logged-models/search',
+      {
+        experiment_ids: options.experimentIds,
+        filter: options.filter,
+        datasets: options.datasets?.map((d) => ({
+          dataset_name: d.datasetName,
+          dataset_digest: d.datasetDigest,
+        })),
+        order_by: options.orderBy?.map((o) => ({
+          field_name: o.fieldName,
+          ascending: o.ascending,
+          dataset_name: o.datasetName,
+          dataset_digest: o.datasetDigest,
+        })),
+        max_results: options.maxResults,
+        page_token: options.pageToken,
+      },
+    );
+    return page((res.models ?? []).map(fromWireLoggedModel), res.next_page_token);
+  }
+
+  /** PATCH logged-models/{id}/tags. */
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    await this.http.request('PATCH', `${this.#modelPath(modelId)}/tags`, {
+      model_id: modelId,
+      tags: toWirePairs(tags),
+    });
+  }
+
+  /** DELETE logged-models/{id}/tags/{key}. */
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    await this.http.request('DELETE', `${this.#modelPath(modelId)}/tags/${encodeURIComponent(key)}`);
+  }
+
+  /** POST logged-models/{id}/params. */
+  async logLoggedModelParams(modelId: string, params: Record<string, string>): Promise<void> {
+    await this.#post(`/logged-models/${encodeURIComponent(modelId)}/params`, {
+      model_id: modelId,
+      params: toWirePairs(params),
+    });
+  }
+
+  /**
+   * Model-scoped metric points, through runs/log-batch with their `model_id` and dataset, the only way
+   * MLflow's REST API takes them: as with MLflow's client, the server logs them on the run too.
+   */
+  async logLoggedModelMetrics(runId: string, metrics: ModelScopedMetric[]): Promise<void> {
+    const scoped = metrics.filter((m) => m.modelId !== undefined);
+    if (scoped.length === 0) return;
+    await this.#post('/runs/log-batch', {
+      run_id: runId,
+      metrics: scoped.map((m) => toWireModelScopedMetric({ ...m, ...validateMetric(m) })),
+    });
+  }
+
+  /** POST runs/outputs (MLflow 3's LogOutputs): the models a run produced, at a step. */
+  async logOutputs(runId: string, models: { modelId: string; step?: number }[]): Promise<void> {
+    await this.#post('/runs/outputs', {
+      run_id: runId,
+      models: models.map((m) => ({ model_id: m.modelId, step: m.step ?? 0 })),
+    });
+  }
+
+  #modelPath(modelId: string): string {
+    return `${API}/logged-models/${encodeURIComponent(modelId)}`;
   }
 
   /** Nothing to release: each request stands alone. */

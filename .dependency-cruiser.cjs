@@ -13,6 +13,7 @@ const ALLOWED = {
   'projects-runner': ['core'],
   tracing: ['core'],
   client: ['core', 'tracing'],
+  evaluation: ['core', 'client', 'tracing'],
   'model-format': ['core', 'artifact-store'],
   'onnx-genai': [],
 };
@@ -20,6 +21,7 @@ const ALLOWED = {
 const LAZY = {
   client: ['tracking-store', 'artifact-store', 'registry', 'model-format'],
   'model-format': ['onnx-genai'],
+  evaluation: ['model-format', 'tracking-store', 'artifact-store', 'registry'],
 };
 // testkit (private) may import anything; a new package must get a line above before lint passes.
 const { readdirSync } = require('node:fs');

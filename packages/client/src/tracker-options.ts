@@ -35,6 +35,10 @@ export interface LogMetricOptions {
   timestamp?: number;
   /** Log to this run instead of the active one. */
   runId?: string;
+  /** Also log the point against this logged model (MLflow 3's `model_id`), in `logged_model_metrics`. */
+  modelId?: string;
+  /** The dataset the value was computed on (its name and digest go with a model's point, as MLflow 3's `dataset`). */
+  dataset?: { name: string; digest?: string };
 }
 
 /** Where a tracker sends data and how. */

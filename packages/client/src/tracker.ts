@@ -3,11 +3,12 @@ import {
   type FileInfo,
   MlflowError,
   MlflowTags,
+  type ModelScopedMetric,
   type ModelVersion,
   type TransferOptions,
   validateMetric,
 } from '@flowline/core';
-import { runArtifactRepository } from './artifacts.js';
+import { openArtifactRepository, runArtifactRepository } from './artifacts.js';
 import {
   type DownloadRequest,
   dictText,
@@ -16,10 +17,26 @@ import {
   writeBytes,
 } from './tracker-artifacts.js';
 import { RunTracker } from './tracker-core.js';
-import { type LogModelOptions, logModelToRun, modelFormat, registerModelVersion } from './tracker-models.js';
+import {
+  type LogModelOptions,
+  logModelToRun,
+  type ModelInfo,
+  modelFormat,
+  registerModelVersion,
+} from './tracker-models.js';
 import { type LogMetricOptions, type ModelToLog, type ParamValue, stringify } from './tracker-options.js';
 
 export type { LogMetricOptions, ModelToLog, StartRunOptions, TrackerOptions } from './tracker-options.js';
+
+/** The model-scoped fields of a metric point (MLflow 3's `model_id`, `dataset_name`, `dataset_digest`). */
+function modelScope(options: LogMetricOptions): Partial<ModelScopedMetric> {
+  if (!options.modelId) return {};
+  return {
+    modelId: options.modelId,
+    ...(options.dataset?.name ? { datasetName: options.dataset.name } : {}),
+    ...(options.dataset?.digest ? { datasetDigest: options.dataset.digest } : {}),
+  };
+}
 
 /**
  * The fluent tracking API (MLflow's `mlflow.*` functions) as an object: an active experiment, a stack of
@@ -39,12 +56,16 @@ export class Tracker extends RunTracker {
     await this.#logInBatches('params', params);
   }
 
-  /** Queues a metric point; it is sent in a log-batch with others (see `flush`). */
+  /**
+   * Queues a metric point; it is sent in a log-batch with others (see `flush`). With `modelId` the point
+   * is also logged against that logged model, with `dataset`'s name and digest (MLflow 3's `model_id`, `dataset`).
+   */
   async logMetric(key: string, value: number, options: LogMetricOptions = {}): Promise<void> {
     const runId = await this.runId(options.runId);
     await this.store();
     const timestamp = options.timestamp ?? Date.now();
-    this.buffer.add(runId, validateMetric({ key, value, timestamp, step: options.step ?? 0 }));
+    const metric = validateMetric({ key, value, timestamp, step: options.step ?? 0 });
+    this.buffer.add(runId, { ...metric, ...modelScope(options) });
   }
 
   /** Queues several metric points with one step and timestamp. */
@@ -166,20 +187,34 @@ export class Tracker extends RunTracker {
   }
 
   /**
-   * Logs a model into the active run's artifacts (MLflow's `log_model`) and, with `registeredModelName`,
-   * registers it. `model` is a custom JS model spec, or `{ onnx }` / `{ transformers }` for the other
-   * built-in flavors. Uses `@flowline/model-format` (an optional peer, loaded on first use).
+   * Logs a model as MLflow 3's `log_model`: a logged model in the active run's experiment (`modelUri` is
+   * `models:/<modelId>`) whose files are also kept in the run's artifacts at `runs:/<run>/<name>`, with the
+   * run's params and its metrics at `step`; with `registeredModelName`, registers it. `model` is a custom JS
+   * model spec, or `{ onnx }` / `{ transformers }` / `{ onnxGenai }` for the other built-in flavors; the second
+   * argument is the name (artifact path) or the options with `name`. Uses `@flowline/model-format` (an
+   * optional peer, loaded on first use).
    */
   async logModel(
     model: import('@flowline/model-format').CustomModelSpec | ModelToLog,
-    artifactPath: string,
+    nameOrOptions: string | (LogModelOptions & { name: string }),
     options: LogModelOptions = {},
-  ): Promise<import('@flowline/model-format').LoggedModel> {
+  ): Promise<ModelInfo> {
+    const merged = typeof nameOrOptions === 'string' ? { ...options, name: nameOrOptions } : nameOrOptions;
     const formats = await modelFormat();
-    const runId = await this.runId(options.runId);
+    const runId = await this.runId(merged.runId);
     const store = await this.store();
+    // The run's metrics at the model's step are copied onto it: send the queued ones first.
+    await this.flush();
     const artifacts = await this.#artifacts(runId);
-    const registry = options.registeredModelName ? await this.registry() : undefined;
-    return logModelToRun(formats, model, artifactPath, { runId, store, artifacts, registry }, options);
+    const registry = merged.registeredModelName ? await this.registry() : undefined;
+    const { authHeadersFromEnv } = await import('@flowline/core');
+    const context = {
+      store,
+      trackingUri: this.getTrackingUri(),
+      headers: authHeadersFromEnv({}, this.http),
+    };
+    const openRepository = (uri: string) => openArtifactRepository(uri, context);
+    const target = { runId, store, artifacts, openRepository, registry };
+    return logModelToRun(formats, model, merged.name, target, merged);
   }
 }

@@ -6,6 +6,7 @@ import { registerDb } from './commands/db.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerModels } from './commands/models.js';
+import { registerPrompts } from './commands/prompts.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerRun(program);
   registerRegistry(program);
   registerModels(program);
+  registerPrompts(program);
   registerGenerate(program);
   registerChat(program);
   registerDb(program);

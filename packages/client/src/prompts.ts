@@ -166,7 +166,8 @@ export class PromptRegistry {
   async loadPrompt(nameOrUri: string, options: LoadPromptOptions = {}): Promise<PromptVersion | null> {
     let name: string;
     let which: string | undefined;
-    if (nameOrUri.startsWith('prompts:')) {
+    // Prompt names hold no ':', so anything with a scheme is read as a URI (and refused unless prompts:/).
+    if (nameOrUri.includes(':')) {
       if (options.version !== undefined)
         throw MlflowError.invalidParameterValue(
           `The version is part of the URI '${nameOrUri}'; do not pass version as well.`,

@@ -150,6 +150,7 @@ export async function logModelToRun(
     const files = await target.openRepository(created.artifactLocation);
     logged = await log(alsoInto(target.artifacts, files, formats, modelId));
     await logRunMetricsAgainst(models, run, modelId, options.step ?? 0);
+    await logRunOutput(target.store, target.runId, modelId, options.step ?? 0);
   } catch (error) {
     await models.finalizeLoggedModel(modelId, 'LOGGED_MODEL_UPLOAD_FAILED').catch(() => {});
     throw error;
@@ -208,6 +209,27 @@ function alsoInto(
     openArtifact: (path) => run.openArtifact(path),
     deleteArtifacts: (path) => run.deleteArtifacts(path),
   };
+}
+
+/**
+ * Records the model as an output of the run at `step` (MLflow 3's `log_outputs`), where the store records run
+ * outputs; one that does not (`NOT_IMPLEMENTED`, or no `logOutputs`) leaves the model's `sourceRunId` as the link.
+ */
+async function logRunOutput(
+  store: TrackingStore,
+  runId: string,
+  modelId: string,
+  step: number,
+): Promise<void> {
+  const outputs = store as TrackingStore & {
+    logOutputs?: (runId: string, models: { modelId: string; step?: number }[]) => Promise<void>;
+  };
+  if (typeof outputs.logOutputs !== 'function') return;
+  try {
+    await outputs.logOutputs(runId, [{ modelId, step }]);
+  } catch (error) {
+    if (!(isMlflowError(error) && error.errorCode === 'NOT_IMPLEMENTED')) throw error;
+  }
 }
 
 /** MLflow 3's `log_model_metrics_for_step`: the run's metrics at `step` are logged against the new model too. */

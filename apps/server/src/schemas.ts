@@ -91,11 +91,14 @@ const StatusIn = Type.Union([
   Type.Integer({ minimum: 1, maximum: 5 }),
 ]);
 const StringList = Type.Array(Str);
+// MLflow 3's metrics may belong to a logged model, computed on a dataset.
+const ModelScopeIn = { model_id: Opt(Str), dataset_name: Opt(Str), dataset_digest: Opt(Str) };
 const MetricIn = Type.Object({
   key: Opt(Str),
   value: Opt(Type.Unknown()),
   timestamp: Opt(Int64),
   step: Opt(Int64),
+  ...ModelScopeIn,
 });
 const DatasetIn = Type.Object({
   name: Opt(Str),
@@ -155,6 +158,7 @@ export const Requests = {
     value: Opt(Type.Unknown()),
     timestamp: Opt(Int64),
     step: Opt(Int64),
+    ...ModelScopeIn,
   }),
   logParam: Type.Object({ run_id: Opt(Str), run_uuid: Opt(Str), key: Opt(Str), value: Opt(Str) }),
   setTag: Type.Object({ run_id: Opt(Str), run_uuid: Opt(Str), key: Opt(Str), value: Opt(Str) }),

@@ -282,6 +282,66 @@ for (const target of storeTargets()) {
       });
     });
 
+    describe('metrics logged against a model', () => {
+      it('log-metric and log-batch write model_id points to the run and to the model', async () => {
+        const { info } = await create({ source_run_id: runId });
+        const one = await call(app(), 'POST', `${API}/runs/log-metric`, {
+          run_id: runId,
+          key: 'acc',
+          value: 0.9,
+          timestamp: 1000,
+          step: 1,
+          model_id: info.model_id,
+          dataset_name: 'eval',
+          dataset_digest: 'abc123',
+        });
+        expect(one.status, one.text).toBe(200);
+        const batch = await call(app(), 'POST', `${API}/runs/log-batch`, {
+          run_id: runId,
+          metrics: [
+            { key: 'loss', value: 0.5, timestamp: 2000, step: 2, model_id: info.model_id },
+            { key: 'run-only', value: 1, timestamp: 2000, step: 2 },
+          ],
+        });
+        expect(batch.status, batch.text).toBe(200);
+
+        const { model } = (await call(app(), 'GET', `${API}/logged-models/${info.model_id}`)).body;
+        const byKey = Object.fromEntries(model.data.metrics.map((m: { key: string }) => [m.key, m]));
+        expect(Object.keys(byKey).sort()).toEqual(['acc', 'loss']);
+        expect(byKey.acc).toEqual({
+          key: 'acc',
+          value: 0.9,
+          timestamp: 1000,
+          step: 1,
+          dataset_name: 'eval',
+          dataset_digest: 'abc123',
+          model_id: info.model_id,
+          run_id: runId,
+        });
+        expect(byKey.loss).toEqual({
+          key: 'loss',
+          value: 0.5,
+          timestamp: 2000,
+          step: 2,
+          model_id: info.model_id,
+          run_id: runId,
+        });
+        // The run keeps every point as before.
+        const run = (await server.tracking.getRun(runId)).data.metrics.map((m) => m.key).sort();
+        expect(run).toEqual(expect.arrayContaining(['acc', 'loss', 'run-only']));
+
+        const unknown = await call(app(), 'POST', `${API}/runs/log-metric`, {
+          run_id: runId,
+          key: 'acc',
+          value: 1,
+          timestamp: 3000,
+          model_id: `m-${'4'.repeat(32)}`,
+        });
+        expect(unknown.status).toBe(404);
+        expect(unknown.body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+      });
+    });
+
     describe('LogOutputs', () => {
       it('refuses a missing run or model id', async () => {
         const noRun = await call(app(), 'POST', `${API}/runs/outputs`, { models: [] });

@@ -183,6 +183,8 @@ export const loggedModelRoutes = [
       }));
       const store = request.server.store as Partial<RunOutputStore>;
       if (typeof store.logOutputs !== 'function') {
+        // A client mistake is still answered as one (an unknown run is 404) before the store's gap.
+        await request.server.store.getRun(runId);
         throw new MlflowError(
           ErrorCode.NOT_IMPLEMENTED,
           'This tracking store does not record run outputs. Serve a SQL tracking store (sqlite:// or postgresql://) to use runs/outputs.',

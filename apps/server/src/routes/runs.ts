@@ -22,6 +22,15 @@ const STATUSES: Record<number, RunStatus> = {
   5: 'KILLED',
 };
 
+/** A metric's logged model and dataset (MLflow 3), when it names them; empty strings are proto's unset. */
+function modelScopeOf(m: { model_id?: string; dataset_name?: string; dataset_digest?: string }) {
+  return {
+    ...(m.model_id ? { modelId: m.model_id } : {}),
+    ...(m.dataset_name ? { datasetName: m.dataset_name } : {}),
+    ...(m.dataset_digest ? { datasetDigest: m.dataset_digest } : {}),
+  };
+}
+
 /** MLflow's run endpoints: create, get, update, delete/restore, search and the logging calls. */
 export const runRoutes = [
   apiRoute({
@@ -118,6 +127,7 @@ export const runRoutes = [
         value: fromWireNumber(input.value, 'value'),
         timestamp: timestamp as number,
         step: intOf(input.step, 'step') ?? 0,
+        ...modelScopeOf(input),
       });
       return {};
     },
@@ -166,7 +176,7 @@ export const runRoutes = [
     handler: async (input, { server }) => {
       const metrics = (input.metrics ?? []).map((m, i) => {
         if (m.timestamp === undefined) required(undefined, `metrics[${i}].timestamp`);
-        return fromWireMetric(m, i);
+        return { ...fromWireMetric(m, i), ...modelScopeOf(m) };
       });
       await server.store.logBatch(runIdOf(input), {
         metrics,

@@ -50,7 +50,7 @@ export interface ModelInfo extends LoggedModelFiles {
 }
 
 /** The store's logged-model API, when it has one (a REST client to an older server may not). */
-export function loggedModelStoreOf(store: TrackingStore): LoggedModelStore | undefined {
+function loggedModelStoreOf(store: TrackingStore): LoggedModelStore | undefined {
   const candidate = store as Partial<LoggedModelStore>;
   return typeof candidate.createLoggedModel === 'function' &&
     typeof candidate.finalizeLoggedModel === 'function'

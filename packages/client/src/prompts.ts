@@ -91,6 +91,20 @@ export function parsePromptUri(uri: string): { name: string; version?: string; a
 
 /** Trace ids to what the prompts loaded inside them linked, so a trace's tag lists all of them. */
 const traceLinks = new Map<string, string>();
+/** Per run or trace, the link update in progress: updates read and rewrite one tag, so they take turns. */
+const linkQueues = new Map<string, Promise<unknown>>();
+
+/** Runs `update` after the earlier updates of the same tag in this process (MLflow holds a lock). */
+async function inTurn(key: string, update: () => Promise<void>): Promise<void> {
+  const previous = linkQueues.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(update);
+  linkQueues.set(key, next);
+  try {
+    await next;
+  } finally {
+    if (linkQueues.get(key) === next) linkQueues.delete(key);
+  }
+}
 
 /**
  * MLflow 3's prompt registry over any `RegistryStore` (the REST client or the SQL registry): a prompt is a
@@ -210,8 +224,10 @@ export class PromptRegistry {
 
   /** Points an alias at a version (MLflow's `set_prompt_alias`); the version must exist. */
   async setPromptAlias(name: string, alias: string, version: string | number): Promise<void> {
+    if (!/^\d+$/.test(String(version)))
+      throw MlflowError.invalidParameterValue(`Invalid version number: ${version}`);
     try {
-      await this.getPromptVersion(name, Number.parseInt(String(version), 10));
+      await this.getPromptVersion(name, String(version));
     } catch (error) {
       throw MlflowError.resourceDoesNotExist(`Prompt '${name}' version ${version} does not exist.`, {
         cause: error,
@@ -278,20 +294,22 @@ export class PromptRegistry {
   async linkPromptsToRun(runId: string, prompts: Array<PromptVersion | PromptRef | string>): Promise<void> {
     const store = this.#tracking('link prompts to a run');
     const refs = await this.#resolve(prompts);
-    let run: Awaited<ReturnType<TrackingStore['getRun']>>;
-    try {
-      run = await store.getRun(runId);
-    } catch (error) {
-      if (!isMlflowError(error) || error.errorCode !== 'RESOURCE_DOES_NOT_EXIST') throw error;
-      throw MlflowError.resourceDoesNotExist(
-        `Could not find run with ID '${runId}' to which to link prompt '${refs[0]?.name ?? ''}'.`,
-        { cause: error },
-      );
-    }
-    const current = run.data.tags.find((t) => t.key === PromptTags.linkedPrompts)?.value;
-    const next = mergeLinkedPrompts(current, refs);
-    if (next !== undefined && next !== current)
-      await store.setTag(runId, { key: PromptTags.linkedPrompts, value: next });
+    await inTurn(`run:${runId}`, async () => {
+      let run: Awaited<ReturnType<TrackingStore['getRun']>>;
+      try {
+        run = await store.getRun(runId);
+      } catch (error) {
+        if (!isMlflowError(error) || error.errorCode !== 'RESOURCE_DOES_NOT_EXIST') throw error;
+        throw MlflowError.resourceDoesNotExist(
+          `Could not find run with ID '${runId}' to which to link prompt '${refs[0]?.name ?? ''}'.`,
+          { cause: error },
+        );
+      }
+      const current = run.data.tags.find((t) => t.key === PromptTags.linkedPrompts)?.value;
+      const next = mergeLinkedPrompts(current, refs);
+      if (next !== undefined && next !== current)
+        await store.setTag(runId, { key: PromptTags.linkedPrompts, value: next });
+    });
   }
 
   /**
@@ -314,10 +332,12 @@ export class PromptRegistry {
     const traces = store as TrackingStore & Partial<TraceStore>;
     if (!traces.getTraceInfo || !traces.setTraceTag)
       throw MlflowError.invalidParameterValue('This tracking store keeps no traces to link prompts to.');
-    const current = (await traces.getTraceInfo(traceId)).tags[PromptTags.linkedPrompts];
-    const next = mergeLinkedPrompts(current, refs);
-    if (next !== undefined && next !== current)
-      await traces.setTraceTag(traceId, PromptTags.linkedPrompts, next);
+    await inTurn(`trace:${traceId}`, async () => {
+      const current = (await traces.getTraceInfo!(traceId)).tags[PromptTags.linkedPrompts];
+      const next = mergeLinkedPrompts(current, refs);
+      if (next !== undefined && next !== current)
+        await traces.setTraceTag!(traceId, PromptTags.linkedPrompts, next);
+    });
   }
 
   async #resolve(prompts: Array<PromptVersion | PromptRef | string>): Promise<PromptRef[]> {

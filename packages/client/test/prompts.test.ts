@@ -164,6 +164,9 @@ for (const target of storeTargets()) {
         message: "Prompt 'greet' version 9 does not exist.",
       });
 
+      expect((await rejection(prompts.setPromptAlias('greet', 'x', 'two'))).message).toBe(
+        'Invalid version number: two',
+      );
       await prompts.registry.createRegisteredModel({ name: 'plain-model' });
       expect(await rejection(prompts.loadPrompt('plain-model', { version: 1 }))).toEqual({
         code: 'INVALID_PARAMETER_VALUE',
@@ -208,6 +211,18 @@ for (const target of storeTargets()) {
       expect(tags.find((t) => t.key === 'mlflow.linkedPrompts')?.value).toBe(
         '[{"name": "greet", "version": "1"}, {"name": "summarize", "version": "1"}, {"name": "greet", "version": "2"}]',
       );
+      // Links made at once take turns on the tag, so none is lost.
+      const other = await tracker.startRun();
+      await tracker.endRun();
+      await Promise.all(
+        ['prompts:/greet/2', 'prompts:/summarize/1', 'prompts:/greet/1'].map((uri) =>
+          prompts.linkPromptsToRun(other.info.runId, [uri]),
+        ),
+      );
+      const linked = (await store.getRun(other.info.runId)).data.tags.find(
+        (t) => t.key === 'mlflow.linkedPrompts',
+      )?.value;
+      expect(JSON.parse(linked!)).toHaveLength(3);
       expect((await rejection(prompts.linkPromptsToRun('nope', ['prompts:/greet/1']))).message).toBe(
         "Could not find run with ID 'nope' to which to link prompt 'greet'.",
       );

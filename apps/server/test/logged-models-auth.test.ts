@@ -1,0 +1,88 @@
+import { storeTargets } from '@flowline/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggedModelStoreOf } from '../src/routes/logged-models-wire.js';
+import { type AuthServer, authServer, basic, send } from './auth/auth-server.js';
+
+// Who may do what with logged models under basic auth, as MLflow's auth app decides it: a model follows
+// its experiment, and a search shows only the models of experiments the caller may read.
+
+const API = '/api/2.0/mlflow';
+
+for (const target of storeTargets()) {
+  describe(`logged models under basic auth (${target.name})`, () => {
+    let server: AuthServer;
+    let url: string;
+    let readable: string;
+    let hidden: string;
+    let hiddenModel: string;
+
+    beforeAll(async () => {
+      // Nobody may read an experiment unless granted.
+      server = await authServer(target, { defaultPermission: 'NO_PERMISSIONS' });
+      url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+      readable = await server.tracking.createExperiment({ name: 'readable' });
+      hidden = await server.tracking.createExperiment({ name: 'hidden' });
+      await server.auth.createExperimentPermission(readable, 'read', 'READ');
+      const models = loggedModelStoreOf(server.tracking);
+      await models.createLoggedModel({ experimentId: readable, name: 'seen' });
+      hiddenModel = (await models.createLoggedModel({ experimentId: hidden, name: 'unseen' })).modelId;
+    });
+    afterAll(async () => server?.close());
+
+    it('searches only the experiments the caller may read', async () => {
+      const both = await send(
+        url,
+        'POST',
+        `${API}/logged-models/search`,
+        { experiment_ids: [readable, hidden] },
+        basic('read'),
+      );
+      expect(both.status, both.text).toBe(200);
+      expect(both.body.models.map((m: { info: { name: string } }) => m.info.name)).toEqual(['seen']);
+
+      const none = await send(
+        url,
+        'POST',
+        `${API}/logged-models/search`,
+        { experiment_ids: [hidden] },
+        basic('read'),
+      );
+      expect(none.status, none.text).toBe(200);
+      expect(none.body).toEqual({});
+
+      const missing = await send(url, 'POST', `${API}/logged-models/search`, {}, basic('read'));
+      expect(missing.status).toBe(400);
+
+      const admin = await send(
+        url,
+        'POST',
+        `${API}/logged-models/search`,
+        { experiment_ids: [hidden] },
+        basic('admin'),
+      );
+      expect(admin.body.models).toHaveLength(1);
+    });
+
+    it("checks a model's experiment, and answers 404 for an unknown model", async () => {
+      const get = await send(url, 'GET', `${API}/logged-models/${hiddenModel}`, undefined, basic('read'));
+      expect(get.status).toBe(403);
+      const create = await send(
+        url,
+        'POST',
+        `${API}/logged-models`,
+        { experiment_id: readable },
+        basic('read'),
+      );
+      expect(create.status).toBe(403);
+      const unknown = await send(
+        url,
+        'GET',
+        `${API}/logged-models/m-${'5'.repeat(32)}`,
+        undefined,
+        basic('read'),
+      );
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    });
+  });
+}

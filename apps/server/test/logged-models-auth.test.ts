@@ -63,6 +63,49 @@ for (const target of storeTargets()) {
       expect(admin.body.models).toHaveLength(1);
     });
 
+    it('lets a run write metrics only to models whose experiment the caller may edit', async () => {
+      const own = await server.tracking.createExperiment({ name: 'own' });
+      await server.auth.createExperimentPermission(own, 'edit', 'EDIT');
+      await server.auth.createExperimentPermission(readable, 'edit', 'READ');
+      const runId = (await server.tracking.createRun({ experimentId: own })).info.runId;
+      const models = loggedModelStoreOf(server.tracking);
+      const mine = (await models.createLoggedModel({ experimentId: own })).modelId;
+      const theirs = (await models.createLoggedModel({ experimentId: readable })).modelId;
+      const metric = (modelId: string) => ({
+        key: 'acc',
+        value: 1,
+        timestamp: 1,
+        step: 0,
+        model_id: modelId,
+      });
+
+      const ok = await send(
+        url,
+        'POST',
+        `${API}/runs/log-metric`,
+        { run_id: runId, ...metric(mine) },
+        basic('edit'),
+      );
+      expect(ok.status, ok.text).toBe(200);
+      const single = await send(
+        url,
+        'POST',
+        `${API}/runs/log-metric`,
+        { run_id: runId, ...metric(theirs) },
+        basic('edit'),
+      );
+      expect(single.status).toBe(403);
+      const batch = await send(
+        url,
+        'POST',
+        `${API}/runs/log-batch`,
+        { run_id: runId, metrics: [metric(mine), metric(theirs)] },
+        basic('edit'),
+      );
+      expect(batch.status).toBe(403);
+      expect((await models.getLoggedModel(theirs)).metrics).toEqual([]);
+    });
+
     it("checks a model's experiment, and answers 404 for an unknown model", async () => {
       const get = await send(url, 'GET', `${API}/logged-models/${hiddenModel}`, undefined, basic('read'));
       expect(get.status).toBe(403);

@@ -190,6 +190,30 @@ const searchLoggedModels: Rule = {
   },
 };
 
+/** The logged models a log-metric (`model_id`) or log-batch (`metrics[].model_id`) body writes to. */
+function metricModelIds(request: FastifyRequest): string[] {
+  const body = request.body as { model_id?: unknown; metrics?: unknown } | undefined;
+  const ids = new Set<string>();
+  const add = (id: unknown) => typeof id === 'string' && id !== '' && ids.add(id);
+  add(body?.model_id);
+  if (Array.isArray(body?.metrics))
+    for (const m of body.metrics) add((m as { model_id?: unknown })?.model_id);
+  return [...ids];
+}
+
+/**
+ * LogMetric / LogBatch: update on the run's experiment, and on the experiment of every logged model a
+ * metric is written to (so a run's writer cannot add points to a model it may not edit).
+ */
+const logMetrics: Rule = check('run', 'update', async (ctx) => {
+  if (!(await onExperiment(ctx, await ctx.experimentOfRun(runIdParam(ctx.request)), 'update'))) return false;
+  for (const id of metricModelIds(ctx.request)) {
+    const model = await loggedModelStoreOf(ctx.tracking).getLoggedModel(id);
+    if (!(await onExperiment(ctx, model.experimentId, 'update'))) return false;
+  }
+  return true;
+});
+
 /** On the registered model named by `name` (its versions, aliases and tags follow it). */
 export const model = (access: Access): Rule =>
   check('model', access, async (ctx) =>
@@ -261,8 +285,8 @@ export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   'POST /mlflow/runs/delete': run('delete'),
   'POST /mlflow/runs/restore': run('delete'),
   'POST /mlflow/runs/update': run('update'),
-  'POST /mlflow/runs/log-metric': run('update'),
-  'POST /mlflow/runs/log-batch': run('update'),
+  'POST /mlflow/runs/log-metric': logMetrics,
+  'POST /mlflow/runs/log-batch': logMetrics,
   'POST /mlflow/runs/log-model': run('update'),
   'POST /mlflow/runs/log-parameter': run('update'),
   'POST /mlflow/runs/log-inputs': run('update'),

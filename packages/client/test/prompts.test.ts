@@ -258,6 +258,42 @@ for (const target of storeTargets()) {
       );
     });
 
+    it("reads prompts MLflow's clients wrote: older ones without a type tag, chat ones as JSON", async () => {
+      const registry = prompts.registry;
+      await registry.createRegisteredModel({
+        name: 'from-mlflow',
+        description: 'made by mlflow 3.0',
+        tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }],
+      });
+      await registry.createModelVersion({
+        name: 'from-mlflow',
+        source: 'dummy-source',
+        description: 'old client',
+        tags: [
+          { key: 'mlflow.prompt.is_prompt', value: 'true' },
+          { key: 'mlflow.prompt.text', value: 'Translate {{ text }} to {{lang}}' },
+          { key: 'owner', value: 'bo' },
+        ],
+      });
+      await registry.createModelVersion({
+        name: 'from-mlflow',
+        source: 'prompt-template',
+        tags: [
+          { key: 'mlflow.prompt.is_prompt', value: 'true' },
+          { key: '_mlflow_prompt_type', value: 'chat' },
+          { key: 'mlflow.prompt.text', value: '[{"role": "user", "content": "Hi \\u00e9 {{name}}"}]' },
+        ],
+      });
+      const old = await prompts.loadPrompt('prompts:/from-mlflow/1');
+      expect(old).toMatchObject({ type: 'text', commitMessage: 'old client', tags: { owner: 'bo' } });
+      expect(old?.format({ text: 'hello', lang: 'fr' })).toBe('Translate hello to fr');
+      const chat = await prompts.loadPrompt('from-mlflow');
+      expect(chat?.type).toBe('chat');
+      expect(chat?.format({ name: 'Zoë' })).toEqual([{ role: 'user', content: 'Hi é Zoë' }]);
+      expect(chat?.toSingleBraceFormat()).toEqual([{ role: 'user', content: 'Hi é {name}' }]);
+      await prompts.deletePrompt('from-mlflow');
+    });
+
     it('deletes aliases, versions and whole prompts', async () => {
       await prompts.deletePromptAlias('greet', 'production');
       expect((await rejection(prompts.loadPrompt('prompts:/greet@production'))).code).toBe(

@@ -42,6 +42,8 @@ export async function openServerStores(options: ServerStoreOptions): Promise<Ser
       sources: {
         runArtifactUri: async (id) => (await store.getRun(id)).info.artifactUri,
         sourcePattern: options.sourcePattern,
+        // Versions from models:/<model_id> link to MLflow 3 logged models (storage location, mlflow.modelVersions).
+        loggedModels: store,
       },
     });
     return {

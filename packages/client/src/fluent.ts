@@ -121,9 +121,12 @@ export const registerModel = (
   name: string,
   options?: { tags?: Record<string, string>; description?: string },
 ): Promise<import('@flowline/core').ModelVersion> => shared.registerModel(modelUri, name, options);
-/** Logs a custom JS model into the active run (and registers it with `registeredModelName`). */
+/**
+ * Logs a model into the active run as MLflow 3's `log_model` (a logged model, `models:/<modelId>`; its
+ * files also in the run), registering it with `registeredModelName`.
+ */
 export const logModel = (
-  model: import('@flowline/model-format').CustomModelSpec | import('./tracker.js').ModelToLog,
-  artifactPath: string,
+  model: Parameters<Tracker['logModel']>[0],
+  nameOrOptions: Parameters<Tracker['logModel']>[1],
   options?: Parameters<Tracker['logModel']>[2],
-): Promise<import('@flowline/model-format').LoggedModel> => shared.logModel(model, artifactPath, options);
+): Promise<import('./tracker-models.js').ModelInfo> => shared.logModel(model, nameOrOptions, options);

@@ -90,4 +90,5 @@ export {
 export { storeSpanExporter } from './trace-export.js';
 export type { LogMetricOptions, ModelToLog, StartRunOptions, TrackerOptions } from './tracker.js';
 export { Tracker } from './tracker.js';
+export type { LogModelOptions, ModelInfo } from './tracker-models.js';
 export { TrackingClient } from './tracking-client.js';

@@ -1,4 +1,4 @@
-import { importOptional, MlflowError, type TrackingStore } from '@flowline/core';
+import { importOptional, type LoggedModelStore, MlflowError, type TrackingStore } from '@flowline/core';
 import { type HttpOptions, httpOptionsFromEnv } from './http.js';
 import { TrackingClient } from './tracking-client.js';
 
@@ -62,8 +62,18 @@ export async function openRegistry(
     () => import('@flowline/registry'),
   );
   const tracking = options.trackingStore;
+  // Versions from models:/<model_id> link to the tracking store's logged models when it keeps them.
+  const loggedModels =
+    tracking && 'getLoggedModel' in tracking && 'setLoggedModelTags' in tracking
+      ? (tracking as TrackingStore & Pick<LoggedModelStore, 'getLoggedModel' | 'setLoggedModelTags'>)
+      : undefined;
   const registryOptions = tracking
-    ? { sources: { runArtifactUri: async (id: string) => (await tracking.getRun(id)).info.artifactUri } }
+    ? {
+        sources: {
+          runArtifactUri: async (id: string) => (await tracking.getRun(id)).info.artifactUri,
+          ...(loggedModels ? { loggedModels } : {}),
+        },
+      }
     : {};
   const shared = tracking ? databases.get(tracking) : undefined;
   if (shared?.uri === uri) return mod.SqlRegistryStore.create(shared.database, registryOptions);

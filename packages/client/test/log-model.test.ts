@@ -30,7 +30,9 @@ describe('Tracker.logModel', () => {
       inputExample: [{ v: 1 }],
     });
     await tracker.endRun();
-    expect(logged.modelUri).toBe(`runs:/${run.info.runId}/model`);
+    // MLflow 3: the model is a logged model; its files are still in the run.
+    expect(logged.modelUri).toBe(`models:/${logged.modelId}`);
+    expect(logged.runModelUri).toBe(`runs:/${run.info.runId}/model`);
     expect(logged.registeredModelVersion).toMatchObject({
       name: 'tripler',
       version: '1',

@@ -1,2 +1,20 @@
 // @flowline/evaluation: MLflow's evaluate() for Flowline models and OpenAI-compatible endpoints.
-export const EVALUATION_RESULTS_TABLE = 'eval_results_table.json';
+export type { Computed, CustomMetric, ExtraMetric, MetricInput, ModelType } from './builtin-metrics.js';
+export { MODEL_TYPES, predictionText } from './builtin-metrics.js';
+export type { EvaluationData, LoadedData, Row } from './data.js';
+export { datasetOf, loadData } from './data.js';
+export type { EvaluateOptions, EvaluationResult } from './evaluate.js';
+export { evaluate } from './evaluate.js';
+export type { ResultsTable } from './log-results.js';
+export { EVALUATION_RESULTS_TABLE, resultsTable } from './log-results.js';
+export type { ClassifierInput, ClassifierResult, Label } from './metrics/classifier.js';
+export { classifierMetrics, labelList } from './metrics/classifier.js';
+export type { Curve } from './metrics/curves.js';
+export { averagePrecision, precisionRecallCurve, rocCurve, trapezoidArea } from './metrics/curves.js';
+export { regressorMetrics } from './metrics/regressor.js';
+export { percentile, standardAggregations } from './metrics/stats.js';
+export type { MetricValue, RougeVariant } from './metrics/text.js';
+export { exactMatch, rougeScore, rougeTokens, whitespaceTokenCount } from './metrics/text.js';
+export type { ChatEndpoint, EvaluationModel, PredictFunction } from './model.js';
+export { chatCompletion } from './model.js';
+export { confusionMatrixPlot, precisionRecallCurvePlot, rocCurvePlot } from './plots/metric-plots.js';

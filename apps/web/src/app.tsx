@@ -7,6 +7,9 @@ import { useAccess } from './lib/use-access.js';
 import { useAsync } from './lib/use-async.js';
 import { ComparePage } from './pages/compare-page.js';
 import { ExperimentsSidebar } from './pages/experiments-sidebar.js';
+import { LoggedModelPage } from './pages/logged-model-page.js';
+import { LoggedModelsView } from './pages/logged-models-view.js';
+import { PromptPage, PromptsPage } from './pages/prompt-pages.js';
 import { ModelPage, ModelsPage, VersionPage } from './pages/registry-pages.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsView } from './pages/runs-view.js';
@@ -32,14 +35,20 @@ export function App() {
   const experiments = useAsync(() => searchExperiments(), []);
   const access = useAccess([]);
   const path = location.path;
-  const inRegistry = path.startsWith('/models');
+  const inModels = path.startsWith('/models');
+  const inPrompts = path.startsWith('/prompts');
+  const inRegistry = inModels || inPrompts;
 
-  const expMatch = match('/experiments/:ids', path) ?? match('/experiments/:ids/traces', path);
+  const expMatch =
+    match('/experiments/:ids', path) ??
+    match('/experiments/:ids/traces', path) ??
+    match('/experiments/:ids/models', path);
   const traceMatch = match('/experiments/:id/traces/:traceId', path);
+  const loggedModelMatch = match('/experiments/:id/models/:modelId', path);
   const runMatch = match('/experiments/:id/runs/:runId', path) ?? match('/runs/:runId', path);
   // The compare page keeps the experiments it was opened from (`experiments=` in its URL) selected.
   const comparing = path === '/compare' ? (location.query.get('experiments') ?? '') : '';
-  const openExperiment = runMatch?.id ?? traceMatch?.id;
+  const openExperiment = runMatch?.id ?? traceMatch?.id ?? loggedModelMatch?.id;
   const selected = expMatch
     ? expMatch.ids!.split(',').filter(Boolean)
     : openExperiment
@@ -56,9 +65,22 @@ export function App() {
   let page: ReactNode;
   const model = match('/models/:name', path);
   const version = match('/models/:name/versions/:version', path);
+  const prompt = match('/prompts/:name', path);
   if (runMatch) page = <RunPage runId={runMatch.runId!} location={location} />;
   else if (traceMatch)
     page = <TracePage experimentId={traceMatch.id!} traceId={traceMatch.traceId!} location={location} />;
+  else if (loggedModelMatch)
+    page = (
+      <LoggedModelPage
+        experimentId={loggedModelMatch.id!}
+        modelId={loggedModelMatch.modelId!}
+        location={location}
+      />
+    );
+  else if (expMatch && path.endsWith('/models'))
+    page = (
+      <LoggedModelsView experimentIds={selected} experiments={experiments.data ?? []} location={location} />
+    );
   else if (expMatch && path.endsWith('/traces'))
     page = <TracesView experimentIds={selected} experiments={experiments.data ?? []} location={location} />;
   else if (expMatch)
@@ -74,6 +96,8 @@ export function App() {
   else if (path === '/models') page = <ModelsPage />;
   else if (version) page = <VersionPage name={version.name!} version={version.version!} />;
   else if (model) page = <ModelPage name={model.name!} />;
+  else if (path === '/prompts') page = <PromptsPage />;
+  else if (prompt) page = <PromptPage name={prompt.name!} location={location} />;
   else if (path === '/')
     page = experiments.data?.length === 0 ? <Empty>No experiments yet: create one.</Empty> : null;
   else page = <Empty>Nothing here: {path}</Empty>;
@@ -91,8 +115,11 @@ export function App() {
           >
             Experiments
           </Link>
-          <Link href="/models" className={inRegistry ? 'active' : ''}>
+          <Link href="/models" className={inModels ? 'active' : ''}>
             Models
+          </Link>
+          <Link href="/prompts" className={inPrompts ? 'active' : ''}>
+            Prompts
           </Link>
         </nav>
         {access.username ? <span className="signed-in">Signed in as {access.username}</span> : null}

@@ -1,21 +1,21 @@
 import type { Experiment } from '../api/types.js';
 import type { Pages } from '../lib/use-pages.js';
-import { TraceTabs } from './trace-tabs.js';
+import { type ExperimentView, TraceTabs } from './trace-tabs.js';
 
 /** Props of an experiment page's head. */
 export interface ExperimentHeadProps {
   experimentIds: string[];
   experiments: Experiment[];
-  /** Which view is shown (and what is counted: its runs or its traces). */
-  active: 'runs' | 'traces';
+  /** Which view is shown (and what is counted: its runs, traces or logged models). */
+  active: ExperimentView;
   /** What is loaded (counted, with a `+` while the server has more). */
   pages: Pick<Pages<unknown>, 'items' | 'hasMore'>;
 }
 
-/** The head of an experiment's runs or traces view: the experiments' names, the item count and the tabs. */
+/** The head of an experiment's runs, traces or models view: the experiments' names, the item count and the tabs. */
 export function ExperimentHead({ experimentIds, experiments, active, pages }: ExperimentHeadProps) {
   const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
-  const noun = active === 'runs' ? 'run' : 'trace';
+  const noun = active.slice(0, -1);
   return (
     <>
       <header className="page-head">

@@ -41,20 +41,26 @@ export interface PromptVersionView {
   created?: number;
 }
 
+/** A tag as the registry answers (MLflow's proto JSON may leave out an empty value). */
+export interface TagLike {
+  key: string;
+  value?: string;
+}
+
 /** A version as the registry answers (MLflow's `ModelVersion` JSON, read loosely). */
 export interface VersionLike {
   version: string;
   description?: string;
   aliases?: string[];
-  tags?: { key: string; value: string }[];
+  tags?: TagLike[];
   creation_timestamp?: number;
 }
 
 const VARIABLE = /\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*(?:\.[a-zA-Z_][a-zA-Z0-9_]*)*)\s*\}\}/g;
 
 /** Whether a registered model or version has MLflow's prompt tag set to `true`. */
-export function isPrompt(tags: readonly { key: string; value: string }[] | undefined): boolean {
-  return (tags ?? []).some((t) => t.key === IS_PROMPT_TAG && t.value.toLowerCase() === 'true');
+export function isPrompt(tags: readonly TagLike[] | undefined): boolean {
+  return (tags ?? []).some((t) => t.key === IS_PROMPT_TAG && t.value?.toLowerCase() === 'true');
 }
 
 /** The `{{ variable }}` names of a template, in order of first use (MLflow's variable pattern). */
@@ -99,7 +105,9 @@ export function readPromptVersion(v: VersionLike): PromptVersionView {
     variables: templateVariables(messages ? messages.map((m) => m.content) : [text]),
     commitMessage: v.description ?? '',
     aliases: v.aliases ?? [],
-    tags: tags.filter((t) => !RESERVED_PROMPT_TAGS.includes(t.key)),
+    tags: tags
+      .filter((t) => !RESERVED_PROMPT_TAGS.includes(t.key))
+      .map((t) => ({ key: t.key, value: t.value ?? '' })),
     created: v.creation_timestamp,
   };
 }

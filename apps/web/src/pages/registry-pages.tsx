@@ -12,6 +12,7 @@ import {
   updateModelDescription,
   updateVersionDescription,
 } from '../api/endpoints.js';
+import { withoutPrompts } from '../api/prompts.js';
 import type { KeyValue } from '../api/types.js';
 import { EditableText } from '../components/editable-text.js';
 import { Link } from '../components/link.js';
@@ -26,10 +27,10 @@ const STAGES = ['None', 'Staging', 'Production', 'Archived'];
 const shown = () => {};
 const modelHref = (name: string) => `/models/${encodeURIComponent(name)}`;
 
-/** The registered models, searchable by name. */
+/** The registered models, searchable by name; prompts are listed under Prompts instead, as MLflow 3 does. */
 export function ModelsPage() {
   const [search, setSearch] = useState('');
-  const models = useAsync(() => searchModels(search), [search]);
+  const models = useAsync(async () => withoutPrompts(await searchModels(search)), [search]);
   return (
     <section className="models-page" aria-label="Registered models">
       <header className="page-head">

@@ -16,7 +16,8 @@ afterAll(async () => {
 const tagsOf = (list: Array<{ key: string; value: string }> = []) =>
   Object.fromEntries(list.map((t) => [t.key, t.value]));
 
-describe('flowline prompts (against a store URI)', () => {
+// Each step starts the CLI afresh (about a second each on a busy machine).
+describe('flowline prompts (against a store URI)', { timeout: 120_000 }, () => {
   const flowline = (args: string[]) =>
     runCli(args, { cwd: dir, env: { MLFLOW_TRACKING_URI: `sqlite:///${join(dir, 'store.db')}` } });
 

@@ -6,21 +6,18 @@ import {
   type RegisteredModel,
   type RegistryStore,
   type RegistryTag,
-  type TraceStore,
   type TrackingStore,
 } from '@flowline/core';
-import { getCurrentActiveSpan, updateCurrentTrace } from '@flowline/tracing';
+import { linkToActiveTrace, linkToRun, linkToTrace } from './prompt-links.js';
 import { checkTemplate, type PromptTemplate, pythonJson } from './prompt-template.js';
 import {
   hasPromptTag,
-  mergeLinkedPrompts,
   type PromptRef,
   PromptTags,
   type PromptVersion,
   promptVersionFrom,
   tagRecord,
 } from './prompt-version.js';
-import { TrackingClient } from './tracking-client.js';
 
 /** What `registerPrompt` takes (MLflow's `register_prompt`). */
 export interface RegisterPromptInput {
@@ -87,23 +84,6 @@ export function parsePromptUri(uri: string): { name: string; version?: string; a
     );
   const [, name, version, alias] = match;
   return { name: name!, ...(version ? { version } : {}), ...(alias ? { alias } : {}) };
-}
-
-/** Trace ids to what the prompts loaded inside them linked, so a trace's tag lists all of them. */
-const traceLinks = new Map<string, string>();
-/** Per run or trace, the link update in progress: updates read and rewrite one tag, so they take turns. */
-const linkQueues = new Map<string, Promise<unknown>>();
-
-/** Runs `update` after the earlier updates of the same tag in this process (MLflow holds a lock). */
-async function inTurn(key: string, update: () => Promise<void>): Promise<void> {
-  const previous = linkQueues.get(key) ?? Promise.resolve();
-  const next = previous.catch(() => {}).then(update);
-  linkQueues.set(key, next);
-  try {
-    await next;
-  } finally {
-    if (linkQueues.get(key) === next) linkQueues.delete(key);
-  }
 }
 
 /**
@@ -293,23 +273,7 @@ export class PromptRegistry {
    */
   async linkPromptsToRun(runId: string, prompts: Array<PromptVersion | PromptRef | string>): Promise<void> {
     const store = this.#tracking('link prompts to a run');
-    const refs = await this.#resolve(prompts);
-    await inTurn(`run:${runId}`, async () => {
-      let run: Awaited<ReturnType<TrackingStore['getRun']>>;
-      try {
-        run = await store.getRun(runId);
-      } catch (error) {
-        if (!isMlflowError(error) || error.errorCode !== 'RESOURCE_DOES_NOT_EXIST') throw error;
-        throw MlflowError.resourceDoesNotExist(
-          `Could not find run with ID '${runId}' to which to link prompt '${refs[0]?.name ?? ''}'.`,
-          { cause: error },
-        );
-      }
-      const current = run.data.tags.find((t) => t.key === PromptTags.linkedPrompts)?.value;
-      const next = mergeLinkedPrompts(current, refs);
-      if (next !== undefined && next !== current)
-        await store.setTag(runId, { key: PromptTags.linkedPrompts, value: next });
-    });
+    await linkToRun(store, runId, await this.#resolve(prompts));
   }
 
   /**
@@ -321,23 +285,7 @@ export class PromptRegistry {
     prompts: Array<PromptVersion | PromptRef | string>,
   ): Promise<void> {
     const store = this.#tracking('link prompts to a trace');
-    const refs = await this.#resolve(prompts);
-    if (store instanceof TrackingClient) {
-      await store.http.request('POST', '/api/2.0/mlflow/traces/link-prompts', {
-        trace_id: traceId,
-        prompt_versions: refs.map((r) => ({ name: r.name, version: String(r.version) })),
-      });
-      return;
-    }
-    const traces = store as TrackingStore & Partial<TraceStore>;
-    if (!traces.getTraceInfo || !traces.setTraceTag)
-      throw MlflowError.invalidParameterValue('This tracking store keeps no traces to link prompts to.');
-    await inTurn(`trace:${traceId}`, async () => {
-      const current = (await traces.getTraceInfo!(traceId)).tags[PromptTags.linkedPrompts];
-      const next = mergeLinkedPrompts(current, refs);
-      if (next !== undefined && next !== current)
-        await traces.setTraceTag!(traceId, PromptTags.linkedPrompts, next);
-    });
+    await linkToTrace(store, traceId, await this.#resolve(prompts));
   }
 
   async #resolve(prompts: Array<PromptVersion | PromptRef | string>): Promise<PromptRef[]> {
@@ -358,17 +306,7 @@ export class PromptRegistry {
   async #linkLoaded(prompt: PromptVersion): Promise<void> {
     const runId = this.#options.activeRunId?.();
     if (runId && this.#options.trackingStore) await this.linkPromptsToRun(runId, [prompt]);
-    const span = getCurrentActiveSpan();
-    if (span) {
-      // The trace is still being recorded: its tag goes out with the root span.
-      const next = mergeLinkedPrompts(traceLinks.get(span.traceId), [prompt]);
-      if (next !== undefined) {
-        traceLinks.delete(span.traceId);
-        traceLinks.set(span.traceId, next);
-        if (traceLinks.size > 1000) traceLinks.delete(traceLinks.keys().next().value!);
-        updateCurrentTrace({ tags: { [PromptTags.linkedPrompts]: next } });
-      }
-    }
+    linkToActiveTrace(prompt);
   }
 
   #tracking(what: string): TrackingStore {

@@ -239,6 +239,7 @@ export const RegistryRequests = {
     tags: TagsIn,
     run_link: OptStr,
     description: OptStr,
+    model_id: OptStr,
   }),
   version: Type.Object({ name: OptStr, version: Version }),
   updateVersion: Type.Object({ name: OptStr, version: Version, description: OptStr }),
@@ -284,6 +285,7 @@ export const ModelVersionOut = Type.Object({
   tags: Opt(Type.Array(RegistryTagOut)),
   run_link: Opt(Str),
   aliases: Opt(Type.Array(Str)),
+  model_id: Opt(Str),
 });
 
 /** MLflow's `RegisteredModel`. */

@@ -27,6 +27,7 @@ interface WireVersion {
   status_message?: string;
   tags?: Array<{ key: string; value?: string }>;
   run_link?: string;
+  model_id?: string;
   aliases?: string[];
 }
 
@@ -57,6 +58,7 @@ function fromWireVersion(v: WireVersion): ModelVersion {
     status: (v.status ?? 'READY') as ModelVersion['status'],
     statusMessage: v.status_message ?? '',
     runLink: v.run_link ?? '',
+    ...(v.model_id ? { modelId: v.model_id } : {}),
     tags: tags(v.tags),
     aliases: v.aliases ?? [],
   };
@@ -175,6 +177,7 @@ export class RegistryClient implements RegistryStore {
       run_link: input.runLink,
       description: input.description,
       tags: input.tags,
+      model_id: input.modelId,
     });
     return fromWireVersion(res.model_version);
   }

@@ -55,7 +55,7 @@ export type {
 } from './logged-models.js';
 export { LOGGED_MODEL_STATUS_NUMBERS, LOGGED_MODEL_STATUSES, LoggedModelTagKey } from './logged-models.js';
 export type { ModelsUri } from './models-uri.js';
-export { parseModelsUri, resolveModelsUri } from './models-uri.js';
+export { parseLoggedModelUri, parseModelsUri, resolveModelsUri } from './models-uri.js';
 export { decodePageToken, encodePageToken, queryFingerprint } from './page-token.js';
 export type {
   CreateModelVersionInput,

@@ -55,3 +55,20 @@ export async function resolveModelsUri(
   }
   return { version, path: parsed.path };
 }
+
+// MLflow's model ids are `m-` and 32 hex digits; only such an id may be followed by a path, so that
+// `models:/<name>/<version>` keeps meaning a registered version.
+const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
+
+/**
+ * The logged model a `models:/<model_id>[/path]` URI names (MLflow 3: a single segment with no `@` is a
+ * model id), with the path inside it; null for a registered-model URI (`models:/<name>/<version>`,
+ * `models:/<name>@<alias>`) or any other URI.
+ */
+export function parseLoggedModelUri(uri: string): { modelId: string; path: string } | null {
+  const match = /^models:\/\/?([^/@]+)(?:\/(.*))?$/i.exec(uri);
+  if (!match) return null;
+  const [, modelId, path] = match;
+  if (path === undefined || path === '') return { modelId: modelId!, path: '' };
+  return LOGGED_MODEL_ID.test(modelId!) ? { modelId: modelId!, path } : null;
+}

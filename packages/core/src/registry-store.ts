@@ -28,6 +28,8 @@ export interface ModelVersion {
   runLink: string;
   tags: RegistryTag[];
   aliases: string[];
+  /** The MLflow 3 logged model the version was made from (its source `models:/<model_id>`), if any. */
+  modelId?: string;
 }
 
 /** A registered model (MLflow's `RegisteredModel`). */
@@ -59,6 +61,8 @@ export interface CreateModelVersionInput {
   description?: string;
   tags?: RegistryTag[];
   userId?: string;
+  /** The MLflow 3 logged model the version is made from (MLflow's `model_id`; a `models:/<model_id>` source names it too). */
+  modelId?: string;
 }
 
 /** The model-registry seam, with MLflow's semantics. */

@@ -22,6 +22,7 @@ export interface WireModelVersion {
   status_message?: string;
   tags?: WireRegistryTag[];
   run_link?: string;
+  model_id?: string;
   aliases?: string[];
 }
 
@@ -56,6 +57,7 @@ export function toWireModelVersion(v: ModelVersion): WireModelVersion {
     status_message: v.statusMessage || undefined,
     tags: tags(v.tags),
     run_link: v.runLink || undefined,
+    model_id: v.modelId || undefined,
     aliases: v.aliases.length > 0 ? v.aliases : undefined,
   };
 }

@@ -1,24 +1,8 @@
 import type { ArtifactResolver, ArtifactResolverOptions } from '@flowline/artifact-store';
-import { appendToUriPath, type LoggedModelStore, MlflowError } from '@flowline/core';
+import { appendToUriPath, type LoggedModelStore, MlflowError, parseLoggedModelUri } from '@flowline/core';
 
 /** What resolving a `models:/<model_id>` URI needs: a tracking store that has MLflow 3's logged models. */
 export type LoggedModelLookup = Pick<LoggedModelStore, 'getLoggedModel'>;
-
-// MLflow's model ids are `m-` and 32 hex digits; only such an id may be followed by a path, so that
-// `models:/<name>/<version>` keeps meaning a registered version.
-const MODEL_ID = /^m-[0-9a-f]{32}$/;
-
-/**
- * The logged model a `models:/<model_id>` URI names (MLflow 3: a single segment with no `@` is a model id),
- * with the path inside it; null for a registered-model URI (`models:/<name>/<version>`, `models:/<name>@<alias>`).
- */
-export function parseLoggedModelUri(uri: string): { modelId: string; path: string } | null {
-  const match = /^models:\/\/?([^/@]+)(?:\/(.*))?$/.exec(uri);
-  if (!match) return null;
-  const [, modelId, path] = match;
-  if (path === undefined || path === '') return { modelId: modelId!, path: '' };
-  return MODEL_ID.test(modelId!) ? { modelId: modelId!, path } : null;
-}
 
 /** The store's logged-model lookup, when it has MLflow 3's logged-model API (an older or partial store may not). */
 export function loggedModelLookupOf(store: unknown): LoggedModelLookup | undefined {

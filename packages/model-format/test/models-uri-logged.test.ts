@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localPathOf } from '@flowline/artifact-store';
-import { isMlflowError } from '@flowline/core';
+import { isMlflowError, parseLoggedModelUri } from '@flowline/core';
 import { SqlRegistryStore } from '@flowline/registry';
 import { SqlTrackingStore } from '@flowline/tracking-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, saveModel } from '../src/index.js';
-import { parseLoggedModelUri } from '../src/logged-model-uri.js';
 
 let dir: string;
 let tracking: SqlTrackingStore;

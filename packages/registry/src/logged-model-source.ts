@@ -1,21 +1,9 @@
-import { appendToUriPath, dumpMlflowJson, LoggedModelTagKey } from '@flowline/core';
+import { appendToUriPath, dumpMlflowJson, LoggedModelTagKey, parseLoggedModelUri } from '@flowline/core';
 import type { SourcePolicy } from './context.js';
 
 // MLflow 3 links a registered version to a logged model through its source `models:/<model_id>`, the
 // model's artifact location as the version's storage location, the model's run as the version's run, and
 // the model's `mlflow.modelVersions` tag listing every version made from it.
-
-/** MLflow's model ids: `m-` and 32 hex digits. Only such an id may be followed by a path inside the model. */
-const MODEL_ID = /^m-[0-9a-f]{32}$/;
-
-/** The model id and path of a `models:/<model_id>[/path]` URI (one segment with no `@`), else null. */
-function parseLoggedModelUri(uri: string): { modelId: string; path: string } | null {
-  const match = /^models:\/\/?([^/@]+)(?:\/(.*))?$/i.exec(uri);
-  if (!match) return null;
-  const [, modelId, path] = match;
-  if (path === undefined || path === '') return { modelId: modelId!, path: '' };
-  return MODEL_ID.test(modelId!) ? { modelId: modelId!, path } : null;
-}
 
 /** What a version made from a logged model stores: the model's id, files and run. */
 export interface LoggedModelSource {

@@ -1,4 +1,10 @@
-import { MlflowError, type ModelStage, type ModelVersion, type RegisteredModel } from '@flowline/core';
+import {
+  MlflowError,
+  type ModelStage,
+  type ModelVersion,
+  parseLoggedModelUri,
+  type RegisteredModel,
+} from '@flowline/core';
 import type { Database } from '@flowline/db';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 
@@ -70,6 +76,7 @@ export async function hydrateVersions(db: Db, rows: VersionRow[]): Promise<Model
       .execute(),
   ]);
   return rows.map((r) => ({
+    ...modelIdOf(r.source),
     name: r.name,
     version: String(r.version),
     creationTimestamp: num(r.creation_time),
@@ -89,6 +96,12 @@ export async function hydrateVersions(db: Db, rows: VersionRow[]): Promise<Model
       .filter((a) => a.name === r.name && Number(a.version) === Number(r.version))
       .map((a) => a.alias),
   }));
+}
+
+/** A version made from an MLflow 3 logged model names it, as MLflow's `ModelVersion.model_id`. */
+function modelIdOf(source: string | null): { modelId?: string } {
+  const logged = source ? parseLoggedModelUri(source) : null;
+  return logged ? { modelId: logged.modelId } : {};
 }
 
 /** Registered models with tags, aliases and the latest version per stage. */

@@ -44,7 +44,7 @@ export async function getModelVersion(
  */
 export async function createModelVersion(
   ctx: RegistryContext,
-  input: CreateModelVersionInput & { modelId?: string },
+  input: CreateModelVersionInput,
 ): Promise<ModelVersion> {
   const name = input?.name;
   // MLflow checks no source for a prompt version (tagged mlflow.prompt.is_prompt).

@@ -37,7 +37,14 @@ for (const target of storeTargets()) {
       const model = await loggedModel();
       await registry.createRegisteredModel({ name: 'model' });
       const first = await registry.createModelVersion({ name: 'model', source: `models:/${model.modelId}` });
-      expect(first).toMatchObject({ version: '1', source: `models:/${model.modelId}`, runId });
+      expect(first).toMatchObject({
+        version: '1',
+        source: `models:/${model.modelId}`,
+        runId,
+        modelId: model.modelId,
+      });
+      // Read back, the version names its logged model (MLflow 3's ModelVersion.model_id).
+      expect((await registry.getModelVersion('model', '1')).modelId).toBe(model.modelId);
       expect(await registry.getModelVersionDownloadUri('model', '1')).toBe(model.artifactLocation);
       expect(model.artifactLocation).toMatch(new RegExp(`/models/${model.modelId}/artifacts$`));
       const tag = async () =>

@@ -178,6 +178,7 @@ export const registryRoutes = [
           description: input.description,
           tags: fromWireTags(input.tags),
           userId: String(request.headers['x-mlflow-user'] ?? ''),
+          ...(input.model_id ? { modelId: input.model_id } : {}),
         }),
       ),
     }),

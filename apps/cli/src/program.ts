@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerChat } from './commands/chat.js';
 import { registerDb } from './commands/db.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerModels } from './commands/models.js';
@@ -37,6 +38,7 @@ export function createProgram(): Command {
   registerRegistry(program);
   registerModels(program);
   registerPrompts(program);
+  registerEvaluate(program);
   registerGenerate(program);
   registerChat(program);
   registerDb(program);

@@ -142,7 +142,7 @@ describe('flowline evaluate', { timeout: 120_000 }, () => {
       '--predictions',
       'given',
     ]);
-    expect(bad.code).not.toBe(0);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('The targets argument must be specified for classifier models.');
   });
 });

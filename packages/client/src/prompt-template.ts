@@ -1,4 +1,4 @@
-import { MlflowError } from '@flowline/core';
+import { dumpMlflowJson, MlflowError } from '@flowline/core';
 
 /** One message of a chat prompt template (MLflow's chat template entries: `role` and `content`). */
 export interface ChatMessage {
@@ -80,32 +80,8 @@ export function toSingleBraces<T extends PromptTemplate>(template: T): T {
   return (template as ChatMessage[]).map((m) => ({ ...m, content: rewrite(m.content) })) as T;
 }
 
-function pythonString(text: string): string {
-  // JSON.stringify's escapes match Python's for quotes, backslashes and controls; Python's default
-  // `ensure_ascii=True` also escapes everything outside printable ASCII, UTF-16 unit by unit.
-  return JSON.stringify(text).replace(
-    /[^\x20-\x7e]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /**
- * `value` as Python's `json.dumps` writes it by default (`", "` and `": "` separators, non-ASCII escaped), so
- * tags MLflow writes that way (chat templates, `mlflow.linkedPrompts`) come out byte for byte the same.
+ * `value` as Python's `json.dumps` writes it by default (`", "` and `": "` separators, non-ASCII escaped),
+ * as MLflow's client writes chat templates, response formats and link tags.
  */
-export function pythonJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return pythonString(value);
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'NaN';
-    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-    return JSON.stringify(value);
-  }
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.map(([k, v]) => `${pythonString(k)}: ${pythonJson(v)}`).join(', ')}}`;
-  }
-  return pythonString(String(value));
-}
+export const pythonJson = (value: unknown): string => dumpMlflowJson(value, { ascii: true });

@@ -5,6 +5,23 @@ export type { EvaluationData, LoadedData, Row } from './data.js';
 export { datasetOf, loadData } from './data.js';
 export type { EvaluateOptions, EvaluationResult } from './evaluate.js';
 export { evaluate } from './evaluate.js';
+export type { JudgeOptions } from './judges/builtin-judges.js';
+export {
+  correctness,
+  guidelines,
+  makeJudge,
+  relevanceToQuery,
+  retrievalGroundedness,
+  safety,
+} from './judges/builtin-judges.js';
+export type {
+  JudgedRow,
+  JudgeEvaluationOptions,
+  JudgeEvaluationResult,
+} from './judges/evaluate-judges.js';
+export { aggregateFeedback, evaluateWithJudges, feedbackNumber } from './judges/evaluate-judges.js';
+export type { Judge, JudgeFeedback, JudgeInput } from './judges/judge.js';
+export { fillTemplate, parseVerdict, scorer } from './judges/judge.js';
 export type { ResultsTable } from './log-results.js';
 export { EVALUATION_RESULTS_TABLE, resultsTable } from './log-results.js';
 export type { ClassifierInput, ClassifierResult, Label } from './metrics/classifier.js';

@@ -65,13 +65,44 @@ async function appendLoggedTable(tracker: Tracker, runId: string, path: string):
   await store.setTag(runId, { key: LOGGED_ARTIFACTS_TAG, value: JSON.stringify(list) });
 }
 
+/**
+ * Runs `fn` with the run to log to: `runId`, else the tracker's active run, else a new run (in
+ * `experimentId`) that is ended afterwards, FINISHED or FAILED.
+ */
+export async function inEvaluationRun<T>(
+  tracker: Tracker,
+  runId: string | undefined,
+  experimentId: string | undefined,
+  fn: (runId: string) => Promise<T>,
+): Promise<T> {
+  const explicit = runId ?? tracker.activeRun()?.info.runId;
+  const id = explicit ?? (await tracker.startRun(experimentId ? { experimentId } : {})).info.runId;
+  try {
+    const result = await fn(id);
+    if (!explicit) await tracker.endRun('FINISHED');
+    return result;
+  } catch (error) {
+    if (!explicit) await tracker.endRun('FAILED');
+    throw error;
+  }
+}
+
+/** Logs a results table as `eval_results_table.json` (with a prefix) and lists it in `mlflow.loggedArtifacts`. */
+export async function logResultsTable(
+  tracker: Tracker,
+  runId: string,
+  table: ResultsTable,
+  prefix = '',
+): Promise<string> {
+  const file = `${prefix}${EVALUATION_RESULTS_TABLE}`;
+  await tracker.logDict(table, file, { runId });
+  await appendLoggedTable(tracker, runId, file);
+  return `runs:/${runId}/${file}`;
+}
+
 /** Logs an evaluation to its run (metrics, images, table, dataset input); starts and ends a run when none is given. */
 export async function logEvaluation(tracker: Tracker, record: EvaluationRecord): Promise<EvaluationResult> {
-  const explicit = record.runId ?? tracker.activeRun()?.info.runId;
-  const runId =
-    explicit ??
-    (await tracker.startRun(record.experimentId ? { experimentId: record.experimentId } : {})).info.runId;
-  try {
+  return inEvaluationRun(tracker, record.runId, record.experimentId, async (runId) => {
     const { prefix, computed } = record;
     const metrics = Object.fromEntries(
       Object.entries(computed.metrics).map(([k, v]) => [`${prefix}${k}`, v]),
@@ -86,19 +117,12 @@ export async function logEvaluation(tracker: Tracker, record: EvaluationRecord):
     const tables: Record<string, ResultsTable> = {};
     if (Object.keys(computed.columns).length > 0) {
       const table = resultsTable(record);
-      const file = `${prefix}${EVALUATION_RESULTS_TABLE}`;
-      await tracker.logDict(table, file, { runId });
-      await appendLoggedTable(tracker, runId, file);
+      artifacts[`${prefix}eval_results_table`] = await logResultsTable(tracker, runId, table, prefix);
       tables.eval_results_table = table;
-      artifacts[`${prefix}eval_results_table`] = `runs:/${runId}/${file}`;
     }
     // As MLflow's evaluate: the dataset input carries a context tag only with a metric prefix.
     const tags = prefix ? [{ key: 'mlflow.data.context', value: prefix }] : [];
     await (await tracker.store()).logInputs(runId, [{ dataset: record.dataset, tags }]);
-    if (!explicit) await tracker.endRun('FINISHED');
     return { runId, metrics, artifacts, tables };
-  } catch (error) {
-    if (!explicit) await tracker.endRun('FAILED');
-    throw error;
-  }
+  });
 }

@@ -84,16 +84,34 @@ export interface RunData {
   tags: RunTag[];
 }
 
-/** A run's inputs. */
-export interface RunInputs {
-  datasetInputs: DatasetInput[];
+/** A logged model a run used (MLflow 3's `LoggedModelInput`). */
+export interface LoggedModelInput {
+  modelId: string;
 }
 
-/** A run: info, data and inputs (MLflow's `Run`). */
+/** A logged model a run produced, at a step (MLflow 3's `LoggedModelOutput`). */
+export interface LoggedModelOutput {
+  modelId: string;
+  step: number;
+}
+
+/** A run's inputs: datasets and, from MLflow 3, logged models (absent where the store has none). */
+export interface RunInputs {
+  datasetInputs: DatasetInput[];
+  modelInputs?: LoggedModelInput[];
+}
+
+/** A run's outputs (MLflow 3's `RunOutputs`): the logged models it produced. */
+export interface RunOutputs {
+  modelOutputs: LoggedModelOutput[];
+}
+
+/** A run: info, data, inputs and, from MLflow 3, outputs (MLflow's `Run`). */
 export interface Run {
   info: RunInfo;
   data: RunData;
   inputs: RunInputs;
+  outputs?: RunOutputs;
 }
 
 /** A summary row of `searchDatasets` (MLflow's `DatasetSummary`). */

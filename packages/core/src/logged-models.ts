@@ -1,6 +1,6 @@
 // MLflow 3 logged models: a model as a first-class entity of an experiment, with its own params, tags,
 // metrics and artifact location (MLflow's `LoggedModel` and the logged-model methods of its tracking store).
-import type { Metric, Page } from './entities.js';
+import type { LoggedModelOutput, Metric, Page } from './entities.js';
 
 /** A logged model's status, as MLflow's `LoggedModelStatus` enum names it on the wire. */
 export type LoggedModelStatus =
@@ -144,4 +144,9 @@ export interface LoggedModelStore {
    * `_log_model_metrics`); the rest are skipped. `logBatch` calls it for its model-scoped metrics.
    */
   logLoggedModelMetrics(runId: string, metrics: ModelScopedMetric[]): Promise<void>;
+  /**
+   * Records models as outputs of an active run, each at a step (MLflow 3's `log_outputs`, rows
+   * `RUN_OUTPUT` → `MODEL_OUTPUT` of the `inputs` table); `getRun` returns them as `outputs.modelOutputs`.
+   */
+  logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void>;
 }

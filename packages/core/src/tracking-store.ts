@@ -3,6 +3,7 @@ import type {
   DatasetSummary,
   Experiment,
   ExperimentTag,
+  LoggedModelInput,
   Metric,
   MetricWithRunId,
   Page,
@@ -88,7 +89,8 @@ export interface TrackingStore {
   logParam(runId: string, param: Param): Promise<void>;
   setTag(runId: string, tag: RunTag): Promise<void>;
   deleteTag(runId: string, key: string): Promise<void>;
-  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  /** Records datasets and (MLflow 3's `LogInputs.models`) logged models a run used. */
+  logInputs(runId: string, datasets: DatasetInput[], models?: LoggedModelInput[]): Promise<void>;
 
   getMetricHistory(runId: string, metricKey: string, options?: MetricHistoryOptions): Promise<Page<Metric>>;
   getMetricHistoryBulkInterval(options: MetricHistoryBulkIntervalOptions): Promise<MetricWithRunId[]>;
@@ -120,7 +122,7 @@ export abstract class BaseTrackingStore implements TrackingStore {
   abstract searchRuns(options: SearchRunsOptions): Promise<Page<Run>>;
   abstract logBatch(runId: string, batch: LogBatchInput): Promise<void>;
   abstract deleteTag(runId: string, key: string): Promise<void>;
-  abstract logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  abstract logInputs(runId: string, datasets: DatasetInput[], models?: LoggedModelInput[]): Promise<void>;
   abstract getMetricHistory(
     runId: string,
     metricKey: string,

@@ -7,6 +7,8 @@ import type {
   DatasetSummary,
   Experiment,
   ExperimentTag,
+  LoggedModelInput,
+  LoggedModelOutput,
   Metric,
   MetricWithRunId,
   Param,
@@ -69,11 +71,21 @@ export interface WireDatasetInput {
   tags?: WireKeyValue[];
   dataset: WireDataset;
 }
-/** `Run` on the wire. */
+/** MLflow 3's `ModelInput` on the wire: a logged model a run used. */
+export interface WireModelInput {
+  model_id: string;
+}
+/** MLflow 3's `ModelOutput` on the wire: a logged model a run produced, at a step. */
+export interface WireModelOutput {
+  model_id: string;
+  step: number;
+}
+/** `Run` on the wire; `outputs` (MLflow 3) is absent from older servers' answers. */
 export interface WireRun {
   info: WireRunInfo;
   data: { metrics?: WireMetric[]; params?: WireKeyValue[]; tags?: WireKeyValue[] };
-  inputs: { dataset_inputs?: WireDatasetInput[] };
+  inputs: { dataset_inputs?: WireDatasetInput[]; model_inputs?: WireModelInput[] };
+  outputs?: { model_outputs?: WireModelOutput[] };
 }
 
 /** A number as MLflow writes it: NaN and infinities become strings. */
@@ -245,7 +257,27 @@ export function fromWireDatasetInputs(
   }));
 }
 
-/** A run as MLflow's JSON. */
+/** Model inputs from MLflow 3's JSON (`LogInputs.models`, `RunInputs.model_inputs`); ids left as sent. */
+export function fromWireModelInputs(
+  models: ReadonlyArray<{ model_id?: string }> | undefined,
+): LoggedModelInput[] {
+  return (models ?? []).map((m) => ({ modelId: m?.model_id as string }));
+}
+
+/** Model outputs from MLflow 3's JSON (`RunOutputs.model_outputs`); a missing step is 0, as proto3's default. */
+export function fromWireModelOutputs(
+  models: ReadonlyArray<{ model_id?: string; step?: number | string }> | undefined,
+): LoggedModelOutput[] {
+  return (models ?? []).map((m, i) => ({
+    modelId: m?.model_id as string,
+    step: fromWireInt(m?.step, `models[${i}].step`) ?? 0,
+  }));
+}
+
+/**
+ * A run as MLflow's JSON. `outputs` is always there, as MLflow 3's `get_run` sets it (empty without models);
+ * model inputs and outputs are left out when there are none.
+ */
 export function toWireRun(r: Run): WireRun {
   return {
     info: toWireRunInfo(r.info),
@@ -258,11 +290,15 @@ export function toWireRun(r: Run): WireRun {
       dataset_inputs: nonEmpty(
         r.inputs.datasetInputs.map((i) => ({ tags: kv(i.tags), dataset: toWireDataset(i.dataset) })),
       ),
+      model_inputs: nonEmpty(r.inputs.modelInputs?.map((m) => ({ model_id: m.modelId }))),
+    },
+    outputs: {
+      model_outputs: nonEmpty(r.outputs?.modelOutputs.map((m) => ({ model_id: m.modelId, step: m.step }))),
     },
   };
 }
 
-/** A run from MLflow's JSON. */
+/** A run from MLflow's JSON; model inputs and outputs are empty lists when the server sent none. */
 export function fromWireRun(w: WireRun): Run {
   return {
     info: fromWireRunInfo(w.info),
@@ -271,7 +307,11 @@ export function fromWireRun(w: WireRun): Run {
       params: fromWireTags(w.data?.params) as Param[],
       tags: fromWireTags(w.data?.tags) as RunTag[],
     },
-    inputs: { datasetInputs: fromWireDatasetInputs(w.inputs?.dataset_inputs) },
+    inputs: {
+      datasetInputs: fromWireDatasetInputs(w.inputs?.dataset_inputs),
+      modelInputs: fromWireModelInputs(w.inputs?.model_inputs),
+    },
+    outputs: { modelOutputs: fromWireModelOutputs(w.outputs?.model_outputs) },
   };
 }
 

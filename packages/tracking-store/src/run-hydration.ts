@@ -9,6 +9,7 @@ import {
 } from '@flowline/core';
 import type { Database } from '@flowline/db';
 import type { Kysely, Selectable } from 'kysely';
+import { loadRunModels } from './run-outputs.js';
 import { chunk, decodeMetricValue, toNumber } from './values.js';
 
 /** A `runs` row. */
@@ -35,11 +36,14 @@ async function inChunks<T>(ids: readonly string[], load: (ids: string[]) => Prom
   return out;
 }
 
-/** Loads params, tags, latest metrics and dataset inputs for these runs (a few queries, not per run). */
+/**
+ * Loads params, tags, latest metrics, dataset and model inputs and model outputs for these runs (a few
+ * queries, not per run).
+ */
 export async function hydrateRuns(db: Db, rows: readonly RunRow[]): Promise<Run[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.run_uuid);
-  const [params, tags, metrics, inputs] = await Promise.all([
+  const [params, tags, metrics, inputs, models] = await Promise.all([
     inChunks(ids, (part) =>
       db
         .selectFrom('params')
@@ -79,6 +83,7 @@ export async function hydrateRuns(db: Db, rows: readonly RunRow[]): Promise<Run[
         .orderBy('d.name')
         .execute(),
     ),
+    loadRunModels(db, ids),
   ]);
   const inputIds = inputs.map((i) => i.input_uuid);
   const inputTags = await inChunks(inputIds, (part) =>
@@ -131,7 +136,8 @@ export async function hydrateRuns(db: Db, rows: readonly RunRow[]): Promise<Run[
         lifecycleStage: row.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
       },
       data: { metrics: runMetrics, params: runParams, tags: runTags },
-      inputs: { datasetInputs },
+      inputs: { datasetInputs, modelInputs: models.inputs.get(row.run_uuid) ?? [] },
+      outputs: { modelOutputs: models.outputs.get(row.run_uuid) ?? [] },
     };
   });
 }

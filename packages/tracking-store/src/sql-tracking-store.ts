@@ -19,6 +19,8 @@ import {
   type GetLoggedModelOptions,
   type LogBatchInput,
   type LoggedModel,
+  type LoggedModelInput,
+  type LoggedModelOutput,
   type LoggedModelStatus,
   type LoggedModelStore,
   type Metric,
@@ -55,6 +57,7 @@ import {
 import { searchLoggedModels } from './logged-models/search-logged-models.js';
 import * as history from './metric-history.js';
 import { getMetricHistoryBulkInterval } from './metric-sampling.js';
+import * as runOutputs from './run-outputs.js';
 import * as runs from './runs.js';
 import * as assessments from './traces/assessments.js';
 import { logSpans } from './traces/log-spans.js';
@@ -208,8 +211,11 @@ export class SqlTrackingStore extends BaseTrackingStore implements TraceStore, L
   deleteTag(runId: string, key: string): Promise<void> {
     return runs.deleteTag(this.#ctx, runId, key);
   }
-  logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
-    return datasets.logInputs(this.#ctx, runId, inputs);
+  /** Logs dataset inputs and, as MLflow 3's `log_inputs`, model inputs; unknown models are refused first. */
+  async logInputs(runId: string, inputs: DatasetInput[], models?: LoggedModelInput[]): Promise<void> {
+    const modelIds = await runOutputs.checkModelInputs(this.#ctx, models);
+    await datasets.logInputs(this.#ctx, runId, inputs);
+    if (modelIds.length > 0) await runOutputs.logModelInputs(this.#ctx, runId, modelIds);
   }
   getMetricHistory(runId: string, metricKey: string, options?: MetricHistoryOptions): Promise<Page<Metric>> {
     return history.getMetricHistory(this.#ctx, runId, metricKey, options);
@@ -299,6 +305,9 @@ export class SqlTrackingStore extends BaseTrackingStore implements TraceStore, L
   }
   logLoggedModelMetrics(runId: string, metrics: ModelScopedMetric[]): Promise<void> {
     return logLoggedModelMetrics(this.#ctx, runId, metrics);
+  }
+  logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void> {
+    return runOutputs.logOutputs(this.#ctx, runId, models);
   }
   /** Closes the database when the store opened it (`open`); a store from `create` leaves it to its opener. */
   async close(): Promise<void> {

@@ -70,6 +70,22 @@ describe('flowline evaluate', { timeout: 120_000 }, () => {
     );
     expect(run.data.metrics.map((m: { key: string }) => m.key)).toContain('f1_score');
     expect(run.inputs.dataset_inputs[0].dataset).toMatchObject({ name: 'points', source_type: 'local' });
+
+    // Again on the dataset that run logged.
+    const again = await flowline([
+      '--json',
+      'evaluate',
+      '-m',
+      modelUri,
+      '-d',
+      `runs:/${result.run_id}`,
+      '--model-type',
+      'classifier',
+      '--targets',
+      'label',
+    ]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).metrics.roc_auc).toBeCloseTo(8 / 9, 12);
   });
 
   it('evaluates a model folder into an existing run and prints a table', async () => {

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type Dataset, MlflowError } from '@flowline/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Dataset, MlflowError, type TrackingStore } from '@flowline/core';
 import { parse } from 'csv-parse/sync';
 
 /** One dataset row: column name → value. */
 export type Row = Record<string, unknown>;
 
-/** What `evaluate` reads: a CSV or JSONL file path, or the rows themselves. */
-export type EvaluationData = string | Row[];
+/**
+ * What `evaluate` reads: a CSV or JSONL file path, the rows themselves, or a dataset a run logged as an
+ * input from a local file (`{ runId, name? }`: the one named, else the run's only one).
+ */
+export type EvaluationData = string | Row[] | { runId: string; name?: string };
 
 /** Rows with their columns, and the MLflow dataset entity they are logged as. */
 export interface LoadedData {
@@ -87,7 +90,7 @@ export function datasetOf(rows: Row[], columns: string[], name: string, path?: s
 }
 
 /** Reads evaluation data: `.csv` as CSV with a header row, `.jsonl`/`.json` as one JSON object per line. */
-export async function loadData(data: EvaluationData, name?: string): Promise<LoadedData> {
+export async function loadData(data: string | Row[], name?: string): Promise<LoadedData> {
   if (data === null || data === undefined)
     throw MlflowError.invalidParameterValue('The data argument cannot be None.');
   if (Array.isArray(data)) {
@@ -109,4 +112,33 @@ export async function loadData(data: EvaluationData, name?: string): Promise<Loa
     throw MlflowError.invalidParameterValue(`The evaluation data '${data}' has no rows.`);
   const columns = columnsOf(rows);
   return { rows, columns, dataset: datasetOf(rows, columns, name ?? basename(data, extname(data)), data) };
+}
+
+/** The local file of a dataset a run logged as an input (source type `local`, a `file:` URI). */
+export async function runDatasetPath(
+  store: Pick<TrackingStore, 'getRun'>,
+  runId: string,
+  name?: string,
+): Promise<{ path: string; name: string }> {
+  const run = await store.getRun(runId);
+  const inputs = (run.inputs?.datasetInputs ?? []).filter((i) => !name || i.dataset.name === name);
+  const names = [...new Set(inputs.map((i) => i.dataset.name))];
+  if (names.length !== 1)
+    throw MlflowError.invalidParameterValue(
+      names.length === 0
+        ? `Run ${runId} has no dataset input${name ? ` named '${name}'` : ''}.`
+        : `Run ${runId} has several datasets (${names.join(', ')}): name the one to evaluate on.`,
+    );
+  const { dataset } = inputs.at(-1)!;
+  let uri: unknown;
+  try {
+    uri = (JSON.parse(dataset.source) as { uri?: unknown }).uri;
+  } catch {
+    uri = undefined;
+  }
+  if (dataset.sourceType !== 'local' || typeof uri !== 'string' || !uri.startsWith('file:'))
+    throw MlflowError.invalidParameterValue(
+      `The dataset '${dataset.name}' of run ${runId} has a ${dataset.sourceType} source, not a local file: pass the data itself.`,
+    );
+  return { path: fileURLToPath(uri), name: dataset.name };
 }

@@ -7,7 +7,7 @@ import {
   MODEL_TYPES,
   type ModelType,
 } from './builtin-metrics.js';
-import { type EvaluationData, loadData, type Row } from './data.js';
+import { type EvaluationData, type LoadedData, loadData, type Row, runDatasetPath } from './data.js';
 import { logEvaluation, type ResultsTable } from './log-results.js';
 import { type EvaluationModel, type ModelRunner, openModel } from './model.js';
 
@@ -54,6 +54,8 @@ export interface EvaluationResult {
 
 function checkOptions(options: EvaluateOptions): void {
   const { modelType, targets, model, predictions } = options;
+  if (options.data === null || options.data === undefined)
+    throw MlflowError.invalidParameterValue('The data argument cannot be None.');
   if (modelType !== undefined && !MODEL_TYPES.includes(modelType))
     throw MlflowError.invalidParameterValue(
       `Unknown model type '${modelType}': use one of ${MODEL_TYPES.join(', ')}.`,
@@ -112,7 +114,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   checkOptions(options);
   const { tracker, owned } = await defaultTracker(options);
   try {
-    const data = await loadData(options.data, options.datasetName);
+    const data = await readData(options, tracker);
     const excluded = new Set([options.targets, options.predictions].filter(Boolean));
     const features = data.columns.filter((c) => !excluded.has(c));
     const rows = data.rows.map((r) => Object.fromEntries(features.map((c) => [c, r[c]])));
@@ -155,6 +157,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   } finally {
     if (owned) await tracker.close();
   }
+}
+
+/** The evaluation data: a file, rows, or the local file a run logged as its dataset. */
+async function readData(options: EvaluateOptions, tracker: Tracker): Promise<LoadedData> {
+  const { data } = options;
+  if (typeof data === 'string' || Array.isArray(data)) return loadData(data, options.datasetName);
+  const found = await runDatasetPath(await tracker.store(), data.runId, data.name);
+  return loadData(found.path, options.datasetName ?? found.name);
 }
 
 /** How a model URI loads through the tracker: its store (runs:/, models:/<id>), registry and artifact repositories. */

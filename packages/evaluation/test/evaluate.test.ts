@@ -15,6 +15,7 @@ let dir: string;
 let uri: string;
 let tracker: Tracker;
 let experimentId: string;
+let classifierRunId = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flowline-evaluate-'));
@@ -54,6 +55,7 @@ describe('evaluate on a SQLite tracking store', () => {
       tracker,
       experimentId,
     });
+    classifierRunId = result.runId;
 
     expect(result.metrics).toMatchObject({
       example_count: 6,
@@ -104,6 +106,28 @@ describe('evaluate on a SQLite tracking store', () => {
       for (let i = 0; i < png.data.length; i += 4) if (png.data[i] !== 255) ink++;
       expect(ink).toBeGreaterThan(1000);
     }
+  });
+
+  it('evaluates on the dataset another run logged, and names what is missing', async () => {
+    const result = await evaluate({
+      data: { runId: classifierRunId },
+      predictions: 'label',
+      modelType: 'classifier',
+      targets: 'label',
+      tracker,
+      experimentId,
+    });
+    expect(result.metrics.accuracy_score).toBe(1);
+    const run = await (await tracker.store()).getRun(result.runId);
+    expect(run.inputs?.datasetInputs[0]?.dataset.name).toBe('iris');
+    await expect(
+      evaluate({
+        data: { runId: classifierRunId, name: 'other' },
+        predictions: 'label',
+        modelType: 'text',
+        tracker,
+      }),
+    ).rejects.toThrow(`Run ${classifierRunId} has no dataset input named 'other'.`);
   });
 
   it('logs a regressor from JSONL into a given run, and refuses a missing target', async () => {

@@ -87,6 +87,13 @@ function describe(result: {
   ].join('\n');
 }
 
+/** `-d`: a file, or `runs:/<run_id>` for the local dataset file that run logged as an input. */
+function dataOf(opts: EvaluateCliOptions): string | { runId: string; name?: string } {
+  const run = /^runs:\/+([^/]+)\/?$/.exec(opts.data);
+  if (!run) return opts.data;
+  return { runId: run[1]!, ...(opts.datasetName ? { name: opts.datasetName } : {}) };
+}
+
 /** `flowline evaluate`: MLflow's `mlflow.evaluate` over a CSV or JSONL dataset, logged to a run. */
 export function registerEvaluate(program: Command): void {
   program
@@ -103,7 +110,7 @@ export function registerEvaluate(program: Command): void {
     .option('--system-prompt <text>', 'system message sent before each row, with --endpoint')
     .requiredOption(
       '-d, --data <file>',
-      'dataset: .csv with a header row, or .jsonl with one object per line',
+      'dataset: .csv with a header row, .jsonl with one object per line, or runs:/<run_id> (the file that run logged as its dataset)',
     )
     .addOption(
       new Option('--model-type <type>', 'which default metrics').choices(MODEL_TYPES).makeOptionMandatory(),
@@ -130,7 +137,7 @@ export function registerEvaluate(program: Command): void {
         const result = await evaluate({
           ...(model.model === undefined ? {} : { model: model.model }),
           ...(model.loadModelContext ? { loadModelContext: model.loadModelContext } : {}),
-          data: opts.data,
+          data: dataOf(opts),
           modelType: opts.modelType,
           targets: opts.targets,
           predictions: opts.predictions,

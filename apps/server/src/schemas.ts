@@ -71,7 +71,12 @@ export const RunOut = Type.Object({
   }),
   inputs: Type.Object({
     dataset_inputs: Opt(Type.Array(Type.Object({ tags: Opt(Type.Array(KeyValueOut)), dataset: DatasetOut }))),
+    // MLflow 3: the logged models a run used, and (below) those it produced.
+    model_inputs: Opt(Type.Array(Type.Object({ model_id: Str }))),
   }),
+  outputs: Opt(
+    Type.Object({ model_outputs: Opt(Type.Array(Type.Object({ model_id: Str, step: Type.Integer() }))) }),
+  ),
 });
 
 export const Empty = Type.Object({});
@@ -173,6 +178,7 @@ export const Requests = {
   logInputs: Type.Object({
     run_id: Opt(Str),
     datasets: Opt(Type.Array(Type.Object({ tags: Opt(Type.Array(KeyValue)), dataset: Opt(DatasetIn) }))),
+    models: Opt(Type.Array(Type.Object({ model_id: Opt(Str) }))),
   }),
   logModel: Type.Object({ run_id: Opt(Str), model_json: Opt(Str) }),
   getHistory: Type.Object({

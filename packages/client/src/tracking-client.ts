@@ -15,6 +15,7 @@ import {
   isMlflowError,
   type LogBatchInput,
   type LoggedModel,
+  type LoggedModelInput,
   type LoggedModelStatus,
   type LoggedModelStore,
   type Metric,
@@ -230,11 +231,12 @@ export class TrackingClient extends BaseTrackingStore implements LoggedModelStor
     await this.#post('/runs/delete-tag', { run_id: runId, key });
   }
 
-  /** POST runs/log-inputs. */
-  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  /** POST runs/log-inputs: datasets and, as MLflow 3's `models`, logged models the run used. */
+  async logInputs(runId: string, datasets: DatasetInput[], models?: LoggedModelInput[]): Promise<void> {
     await this.#post('/runs/log-inputs', {
       run_id: runId,
       datasets: datasets.map((d) => ({ tags: d.tags, dataset: d.dataset && toWireDataset(d.dataset) })),
+      ...(models && models.length > 0 ? { models: models.map((m) => ({ model_id: m.modelId })) } : {}),
     });
   }
 

@@ -192,7 +192,11 @@ export const runRoutes = [
     url: '/runs/log-inputs',
     schema: { request: Requests.logInputs, response: Responses.empty },
     handler: async (input, { server }) => {
-      await server.store.logInputs(runIdOf(input), fromWireDatasetInputs(input.datasets));
+      // MLflow 3's `models` (logged models the run used) go with the datasets; a store refuses unknown ones.
+      const models = input.models?.map((m, i) => ({
+        modelId: required(m.model_id, `models[${i}].model_id`),
+      }));
+      await server.store.logInputs(runIdOf(input), fromWireDatasetInputs(input.datasets), models);
       return {};
     },
   }),

@@ -11,7 +11,10 @@ export interface JudgedRow extends JudgeInput {
 /** Options of `evaluateWithJudges`, after MLflow 3's `mlflow.genai.evaluate`. */
 export interface JudgeEvaluationOptions {
   data: JudgedRow[];
-  /** Computes each row's outputs from its inputs (the rows must then have none). */
+  /**
+   * Computes each row's outputs from its inputs. Each call is traced (a `predict` span, MLflow's
+   * `predict_fn` tracing), and the trace gets the row's assessments once tracing exports to the store.
+   */
   predictFn?: (inputs: unknown) => unknown;
   scorers: Judge[];
   tracker?: Tracker;
@@ -70,9 +73,13 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return results;
 }
 
-function traceStoreOf(store: unknown): Pick<TraceStore, 'createAssessment' | 'linkTracesToRun'> | undefined {
+function traceStoreOf(
+  store: unknown,
+): Pick<TraceStore, 'createAssessment' | 'linkTracesToRun' | 'getTraceInfo'> | undefined {
   const s = store as Partial<TraceStore>;
-  return typeof s.createAssessment === 'function' && typeof s.linkTracesToRun === 'function'
+  return typeof s.createAssessment === 'function' &&
+    typeof s.linkTracesToRun === 'function' &&
+    typeof s.getTraceInfo === 'function'
     ? (s as TraceStore)
     : undefined;
 }
@@ -96,6 +103,44 @@ function judgedTable(rows: JudgeEvaluationResult['rows'], names: string[]): Resu
   return { columns, data };
 }
 
+/** Each row with its outputs (given, or from a traced `predictFn` call) and every scorer's feedback. */
+async function judgeRows(options: JudgeEvaluationOptions): Promise<JudgeEvaluationResult['rows']> {
+  const { predictFn } = options;
+  const { withSpan } = await import('@flowline/client');
+  const rows = await mapLimited(options.data, options.concurrency ?? 4, async (row) => {
+    let judged: JudgedRow = row;
+    if (predictFn) {
+      judged = await withSpan({ name: 'predict' }, async (span) => {
+        span.setInputs(row.inputs);
+        const outputs = await predictFn(row.inputs);
+        span.setOutputs(outputs);
+        return { ...row, outputs, traceId: span.traceId };
+      });
+    }
+    const feedback = await Promise.all(options.scorers.map((s) => s.judge(judged)));
+    return { ...judged, feedback };
+  });
+  if (predictFn) await (await import('@flowline/client')).flushTracing();
+  return rows;
+}
+
+/** The rows whose trace is in the store (a `predictFn` trace is there only when tracing exports to it). */
+async function storedTraces(
+  traces: Pick<TraceStore, 'getTraceInfo'>,
+  rows: JudgeEvaluationResult['rows'],
+): Promise<JudgeEvaluationResult['rows']> {
+  const found: JudgeEvaluationResult['rows'] = [];
+  for (const row of rows) {
+    if (!row.traceId) continue;
+    const exists = await traces.getTraceInfo(row.traceId).then(
+      () => true,
+      () => false,
+    );
+    if (exists) found.push(row);
+  }
+  return found;
+}
+
 /**
  * Judges rows as MLflow 3's `mlflow.genai.evaluate`: each row's outputs (given, or from `predictFn`) go to
  * every scorer; the aggregates `<name>/mean` (yes = 1, no = 0) are logged to the run with the results table,
@@ -110,24 +155,20 @@ export async function evaluateWithJudges(options: JudgeEvaluationOptions): Promi
       options.trackingUri ? { trackingUri: options.trackingUri } : {},
     );
   try {
-    const rows = await mapLimited(options.data, options.concurrency ?? 4, async (row) => {
-      const outputs = options.predictFn ? await options.predictFn(row.inputs) : row.outputs;
-      const judged = { ...row, outputs };
-      const feedback = await Promise.all(options.scorers.map((s) => s.judge(judged)));
-      return { ...judged, feedback };
-    });
-    const metrics = aggregateFeedback(rows.flatMap((r) => r.feedback));
-    const table = judgedTable(
-      rows,
-      options.scorers.map((s) => s.name),
-    );
     return await inEvaluationRun(tracker, options.runId, options.experimentId, async (runId) => {
+      // Inside the run, so the predictions' traces name it as their source run.
+      const rows = await judgeRows(options);
+      const metrics = aggregateFeedback(rows.flatMap((r) => r.feedback));
+      const table = judgedTable(
+        rows,
+        options.scorers.map((s) => s.name),
+      );
       await tracker.logMetrics(metrics, { runId, step: 0 });
       await tracker.flush();
       await logResultsTable(tracker, runId, table);
       const traces = traceStoreOf(await tracker.store());
       let assessments = 0;
-      const traced = rows.filter((r) => r.traceId);
+      const traced = traces ? await storedTraces(traces, rows) : [];
       if (traces && traced.length > 0) {
         for (const row of traced)
           for (const f of row.feedback) {

@@ -63,6 +63,10 @@ for (const target of storeTargets()) {
       expect(model.artifactLocation).toMatch(new RegExp(`/models/${info.modelId}/artifacts$`));
       // Run metrics at the model's step (0) are logged against it, others not.
       expect(model.metrics.map((m) => [m.key, m.value, m.runId])).toEqual([['acc', 0.9, run.info.runId]]);
+      // The model is an output of the run at its step (MLflow 3's log_outputs), as get-run shows it.
+      expect((await store.getRun(run.info.runId)).outputs?.modelOutputs).toEqual([
+        { modelId: info.modelId, step: 0 },
+      ]);
       const mlmodel = await readFile(join(localPathOf(model.artifactLocation), 'MLmodel'), 'utf8');
       expect(mlmodel).toContain(`model_id: ${info.modelId}`);
       // The run keeps its copy, so runs:/<run>/model still loads.

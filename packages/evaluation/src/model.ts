@@ -13,7 +13,7 @@ export interface ChatEndpoint {
   apiKey?: string;
   /** A system message sent before each row's question. */
   systemPrompt?: string;
-  /** More request fields (`temperature`, `max_tokens`, …). */
+  /** More request fields (`temperature`, `max_tokens`, …); they override those a judge sets. */
   params?: Record<string, unknown>;
 }
 
@@ -58,7 +58,7 @@ export async function chatCompletion(
         'content-type': 'application/json',
         ...(endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}),
       },
-      body: JSON.stringify({ model: endpoint.model, messages, ...endpoint.params, ...extra }),
+      body: JSON.stringify({ model: endpoint.model, messages, ...extra, ...endpoint.params }),
     });
   } catch (cause) {
     throw MlflowError.invalidParameterValue(`Cannot reach the chat endpoint ${url}: is it running?`, {

@@ -33,6 +33,24 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * The structured output judges request, as MLflow's (`judge_evaluation`: a `result` and a `rationale`), so
+ * a server with constrained decoding answers valid JSON; `result` is limited to yes/no.
+ */
+export const VERDICT_RESPONSE_FORMAT: Record<string, unknown> = {
+  type: 'json_schema',
+  json_schema: {
+    name: 'judge_evaluation',
+    strict: true,
+    schema: {
+      type: 'object',
+      properties: { rationale: { type: 'string' }, result: { type: 'string', enum: ['yes', 'no'] } },
+      required: ['rationale', 'result'],
+      additionalProperties: false,
+    },
+  },
+};
+
 /** Fills `{{ inputs }}`, `{{ outputs }}`, `{{ expectations }}`, `{{ context }}` and `{{ expectations.<key> }}`. */
 export function fillTemplate(template: string, input: JudgeInput): string {
   return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (match, key: string) => {
@@ -83,9 +101,8 @@ export function llmJudge(
         const reply = await chatCompletion(
           model,
           [{ role: 'user', content: fillTemplate(template, input) }],
-          {
-            temperature: 0,
-          },
+          // The endpoint's params win, so `params: { response_format: undefined }` turns structured output off.
+          { temperature: 0, response_format: VERDICT_RESPONSE_FORMAT },
         );
         return { name, source, ...parseVerdict(reply) };
       } catch (error) {

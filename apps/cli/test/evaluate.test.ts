@@ -8,9 +8,20 @@ import { runCli } from './helpers.js';
 
 let dir: string;
 let uri: string;
+let experimentId: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flowline-cli-evaluate-'));
   uri = `sqlite:///${join(dir, 'store.db')}`;
+  // Artifacts stay in the temporary folder: every run goes to an experiment rooted there.
+  const tracker = new Tracker({ trackingUri: uri, env: {} });
+  try {
+    experimentId = await (await tracker.store()).createExperiment({
+      name: 'eval',
+      artifactLocation: join(dir, 'artifacts'),
+    });
+  } finally {
+    await tracker.close();
+  }
   // A classifier that says 1 above 0.5, with x as the probability of 1; and a regressor that doubles x.
   await writeFile(
     join(dir, 'threshold.mjs'),
@@ -27,15 +38,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const flowline = (args: string[]) => runCli(args, { cwd: dir, env: { MLFLOW_TRACKING_URI: uri } });
+const flowline = (args: string[]) =>
+  runCli(args, { cwd: dir, env: { MLFLOW_TRACKING_URI: uri, MLFLOW_EXPERIMENT_ID: experimentId } });
 
 describe('flowline evaluate', { timeout: 120_000 }, () => {
   it('evaluates a logged model by its models:/ URI and logs a classifier evaluation', async () => {
     const tracker = new Tracker({ trackingUri: uri, env: {} });
     let modelUri: string;
     try {
-      await tracker.setExperiment('eval');
-      await tracker.startRun();
+      await tracker.startRun({ experimentId });
       modelUri = (await tracker.logModel({ code: join(dir, 'threshold.mjs') }, 'model')).modelUri;
       await tracker.endRun();
     } finally {
@@ -93,7 +104,7 @@ describe('flowline evaluate', { timeout: 120_000 }, () => {
     const tracker = new Tracker({ trackingUri: uri, env: {} });
     let runId: string;
     try {
-      runId = (await tracker.startRun()).info.runId;
+      runId = (await tracker.startRun({ experimentId })).info.runId;
       await tracker.endRun();
     } finally {
       await tracker.close();

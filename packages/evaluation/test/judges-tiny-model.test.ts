@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Tracker } from '@flowline/client';
 import { type LoadedModel, loadModel, saveModel } from '@flowline/model-format';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,11 +78,17 @@ describe('a tiny local model as the judge', () => {
       { inputs: 'capital of france', outputs: 'paris', expectations: { expected_response: 'paris' } },
       { inputs: 'two plus two', outputs: 'five', expectations: { expected_response: 'four' } },
     ];
+    const tracker = new Tracker({ trackingUri: `sqlite:///${join(dir, 'mlflow.db')}`, env: {} });
+    const experimentId = await (await tracker.store()).createExperiment({
+      name: 'tiny-judge',
+      artifactLocation: join(dir, 'artifacts'),
+    });
     const run = () =>
       evaluateWithJudges({
+        tracker,
+        experimentId,
         data,
         scorers: [correctness({ model: judge }), safety({ model: judge })],
-        trackingUri: `sqlite:///${join(dir, 'mlflow.db')}`,
       });
     const first = await run();
     const feedback = first.rows.flatMap((r) => r.feedback);
@@ -97,5 +104,6 @@ describe('a tiny local model as the judge', () => {
     const second = await run();
     expect(second.rows.flatMap((r) => r.feedback.map((f) => f.value))).toEqual(feedback.map((f) => f.value));
     expect(Object.keys(first.metrics).sort()).toEqual(['correctness/mean', 'safety/mean']);
+    await tracker.close();
   });
 });

@@ -8,8 +8,8 @@ import {
 import type { Database } from '@flowline/db';
 import type { Kysely, Transaction } from 'kysely';
 import type { StoreContext } from './context.js';
-import { modelNotFound } from './logged-models/model-rows.js';
-import type { LoggedModelDatabase } from './logged-models/tables.js';
+import { requireModelsExist } from './logged-models/model-metrics.js';
+import type { LoggedModelDb } from './logged-models/tables.js';
 import { requireActiveRunRow } from './runs.js';
 import { chunk, toNumber } from './values.js';
 
@@ -46,19 +46,9 @@ function stepOf(value: unknown, where: string): number {
   return value;
 }
 
-/** Refuses ids of models that do not exist (`RESOURCE_DOES_NOT_EXIST`, as the logged-model API words it). */
-async function checkModelIds(db: Db, ids: readonly string[]): Promise<void> {
-  const models = db as unknown as Kysely<LoggedModelDatabase>;
-  for (const part of chunk(ids, 500)) {
-    const found = await models
-      .selectFrom('logged_models')
-      .select('model_id')
-      .where('model_id', 'in', part)
-      .execute();
-    const known = new Set(found.map((r) => r.model_id));
-    const missing = part.find((id) => !known.has(id));
-    if (missing) throw modelNotFound(missing);
-  }
+/** Refuses ids of models that do not exist, through the logged-model store's check. */
+function checkModelIds(db: Db, ids: readonly string[]): Promise<void> {
+  return requireModelsExist(db as unknown as LoggedModelDb, ids);
 }
 
 function listOf<T>(value: unknown, what: string): T[] {

@@ -31,7 +31,8 @@ function checkName(name: unknown): string | undefined {
   return name;
 }
 
-function optionalText(value: unknown, max: number, what: string): string | null {
+/** An optional string field: absent or empty is `null`; otherwise a string of at most `max` characters. */
+export function optionalText(value: unknown, max: number, what: string): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') {
     throw MlflowError.invalidParameterValue(

@@ -1,7 +1,8 @@
-import { Limits, MlflowError, type ModelScopedMetric, validateLength, validateMetric } from '@flowline/core';
+import { Limits, type ModelScopedMetric, validateMetric } from '@flowline/core';
 import type { StoreContext } from '../context.js';
 import { requireActiveRunRow } from '../runs.js';
 import { chunk, encodeMetricValue } from '../values.js';
+import { optionalText } from './logged-models.js';
 import { modelNotFound } from './model-rows.js';
 import { type LoggedModelDb, type LoggedModelMetricsTable, loggedModelDb } from './tables.js';
 
@@ -10,17 +11,6 @@ export function modelScopedMetrics(metrics: readonly ModelScopedMetric[] | undef
   return (Array.isArray(metrics) ? metrics : []).filter(
     (m) => typeof m?.modelId === 'string' && m.modelId !== '',
   );
-}
-
-function optionalDatasetField(value: unknown, max: number, what: string): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') {
-    throw MlflowError.invalidParameterValue(
-      `Invalid value ${JSON.stringify(value)} for parameter '${what}'.`,
-    );
-  }
-  validateLength(value, max, what);
-  return value;
 }
 
 /**
@@ -34,10 +24,14 @@ export async function checkModelMetrics(
 ): Promise<void> {
   for (const m of metrics) {
     validateMetric(m);
-    optionalDatasetField(m.datasetName, Limits.maxDatasetNameLength, 'dataset_name');
-    optionalDatasetField(m.datasetDigest, Limits.maxDatasetDigestLength, 'dataset_digest');
+    optionalText(m.datasetName, Limits.maxDatasetNameLength, 'dataset_name');
+    optionalText(m.datasetDigest, Limits.maxDatasetDigestLength, 'dataset_digest');
   }
-  const ids = [...new Set(metrics.map((m) => m.modelId!))];
+  await requireModelsExist(db, [...new Set(metrics.map((m) => m.modelId!))]);
+}
+
+/** Refuses ids of models that do not exist (`RESOURCE_DOES_NOT_EXIST`, as the logged-model API words it). */
+export async function requireModelsExist(db: LoggedModelDb, ids: readonly string[]): Promise<void> {
   for (const part of chunk(ids, 500)) {
     const found = await db
       .selectFrom('logged_models')
@@ -77,12 +71,8 @@ export async function logLoggedModelMetrics(
       experiment_id: Number(run.experiment_id),
       run_id: run.run_uuid,
       dataset_uuid: null,
-      dataset_name: optionalDatasetField(metric.datasetName, Limits.maxDatasetNameLength, 'dataset_name'),
-      dataset_digest: optionalDatasetField(
-        metric.datasetDigest,
-        Limits.maxDatasetDigestLength,
-        'dataset_digest',
-      ),
+      dataset_name: optionalText(metric.datasetName, Limits.maxDatasetNameLength, 'dataset_name'),
+      dataset_digest: optionalText(metric.datasetDigest, Limits.maxDatasetDigestLength, 'dataset_digest'),
     };
     // First point per primary key wins, as MLflow drops duplicates before inserting.
     const key = [row.model_id, row.metric_name, row.metric_timestamp_ms, row.metric_step].join('\u0000');

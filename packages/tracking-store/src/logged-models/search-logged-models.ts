@@ -1,6 +1,4 @@
 import {
-  decodePageToken,
-  encodePageToken,
   type LoggedModel,
   MlflowError,
   type Page,
@@ -9,7 +7,7 @@ import {
   validateMaxResults,
 } from '@flowline/core';
 import type { StoreContext } from '../context.js';
-import { experimentKey } from '../experiments.js';
+import { searchExperimentPage } from '../search/experiment-page.js';
 import { checkDatasetFilters, compileLoggedModelSearch } from '../search/logged-model-query.js';
 import { hydrateModels } from './model-rows.js';
 import { loggedModelDb } from './tables.js';
@@ -43,22 +41,19 @@ export async function searchLoggedModels(
     datasets,
     options.orderBy ?? [],
   ]);
-  const offset = decodePageToken(options.pageToken, fingerprint, 'filter, datasets, order or experiments');
-  const keys = experimentIds.map(experimentKey).filter((k): k is number => k !== null);
-  // Parse the filter and order even when there is nothing to search, so mistakes are reported.
-  const query = compileLoggedModelSearch(ctx, {
-    experimentIds: keys.length > 0 ? keys : [-1],
-    filter: options.filter,
-    datasets,
-    orderBy: options.orderBy,
+  return searchExperimentPage({
+    experimentIds,
+    maxResults,
+    fingerprint,
+    pageToken: options.pageToken,
+    changed: 'filter, datasets, order or experiments',
+    compile: (keys) =>
+      compileLoggedModelSearch(ctx, {
+        experimentIds: keys,
+        filter: options.filter,
+        datasets,
+        orderBy: options.orderBy,
+      }),
+    hydrate: (rows) => hydrateModels(loggedModelDb(ctx), rows),
   });
-  if (keys.length === 0) return { items: [] };
-  const rows = await query
-    .limit(maxResults + 1)
-    .offset(offset)
-    .execute();
-  const items = await hydrateModels(loggedModelDb(ctx), rows.slice(0, maxResults));
-  return rows.length > maxResults
-    ? { items, nextPageToken: encodePageToken(offset + maxResults, fingerprint) }
-    : { items };
 }

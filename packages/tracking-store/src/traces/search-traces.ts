@@ -1,6 +1,4 @@
 import {
-  decodePageToken,
-  encodePageToken,
   type Page,
   queryFingerprint,
   type SearchTracesOptions,
@@ -8,7 +6,7 @@ import {
   validateMaxResults,
 } from '@flowline/core';
 import type { StoreContext } from '../context.js';
-import { experimentKey } from '../experiments.js';
+import { searchExperimentPage } from '../search/experiment-page.js';
 import { compileTraceSearch } from '../search/trace-query.js';
 import { traceDb } from './tables.js';
 import { hydrateTraces, type TraceRow } from './trace-rows.js';
@@ -37,21 +35,13 @@ export async function searchTraces(
     options.filter ?? '',
     options.orderBy ?? [],
   ]);
-  const offset = decodePageToken(options.pageToken, fingerprint);
-  const keys = experimentIds.map(experimentKey).filter((k): k is number => k !== null);
-  // Parse the filter and order even when there is nothing to search, so mistakes are reported.
-  const query = compileTraceSearch(ctx, {
-    experimentIds: keys.length > 0 ? keys : [-1],
-    filter: options.filter,
-    orderBy: options.orderBy,
+  return searchExperimentPage({
+    experimentIds,
+    maxResults,
+    fingerprint,
+    pageToken: options.pageToken,
+    compile: (keys) =>
+      compileTraceSearch(ctx, { experimentIds: keys, filter: options.filter, orderBy: options.orderBy }),
+    hydrate: (rows) => hydrateTraces(traceDb(ctx), rows as TraceRow[]),
   });
-  if (keys.length === 0) return { items: [] };
-  const rows = (await query
-    .limit(maxResults + 1)
-    .offset(offset)
-    .execute()) as TraceRow[];
-  const items = await hydrateTraces(traceDb(ctx), rows.slice(0, maxResults));
-  return rows.length > maxResults
-    ? { items, nextPageToken: encodePageToken(offset + maxResults, fingerprint) }
-    : { items };
 }

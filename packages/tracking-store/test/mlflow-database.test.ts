@@ -1,43 +1,22 @@
 import { openDatabase } from '@flowline/db';
 import {
   countRows,
-  createMlflowSchema,
-  createTestDatabase,
   describeSchema,
   expectMlflowError,
   SEEDED,
   SEEDED_2X_ALEMBIC_REVISION,
   SEEDED_ALEMBIC_REVISION,
-  seedMlflowRows,
   storeTargets,
 } from '@flowline/testkit';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
+import { emptyDatabase, mlflowDatabase } from './test-databases.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
-
-async function emptyDatabase(name: 'sqlite' | 'postgres') {
-  const target = storeTargets().find((t) => t.name === name)!;
-  const database =
-    name === 'postgres' ? await createTestDatabase({ template: false }) : await target.createDatabase();
-  cleanups.push(database.drop);
-  return database;
-}
-
-async function mlflowDatabase(name: 'sqlite' | 'postgres', variant: 'current' | '2x' = 'current') {
-  const database = await emptyDatabase(name);
-  const raw = await openDatabase(database.uri);
-  await createMlflowSchema(raw.db, raw.dialect, variant);
-  await seedMlflowRows(raw.db, raw.dialect, variant);
-  const before = await countRows(raw.db);
-  const schema = await describeSchema(raw.db, raw.dialect);
-  await raw.close();
-  return { uri: database.uri, before, schema };
-}
 
 async function alembicRows(uri: string): Promise<string[]> {
   const raw = await openDatabase(uri);
@@ -57,7 +36,7 @@ async function open(uri: string, options = {}) {
 for (const target of storeTargets()) {
   describe(`an existing MLflow database on ${target.name}`, () => {
     it('opens unchanged and serves its experiments, runs, metrics and datasets', async () => {
-      const { uri, before } = await mlflowDatabase(target.name);
+      const { uri, before } = await mlflowDatabase(target.name, cleanups);
       const store = await open(uri);
       expect(store.migration).toMatchObject({ alembicRevision: SEEDED_ALEMBIC_REVISION, adopted: true });
       expect((await store.getExperiment('0')).artifactLocation).toBe('mlflow-artifacts:/0');
@@ -105,7 +84,7 @@ for (const target of storeTargets()) {
     });
 
     it("leaves an MLflow database at the head revision as MLflow made it, but for Flowline's own indexes", async () => {
-      const { uri, schema } = await mlflowDatabase(target.name);
+      const { uri, schema } = await mlflowDatabase(target.name, cleanups);
       await open(uri);
       const raw = await openDatabase(uri);
       const after = await describeSchema(raw.db, raw.dialect, { ignore: /^flowline_/ });
@@ -115,7 +94,7 @@ for (const target of storeTargets()) {
     });
 
     it('keeps working for new writes next to MLflow rows', async () => {
-      const { uri } = await mlflowDatabase(target.name);
+      const { uri } = await mlflowDatabase(target.name, cleanups);
       const store = await open(uri);
       const id = await store.createExperiment({ name: 'added-by-flowline' });
       expect(Number(id)).toBeGreaterThan(1);
@@ -134,7 +113,7 @@ for (const target of storeTargets()) {
 
 describe('migrations', () => {
   it('brings an older MLflow 2.x database to the current schema without losing a row', async () => {
-    const { uri, before } = await mlflowDatabase('sqlite', '2x');
+    const { uri, before } = await mlflowDatabase('sqlite', cleanups, '2x');
     const store = await open(uri);
     expect(store.migration).toMatchObject({
       applied: ['0001-mlflow-schema', '0002-search-indexes', '0003-mlflow-head'],
@@ -163,7 +142,7 @@ describe('migrations', () => {
 
   for (const target of storeTargets()) {
     it(`refuses a ${target.name} database upgraded by a newer Flowline and changes nothing`, async () => {
-      const database = await emptyDatabase(target.name);
+      const database = await emptyDatabase(target.name, cleanups);
       (await SqlTrackingStore.open(database.uri)).close();
       const raw = await openDatabase(database.uri);
       await sql`insert into flowline_migration (name, timestamp) values ('9999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(
@@ -183,7 +162,7 @@ describe('migrations', () => {
   }
 
   it('with migrate: false, refuses a database that needs migrating and names the command', async () => {
-    const database = await emptyDatabase('sqlite');
+    const database = await emptyDatabase('sqlite', cleanups);
     await expectMlflowError(
       SqlTrackingStore.open(database.uri, { migrate: false }),
       'INVALID_STATE',
@@ -196,7 +175,7 @@ describe('migrations', () => {
   });
 
   it('opens the same new SQLite file from two stores at once', async () => {
-    const database = await emptyDatabase('sqlite');
+    const database = await emptyDatabase('sqlite', cleanups);
     const [a, b] = await Promise.all([open(database.uri), open(database.uri)]);
     const id = await a.createExperiment({ name: 'shared' });
     expect((await b.getExperiment(id)).name).toBe('shared');

@@ -1,17 +1,10 @@
 import { createSteppingClock } from '@flowline/core';
 import { openDatabase } from '@flowline/db';
-import {
-  createMlflowSchema,
-  createTestDatabase,
-  expectMlflowError,
-  SEEDED,
-  seedMlflowRows,
-  storeTargets,
-  uniqueName,
-} from '@flowline/testkit';
+import { expectMlflowError, SEEDED, storeTargets, uniqueName } from '@flowline/testkit';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
+import { mlflowDatabase } from './test-databases.js';
 
 // MLflow 3's run inputs and outputs of logged models (sqlalchemy_store.py `log_inputs` models and
 // `log_outputs`): rows of the `inputs` table, returned by get-run and search-runs as `inputs.modelInputs` and
@@ -136,24 +129,16 @@ afterEach(async () => {
 for (const target of storeTargets()) {
   describe(`run model inputs and outputs in an MLflow database on ${target.name}`, () => {
     it('are the rows MLflow writes, and rows MLflow wrote read back', async () => {
-      const database =
-        target.name === 'postgres'
-          ? await createTestDatabase({ template: false })
-          : await target.createDatabase();
-      cleanups.push(database.drop);
-      const raw = await openDatabase(database.uri);
-      await createMlflowSchema(raw.db, raw.dialect);
-      await seedMlflowRows(raw.db, raw.dialect);
-      await raw.close();
+      const { uri } = await mlflowDatabase(target, cleanups);
 
-      const store = await SqlTrackingStore.open(database.uri);
+      const store = await SqlTrackingStore.open(uri);
       cleanups.push(() => store.close());
       const ours = await store.createLoggedModel({ experimentId: SEEDED.experimentId, name: 'ours' });
       const theirs = await store.createLoggedModel({ experimentId: SEEDED.experimentId, name: 'theirs' });
       await store.logOutputs(SEEDED.runId, [{ modelId: ours.modelId, step: 4 }]);
       await store.logInputs(SEEDED.runId, [], [{ modelId: ours.modelId }]);
 
-      const check = await openDatabase(database.uri);
+      const check = await openDatabase(uri);
       cleanups.push(() => check.close());
       // MLflow's log_outputs / log_inputs rows: uuid4().hex input ids and its exact type strings.
       await sql`insert into inputs (input_uuid, source_type, source_id, destination_type, destination_id, step)

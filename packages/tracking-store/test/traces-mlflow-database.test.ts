@@ -1,16 +1,15 @@
 import { openDatabase } from '@flowline/db';
 import {
   createMlflowSchema,
-  createTestDatabase,
   describeSchema,
   SEEDED,
   SEEDED_ALEMBIC_REVISION,
-  seedMlflowRows,
   storeTargets,
 } from '@flowline/testkit';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
+import { emptyDatabase, mlflowDatabase } from './test-databases.js';
 
 // Traces written by Flowline land in MLflow's own tables under MLflow's own DDL (the 3.10 schema fixtures),
 // leave the schema as MLflow made it, and hold the values MLflow's SqlAlchemyStore reads.
@@ -61,23 +60,14 @@ async function writeTraces(store: SqlTrackingStore, experimentId: string, runId:
 for (const target of storeTargets()) {
   describe(`traces in an MLflow database on ${target.name}`, () => {
     it('are written under MLflow’s DDL, leaving its schema unchanged, in the columns MLflow reads', async () => {
-      const database =
-        target.name === 'postgres'
-          ? await createTestDatabase({ template: false })
-          : await target.createDatabase();
-      cleanups.push(database.drop);
-      const raw = await openDatabase(database.uri);
-      await createMlflowSchema(raw.db, raw.dialect);
-      await seedMlflowRows(raw.db, raw.dialect);
-      const schema = await describeSchema(raw.db, raw.dialect);
-      await raw.close();
+      const { uri, schema } = await mlflowDatabase(target, cleanups);
 
-      const store = await SqlTrackingStore.open(database.uri);
+      const store = await SqlTrackingStore.open(uri);
       cleanups.push(() => store.close());
       expect(store.migration).toMatchObject({ alembicRevision: SEEDED_ALEMBIC_REVISION });
       await writeTraces(store, SEEDED.experimentId, SEEDED.runId);
 
-      const check = await openDatabase(database.uri);
+      const check = await openDatabase(uri);
       cleanups.push(() => check.close());
       expect(await describeSchema(check.db, check.dialect, { ignore: /^flowline_/ })).toEqual(schema);
       const db = check.db;
@@ -122,12 +112,9 @@ for (const target of storeTargets()) {
     });
 
     it('keep a Flowline database identical to MLflow’s schema', async () => {
-      const theirs =
-        target.name === 'postgres'
-          ? await createTestDatabase({ template: false })
-          : await target.createDatabase();
+      const theirs = await emptyDatabase(target, cleanups);
       const ours = await target.createDatabase();
-      cleanups.push(theirs.drop, ours.drop);
+      cleanups.push(ours.drop);
       const reference = await openDatabase(theirs.uri);
       cleanups.push(() => reference.close());
       await createMlflowSchema(reference.db, reference.dialect);

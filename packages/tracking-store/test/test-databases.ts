@@ -1,0 +1,52 @@
+import { openDatabase } from '@flowline/db';
+import {
+  countRows,
+  createMlflowSchema,
+  createTestDatabase,
+  describeSchema,
+  type MlflowSchemaVariant,
+  type SchemaDescription,
+  type StoreTarget,
+  seedMlflowRows,
+  storeTargets,
+} from '@flowline/testkit';
+
+// Databases as MLflow leaves them, for the tests that check Flowline reads and writes MLflow's own tables.
+
+/** How a test file removes what a test created, after each test (last in, first out). */
+export type Cleanups = Array<() => Promise<void>>;
+
+/** A database no Flowline migration has touched (on Postgres, not cloned from the migrated template). */
+export async function emptyDatabase(
+  target: StoreTarget | StoreTarget['name'],
+  cleanups: Cleanups,
+): Promise<{ uri: string }> {
+  const name = typeof target === 'string' ? target : target.name;
+  const database =
+    name === 'postgres'
+      ? await createTestDatabase({ template: false })
+      : await storeTargets()
+          .find((t) => t.name === name)!
+          .createDatabase();
+  cleanups.push(database.drop);
+  return database;
+}
+
+/**
+ * A database MLflow made: its DDL and seeded rows (`SEEDED`), with the row counts and schema it had before
+ * Flowline opened it.
+ */
+export async function mlflowDatabase(
+  target: StoreTarget | StoreTarget['name'],
+  cleanups: Cleanups,
+  variant: MlflowSchemaVariant = 'current',
+): Promise<{ uri: string; before: Record<string, number>; schema: SchemaDescription }> {
+  const database = await emptyDatabase(target, cleanups);
+  const raw = await openDatabase(database.uri);
+  await createMlflowSchema(raw.db, raw.dialect, variant);
+  await seedMlflowRows(raw.db, raw.dialect, variant);
+  const before = await countRows(raw.db);
+  const schema = await describeSchema(raw.db, raw.dialect);
+  await raw.close();
+  return { uri: database.uri, before, schema };
+}

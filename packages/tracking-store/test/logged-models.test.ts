@@ -1,7 +1,8 @@
-import { createSteppingClock, type ModelScopedMetric } from '@flowline/core';
+import type { ModelScopedMetric } from '@flowline/core';
 import { expectMlflowError, storeTargets, uniqueName } from '@flowline/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlTrackingStore } from '../src/index.js';
+import type { SqlTrackingStore } from '../src/index.js';
+import { openSteppingStore } from './test-databases.js';
 
 // MLflow 3's logged-model store behaviours (tests/store/tracking/test_sqlalchemy_store.py, logged models):
 // create, get, finalize, soft delete, tags, params, and metrics logged against a model.
@@ -9,20 +10,12 @@ import { SqlTrackingStore } from '../src/index.js';
 for (const target of storeTargets()) {
   describe(`logged models on ${target.name}`, () => {
     let store: SqlTrackingStore;
-    let drop: () => Promise<void>;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      const database = await target.createDatabase();
-      drop = database.drop;
-      store = await SqlTrackingStore.open(database.uri, {
-        defaultArtifactRoot: '/tmp/flowline-artifacts',
-        clock: createSteppingClock(1_700_000_000_000, 10),
-      });
+      ({ store, close } = await openSteppingStore(target));
     });
-    afterAll(async () => {
-      await store.close();
-      await drop();
-    });
+    afterAll(() => close());
 
     const experiment = () => store.createExperiment({ name: uniqueName('models') });
 
@@ -166,25 +159,19 @@ for (const target of storeTargets()) {
       const run = await store.createRun({ experimentId: exp });
       const model = await store.createLoggedModel({ experimentId: exp, sourceRunId: run.info.runId });
       const runId = run.info.runId;
+      const point: ModelScopedMetric = {
+        key: 'acc',
+        value: 0.9,
+        timestamp: 100,
+        step: 1,
+        modelId: model.modelId,
+        datasetName: 'eval',
+        datasetDigest: 'd1',
+      };
+      // The same point twice in one batch is stored once.
       const metrics: ModelScopedMetric[] = [
-        {
-          key: 'acc',
-          value: 0.9,
-          timestamp: 100,
-          step: 1,
-          modelId: model.modelId,
-          datasetName: 'eval',
-          datasetDigest: 'd1',
-        },
-        {
-          key: 'acc',
-          value: 0.9,
-          timestamp: 100,
-          step: 1,
-          modelId: model.modelId,
-          datasetName: 'eval',
-          datasetDigest: 'd1',
-        },
+        point,
+        { ...point },
         { key: 'loss', value: Number.POSITIVE_INFINITY, timestamp: 101, step: 0, modelId: model.modelId },
         { key: 'run_only', value: 1, timestamp: 102, step: 0 },
       ];

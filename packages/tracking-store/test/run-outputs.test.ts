@@ -1,10 +1,9 @@
-import { createSteppingClock } from '@flowline/core';
 import { openDatabase } from '@flowline/db';
 import { expectMlflowError, SEEDED, storeTargets, uniqueName } from '@flowline/testkit';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
-import { mlflowDatabase } from './test-databases.js';
+import { mlflowDatabase, openSteppingStore } from './test-databases.js';
 
 // MLflow 3's run inputs and outputs of logged models (sqlalchemy_store.py `log_inputs` models and
 // `log_outputs`): rows of the `inputs` table, returned by get-run and search-runs as `inputs.modelInputs` and
@@ -13,20 +12,12 @@ import { mlflowDatabase } from './test-databases.js';
 for (const target of storeTargets()) {
   describe(`run model inputs and outputs on ${target.name}`, () => {
     let store: SqlTrackingStore;
-    let drop: () => Promise<void>;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      const database = await target.createDatabase();
-      drop = database.drop;
-      store = await SqlTrackingStore.open(database.uri, {
-        defaultArtifactRoot: '/tmp/flowline-artifacts',
-        clock: createSteppingClock(1_700_000_000_000, 10),
-      });
+      ({ store, close } = await openSteppingStore(target));
     });
-    afterAll(async () => {
-      await store.close();
-      await drop();
-    });
+    afterAll(() => close());
 
     const setup = async () => {
       const experimentId = await store.createExperiment({ name: uniqueName('outputs') });

@@ -1,3 +1,4 @@
+import { createSteppingClock } from '@flowline/core';
 import { openDatabase } from '@flowline/db';
 import {
   countRows,
@@ -10,6 +11,7 @@ import {
   seedMlflowRows,
   storeTargets,
 } from '@flowline/testkit';
+import { SqlTrackingStore } from '../src/index.js';
 
 // Databases as MLflow leaves them, for the tests that check Flowline reads and writes MLflow's own tables.
 
@@ -49,4 +51,25 @@ export async function mlflowDatabase(
   const schema = await describeSchema(raw.db, raw.dialect);
   await raw.close();
   return { uri: database.uri, before, schema };
+}
+
+/**
+ * A store on a new migrated database of `target`, with a stepping clock (from 1_700_000_000_000, 10 ms a
+ * read) and `/tmp/flowline-artifacts` as its artifact root; `close` closes the store and drops the database.
+ */
+export async function openSteppingStore(
+  target: StoreTarget,
+): Promise<{ store: SqlTrackingStore; close(): Promise<void> }> {
+  const database = await target.createDatabase();
+  const store = await SqlTrackingStore.open(database.uri, {
+    defaultArtifactRoot: '/tmp/flowline-artifacts',
+    clock: createSteppingClock(1_700_000_000_000, 10),
+  });
+  return {
+    store,
+    async close() {
+      await store.close();
+      await database.drop();
+    },
+  };
 }

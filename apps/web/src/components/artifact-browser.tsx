@@ -1,7 +1,4 @@
 import { useEffect, useState } from 'react';
-import { artifactUrl } from '../api/client.js';
-import { listArtifacts } from '../api/endpoints.js';
-import type { FileInfo } from '../api/types.js';
 import { formatBytes } from '../lib/format.js';
 import {
   type MlmodelSummary,
@@ -15,28 +12,51 @@ import { Empty, ErrorBox, Loading } from './states.js';
 
 const MAX_PREVIEW = 2 * 1024 * 1024;
 
+/** One entry of an artifact listing (MLflow's `FileInfo`; no size for a directory). */
+export interface ArtifactEntry {
+  path: string;
+  is_dir?: boolean;
+  file_size?: number;
+}
+
+/** Where a browser's files come from: a run's artifacts, a logged model's, … */
+export interface ArtifactSource {
+  /** Identifies the owner (run or model id): the browser reloads when it changes. */
+  id: string;
+  /** One folder level (`''` for the root). */
+  list: (path: string) => Promise<ArtifactEntry[]>;
+  /** The URL that downloads one file. */
+  fileUrl: (path: string) => string;
+}
+
 /** Props of the artifact browser. */
 export interface ArtifactBrowserProps {
-  runId: string;
+  source: ArtifactSource;
+  /** The tree's accessible name. */
+  label: string;
+  /** What to say when the root folder is empty. */
+  empty: string;
   /** The selected file (kept in the URL by the caller). */
   selected?: string;
   onSelect: (path: string) => void;
 }
 
-/** A run's artifacts: a lazily loaded folder tree with sizes, and a preview of the selected file. */
+/** Artifacts of one owner: a lazily loaded folder tree with sizes, and a preview of the selected file. */
 export function ArtifactBrowser(props: ArtifactBrowserProps) {
-  const root = useAsync(() => listArtifacts(props.runId), [props.runId]);
+  const { source } = props;
+  // The source is rebuilt on each render; its id names it.
+  const root = useAsync(() => source.list(''), [source.id]);
   const file = props.selected;
   return (
     <div className="artifact-browser">
-      <div className="artifact-tree" role="tree" aria-label="Artifacts">
+      <div className="artifact-tree" role="tree" aria-label={props.label}>
         {root.error ? <ErrorBox error={root.error} /> : null}
         {!root.data && !root.error ? <Loading what="Loading artifacts" /> : null}
-        {root.data?.length === 0 ? <Empty>No artifacts recorded for this run.</Empty> : null}
+        {root.data?.length === 0 ? <Empty>{props.empty}</Empty> : null}
         {root.data?.map((f) => (
           <TreeNode
             key={f.path}
-            runId={props.runId}
+            source={source}
             file={f}
             depth={0}
             selected={file}
@@ -45,29 +65,33 @@ export function ArtifactBrowser(props: ArtifactBrowserProps) {
         ))}
       </div>
       <div className="artifact-preview">
-        {file ? <Preview runId={props.runId} path={file} /> : <Empty>Select a file to preview it.</Empty>}
+        {file ? (
+          <Preview url={source.fileUrl(file)} path={file} />
+        ) : (
+          <Empty>Select a file to preview it.</Empty>
+        )}
       </div>
     </div>
   );
 }
 
 function TreeNode(props: {
-  runId: string;
-  file: FileInfo;
+  source: ArtifactSource;
+  file: ArtifactEntry;
   depth: number;
   selected?: string;
   onSelect: (path: string) => void;
 }) {
-  const { file } = props;
+  const { file, source } = props;
   const name = file.path.split('/').pop() ?? file.path;
   const inside = props.selected?.startsWith(`${file.path}/`) ?? false;
   const [open, setOpen] = useState(inside);
-  const [children, setChildren] = useState<FileInfo[] | undefined>();
+  const [children, setChildren] = useState<ArtifactEntry[] | undefined>();
   const [error, setError] = useState<unknown>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the source is rebuilt on each render; its id names it.
   useEffect(() => {
-    if (open && file.is_dir && children === undefined)
-      listArtifacts(props.runId, file.path).then(setChildren, setError);
-  }, [open, file, children, props.runId]);
+    if (open && file.is_dir && children === undefined) source.list(file.path).then(setChildren, setError);
+  }, [open, file, children, source.id]);
   const isSelected = props.selected === file.path;
   return (
     <div
@@ -95,9 +119,8 @@ function TreeNode(props: {
 }
 
 /** The preview of one artifact: text, JSON, YAML, CSV as a table, images, and an `MLmodel` summary. */
-export function Preview({ runId, path }: { runId: string; path: string }) {
+export function Preview({ url, path }: { url: string; path: string }) {
   const kind = previewKind(path);
-  const url = artifactUrl(runId, path);
   const text = useAsync(
     async (signal) => {
       if (kind === 'image' || kind === 'none') return '';

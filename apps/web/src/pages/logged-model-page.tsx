@@ -3,14 +3,16 @@ import {
   getLoggedModel,
   type LoggedModelJson,
   linkedRunIds,
+  listLoggedModelArtifacts,
+  loggedModelArtifactUrl,
   registeredVersions,
 } from '../api/logged-models.js';
+import { ArtifactBrowser } from '../components/artifact-browser.js';
+import { DetailHead, tabOf } from '../components/detail-head.js';
 import { Link } from '../components/link.js';
-import { LoggedModelArtifacts } from '../components/logged-model-artifacts.js';
 import { LoggedModelStatus } from '../components/logged-model-table.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
-import { TabList } from '../components/tab-list.js';
 import { formatTime, formatValue } from '../lib/format.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { useAsync } from '../lib/use-async.js';
@@ -32,35 +34,34 @@ export interface LoggedModelPageProps {
 export function LoggedModelPage({ experimentId, modelId, location }: LoggedModelPageProps) {
   const model = useAsync((signal) => getLoggedModel(modelId, signal), [modelId]);
   const experiment = useAsync((signal) => getExperiment(experimentId, signal), [experimentId]);
-  const tabParam = location.query.get('tab');
-  const tab = TABS.find((t) => t === tabParam) ?? 'overview';
+  const tab = tabOf(location, TABS);
   if (model.error) return <ErrorBox error={model.error} />;
   if (!model.data) return <Loading what="Loading model" />;
   const m = model.data;
   const expId = m.info.experiment_id;
   return (
     <section className="logged-model-page" aria-label={`Logged model ${m.info.name}`}>
-      <nav className="crumbs">
-        <Link href={`/experiments/${expId}/models`}>
-          {experiment.data?.experiment_id === expId ? experiment.data.name : `Experiment ${expId}`}
-        </Link>{' '}
-        › <span>{m.info.name}</span>
-      </nav>
-      <header className="page-head">
-        <h1>{m.info.name}</h1>
-        <LoggedModelStatus status={m.info.status} />
-      </header>
-      <TabList
+      <DetailHead
+        experimentId={expId}
+        experimentHref={`/experiments/${expId}/models`}
+        experiment={experiment.data}
+        title={m.info.name}
+        status={<LoggedModelStatus status={m.info.status} />}
         tabs={TABS}
-        active={tab}
-        onSelect={(t) => navigate(hrefWith(location, { tab: t === 'overview' ? null : t, artifact: null }))}
-        label={(t) => t[0]!.toUpperCase() + t.slice(1)}
+        location={location}
       />
       <div role="tabpanel">
         {tab === 'overview' ? <Overview model={m} /> : null}
         {tab === 'artifacts' ? (
-          <LoggedModelArtifacts
-            modelId={m.info.model_id}
+          // MLflow's `logged-models/{id}/artifacts/directories` and `artifacts/files`.
+          <ArtifactBrowser
+            source={{
+              id: m.info.model_id,
+              list: (path) => listLoggedModelArtifacts(m.info.model_id, path),
+              fileUrl: (path) => loggedModelArtifactUrl(m.info.model_id, path),
+            }}
+            label="Model artifacts"
+            empty="No files stored for this model."
             selected={location.query.get('artifact') ?? undefined}
             onSelect={(path) => navigate(hrefWith(location, { artifact: path }), { replace: true })}
           />

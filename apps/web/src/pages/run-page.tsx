@@ -1,13 +1,14 @@
 import { useEffect, useMemo } from 'react';
-import { getExperiment, getRun, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
+import { artifactUrl } from '../api/client.js';
+import { getExperiment, getRun, listArtifacts, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
 import type { Run } from '../api/types.js';
 import { ArtifactBrowser } from '../components/artifact-browser.js';
+import { DetailHead, tabOf } from '../components/detail-head.js';
 import { EditableText } from '../components/editable-text.js';
 import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
-import { TabList } from '../components/tab-list.js';
 import { RunTraces } from '../components/trace-run-list.js';
 import { StatusCell } from '../lib/columns.js';
 import { formatDuration, formatTime, formatValue } from '../lib/format.js';
@@ -38,31 +39,21 @@ export function RunPage({ runId, location }: { runId: string; location: Location
       navigate(hrefWith({ ...location, path: canonical }, {}), { replace: true });
     }
   }, [canonical, location]);
-  const tabParam = location.query.get('tab');
-  const tab = TABS.find((t) => t === tabParam) ?? 'overview';
+  const tab = tabOf(location, TABS);
   if (run.error) return <ErrorBox error={run.error} />;
   if (!run.data) return <Loading what="Loading run" />;
   const r = run.data;
   const name = r.info.run_name || r.info.run_id;
   return (
     <section className="run-page" aria-label={`Run ${name}`}>
-      <nav className="crumbs">
-        <Link href={`/experiments/${r.info.experiment_id}`}>
-          {experiment.data?.experiment_id === r.info.experiment_id
-            ? experiment.data.name
-            : `Experiment ${r.info.experiment_id}`}
-        </Link>{' '}
-        › <span>{name}</span>
-      </nav>
-      <header className="page-head">
-        <h1>{name}</h1>
-        <StatusCell status={r.info.status} />
-      </header>
-      <TabList
+      <DetailHead
+        experimentId={r.info.experiment_id}
+        experimentHref={`/experiments/${r.info.experiment_id}`}
+        experiment={experiment.data}
+        title={name}
+        status={<StatusCell status={r.info.status} />}
         tabs={TABS}
-        active={tab}
-        onSelect={(t) => navigate(hrefWith(location, { tab: t === 'overview' ? null : t, artifact: null }))}
-        label={(t) => t[0]!.toUpperCase() + t.slice(1)}
+        location={location}
       />
       <div role="tabpanel">
         {tab === 'overview' ? <Overview run={r} onSaved={run.reload} /> : null}
@@ -75,7 +66,13 @@ export function RunPage({ runId, location }: { runId: string; location: Location
         {tab === 'metrics' ? <Metrics run={r} location={location} /> : null}
         {tab === 'artifacts' ? (
           <ArtifactBrowser
-            runId={r.info.run_id}
+            source={{
+              id: r.info.run_id,
+              list: (path) => listArtifacts(r.info.run_id, path),
+              fileUrl: (path) => artifactUrl(r.info.run_id, path),
+            }}
+            label="Artifacts"
+            empty="No artifacts recorded for this run."
             selected={location.query.get('artifact') ?? undefined}
             onSelect={(path) => navigate(hrefWith(location, { artifact: path }), { replace: true })}
           />

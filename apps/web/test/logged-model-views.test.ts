@@ -1,12 +1,12 @@
 // @vitest-environment happy-dom
 
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoggedModelJson } from '../src/api/logged-models.js';
-import type { Location } from '../src/lib/router.js';
 import { LoggedModelsView } from '../src/pages/logged-models-view.js';
 import { PromptPage } from '../src/pages/prompt-pages.js';
+import { at, type FetchHandler, stubFetch } from './fetch-stub.js';
 
 const MODEL: LoggedModelJson = {
   info: {
@@ -25,31 +25,8 @@ const MODEL: LoggedModelJson = {
   },
 };
 
-type Handler = (url: string) => { status?: number; body: unknown };
-let handler: Handler;
-const calls: { url: string; body?: unknown }[] = [];
-
-beforeEach(() => {
-  calls.length = 0;
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init?: RequestInit) => {
-      calls.push({ url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-      const { status = 200, body } = handler(url);
-      return new Response(JSON.stringify(body), { status });
-    }),
-  );
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
-
-function at(href: string): Location {
-  const url = new URL(href, 'http://localhost');
-  window.history.replaceState(null, '', href);
-  return { path: url.pathname, query: url.searchParams };
-}
+let handler: FetchHandler;
+const calls = stubFetch(() => handler);
 
 describe('LoggedModelsView', () => {
   it("searches the experiment's logged models with the filter and order, and pages by the token", async () => {

@@ -1,15 +1,15 @@
 // @vitest-environment happy-dom
 
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TraceInfoJson } from '../src/api/traces.js';
 import { searchRunTraces } from '../src/components/trace-run-list.js';
 import { TraceWaterfall } from '../src/components/trace-waterfall.js';
-import type { Location } from '../src/lib/router.js';
 import { buildSpanTree, readSpans } from '../src/lib/trace-spans.js';
 import { TracePage } from '../src/pages/trace-page.js';
 import { TracesView } from '../src/pages/traces-view.js';
+import { at, type FetchHandler, stubFetch } from './fetch-stub.js';
 
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const ROOT = '00000000000000a1';
@@ -66,31 +66,8 @@ const SPANS = [
   },
 ];
 
-type Handler = (url: string, init?: RequestInit) => { status?: number; body: unknown };
-let handler: Handler;
-const calls: { url: string; body?: unknown }[] = [];
-
-beforeEach(() => {
-  calls.length = 0;
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init?: RequestInit) => {
-      calls.push({ url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-      const { status = 200, body } = handler(url, init);
-      return new Response(JSON.stringify(body), { status });
-    }),
-  );
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
-
-function at(href: string): Location {
-  const url = new URL(href, 'http://localhost');
-  window.history.replaceState(null, '', href);
-  return { path: url.pathname, query: url.searchParams };
-}
+let handler: FetchHandler;
+const calls = stubFetch(() => handler);
 
 describe('TracesView', () => {
   it('searches the experiment with the filter and shows the columns', async () => {

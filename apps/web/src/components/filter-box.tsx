@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 
 /** Props of the filter box. */
 export interface FilterBoxProps {
@@ -14,8 +14,8 @@ export interface FilterBoxProps {
   errorId?: string;
   /** Extra classes on the form. */
   className?: string;
-  /** Shown under the box while no error is (e.g. examples of the grammar). */
-  help?: { id: string; content: ReactNode };
+  /** Example filters of the grammar, shown under the box (as `e.g. a, b`) while no error is. */
+  examples?: { id: string; filters: readonly string[] };
 }
 
 /**
@@ -42,7 +42,7 @@ export function FilterBox(props: FilterBoxProps) {
         type="search"
         aria-label={label}
         aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errorId : props.help?.id}
+        aria-describedby={props.error ? errorId : props.examples?.id}
         spellCheck={false}
         value={draft}
         placeholder={props.placeholder ?? 'metrics.rmse < 1 and params.model = "tree"'}
@@ -67,9 +67,15 @@ export function FilterBox(props: FilterBoxProps) {
         <div id={errorId} className="filter-error" role="alert">
           {props.error}
         </div>
-      ) : props.help ? (
-        <div id={props.help.id} className="filter-help muted">
-          {props.help.content}
+      ) : props.examples ? (
+        <div id={props.examples.id} className="filter-help muted">
+          e.g.{' '}
+          {props.examples.filters.map((example, i) => (
+            <span key={example}>
+              {i > 0 ? ', ' : ''}
+              <code>{example}</code>
+            </span>
+          ))}
         </div>
       ) : null}
     </form>

@@ -30,20 +30,7 @@ export function TraceSearchBox(props: TraceSearchBoxProps) {
       className="trace-search"
       errorId="trace-filter-error"
       placeholder="trace.status = 'OK' AND trace.execution_time_ms > 100"
-      help={{
-        id: 'trace-filter-help',
-        content: (
-          <>
-            e.g.{' '}
-            {TRACE_FILTER_EXAMPLES.map((example, i) => (
-              <span key={example}>
-                {i > 0 ? ', ' : ''}
-                <code>{example}</code>
-              </span>
-            ))}
-          </>
-        ),
-      }}
+      examples={{ id: 'trace-filter-help', filters: TRACE_FILTER_EXAMPLES }}
     />
   );
 }

@@ -4,7 +4,8 @@ import { ExperimentHead } from '../components/experiment-head.js';
 import { FilterBox } from '../components/filter-box.js';
 import { LoggedModelTable } from '../components/logged-model-table.js';
 import { Empty, ErrorBox, errorMessage } from '../components/states.js';
-import { hrefWith, type Location, navigate } from '../lib/router.js';
+import { listQuery } from '../lib/list-query.js';
+import type { Location } from '../lib/router.js';
 import { type Page, type PageQuery, usePages } from '../lib/use-pages.js';
 import './logged-models.css';
 
@@ -37,17 +38,11 @@ export interface LoggedModelsViewProps {
  * `q` (comparisons joined by AND), the server's `order_by` in `order`, pages by the server's tokens.
  */
 export function LoggedModelsView({ experimentIds, experiments, location }: LoggedModelsViewProps) {
-  const filter = location.query.get('q') ?? '';
-  const order = location.query.get('order') ?? DEFAULT_ORDER;
+  const { filter, order, sort, update, onSort } = listQuery(location, {
+    defaultOrder: DEFAULT_ORDER,
+    descendingFirst: (key) => key !== 'name',
+  });
   const pages = usePages(searchPage, experimentIds, filter, order, { pageSize: 50, idOf: modelId });
-  const [key = '', direction = 'ASC'] = order.split(/\s+/);
-  const sort = { key, descending: direction.toUpperCase() === 'DESC' };
-  const update = (changes: Record<string, string | null>) => navigate(hrefWith(location, changes));
-  const onSort = (k: string) => {
-    const descending = sort.key === k ? !sort.descending : k !== 'name';
-    const next = `${k} ${descending ? 'DESC' : 'ASC'}`;
-    update({ order: next === DEFAULT_ORDER ? null : next });
-  };
   const error = errorMessage(pages.error);
   return (
     <section className="logged-models-view" aria-label="Logged models">
@@ -61,20 +56,7 @@ export function LoggedModelsView({ experimentIds, experiments, location }: Logge
           className="model-search"
           errorId="model-filter-error"
           placeholder="metrics.accuracy > 0.9 AND params.lr = '0.01'"
-          help={{
-            id: 'model-filter-help',
-            content: (
-              <>
-                e.g.{' '}
-                {LOGGED_MODEL_FILTER_EXAMPLES.map((example, i) => (
-                  <span key={example}>
-                    {i > 0 ? ', ' : ''}
-                    <code>{example}</code>
-                  </span>
-                ))}
-              </>
-            ),
-          }}
+          examples={{ id: 'model-filter-help', filters: LOGGED_MODEL_FILTER_EXAMPLES }}
         />
       </div>
       {pages.error && !filter ? <ErrorBox error={pages.error} /> : null}

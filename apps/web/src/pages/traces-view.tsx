@@ -3,7 +3,8 @@ import { ExperimentHead } from '../components/experiment-head.js';
 import { Empty, ErrorBox, errorMessage } from '../components/states.js';
 import { TraceSearchBox } from '../components/trace-search-box.js';
 import { TraceTable } from '../components/trace-table.js';
-import { hrefWith, type Location, navigate } from '../lib/router.js';
+import { listQuery } from '../lib/list-query.js';
+import type { Location } from '../lib/router.js';
 import { useTracePages } from '../lib/trace-pages.js';
 import './traces.css';
 
@@ -14,27 +15,17 @@ export interface TracesViewProps {
   location: Location;
 }
 
-/** `timestamp_ms DESC` as a key and direction. */
-function parseTraceOrder(order: string): { key: string; descending: boolean } {
-  const [key = '', direction = 'ASC'] = order.trim().split(/\s+/);
-  return { key, descending: direction.toUpperCase() === 'DESC' };
-}
-
 /**
  * The traces of one or more experiments (MLflow's Traces tab): MLflow's trace filter grammar in `q`, the
  * server's `order_by` in `order`, pages by the server's page tokens ("Load more"). A filter the server
  * refuses shows its message under the box.
  */
 export function TracesView({ experimentIds, experiments, location }: TracesViewProps) {
-  const filter = location.query.get('q') ?? '';
-  const order = location.query.get('order') ?? '';
+  const { filter, order, sort, update, onSort } = listQuery(location, {
+    shownOrder: 'timestamp_ms DESC',
+    descendingFirst: () => true,
+  });
   const pages = useTracePages(experimentIds, filter, order);
-  const sort = order ? parseTraceOrder(order) : { key: 'timestamp_ms', descending: true };
-  const update = (changes: Record<string, string | null>) => navigate(hrefWith(location, changes));
-  const onSort = (key: string) => {
-    const descending = sort.key === key ? !sort.descending : true;
-    update({ order: `${key} ${descending ? 'DESC' : 'ASC'}` });
-  };
   const error = errorMessage(pages.error);
   return (
     <section className="traces-view" aria-label="Traces">

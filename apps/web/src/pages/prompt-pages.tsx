@@ -190,32 +190,34 @@ function Compare({
     <section className="prompt-compare" aria-label="Compare versions">
       <h3>Compare versions</h3>
       <div className="diff-picker">
-        <label>
-          From{' '}
-          <select
-            aria-label="From version"
-            value={from.version}
-            onChange={(e) => pick('from', e.target.value)}
-          >
-            {views.map((v) => (
-              <option key={v.version} value={v.version}>
-                Version {v.version}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To{' '}
-          <select aria-label="To version" value={to.version} onChange={(e) => pick('to', e.target.value)}>
-            {views.map((v) => (
-              <option key={v.version} value={v.version}>
-                Version {v.version}
-              </option>
-            ))}
-          </select>
-        </label>
+        <VersionSelect label="From" views={views} value={from.version} onPick={(v) => pick('from', v)} />
+        <VersionSelect label="To" views={views} value={to.version} onPick={(v) => pick('to', v)} />
       </div>
       <PromptDiffView lines={lines} label={`Version ${from.version} → version ${to.version}`} />
     </section>
+  );
+}
+
+function VersionSelect(props: {
+  label: 'From' | 'To';
+  views: PromptVersionView[];
+  value: string;
+  onPick: (version: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select
+        aria-label={`${props.label} version`}
+        value={props.value}
+        onChange={(e) => props.onPick(e.target.value)}
+      >
+        {props.views.map((v) => (
+          <option key={v.version} value={v.version}>
+            Version {v.version}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

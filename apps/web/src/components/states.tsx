@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { Pages } from '../lib/use-pages.js';
 
 /** A loading placeholder. */
 export function Loading({ what = 'Loading' }: { what?: string }) {
@@ -28,4 +29,21 @@ export function ErrorBox({ error }: { error: unknown }) {
 /** What a list shows when it has nothing. */
 export function Empty({ children }: { children: ReactNode }) {
   return <div className="state empty">{children}</div>;
+}
+
+/** The foot of a paged list: loading while a page loads, else a button for the next page when there is one. */
+export function LoadMore({
+  pages,
+  what,
+}: {
+  pages: Pick<Pages<unknown>, 'loading' | 'hasMore' | 'loadMore'>;
+  what: string;
+}) {
+  if (pages.loading) return <Loading what={`Loading ${what}`} />;
+  if (!pages.hasMore) return null;
+  return (
+    <button type="button" className="load-more" onClick={pages.loadMore}>
+      Load more {what}
+    </button>
+  );
 }

@@ -3,7 +3,7 @@ import type { Experiment } from '../api/types.js';
 import { ExperimentHead } from '../components/experiment-head.js';
 import { FilterBox } from '../components/filter-box.js';
 import { LoggedModelTable } from '../components/logged-model-table.js';
-import { Empty, ErrorBox, errorMessage } from '../components/states.js';
+import { Empty, ErrorBox, errorMessage, LoadMore } from '../components/states.js';
 import { listQuery } from '../lib/list-query.js';
 import type { Location } from '../lib/router.js';
 import { type Page, type PageQuery, usePages } from '../lib/use-pages.js';
@@ -64,15 +64,7 @@ export function LoggedModelsView({ experimentIds, experiments, location }: Logge
         <Empty>{filter ? 'No models match this filter.' : 'No models logged in this experiment yet.'}</Empty>
       ) : null}
       {pages.items.length > 0 ? <LoggedModelTable models={pages.items} sort={sort} onSort={onSort} /> : null}
-      {pages.loading ? (
-        <div className="state loading" role="status">
-          Loading models…
-        </div>
-      ) : pages.hasMore ? (
-        <button type="button" className="load-more" onClick={pages.loadMore}>
-          Load more models
-        </button>
-      ) : null}
+      <LoadMore pages={pages} what="models" />
     </section>
   );
 }

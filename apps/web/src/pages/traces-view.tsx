@@ -1,6 +1,6 @@
 import type { Experiment } from '../api/types.js';
 import { ExperimentHead } from '../components/experiment-head.js';
-import { Empty, ErrorBox, errorMessage } from '../components/states.js';
+import { Empty, ErrorBox, errorMessage, LoadMore } from '../components/states.js';
 import { TraceSearchBox } from '../components/trace-search-box.js';
 import { TraceTable } from '../components/trace-table.js';
 import { listQuery } from '../lib/list-query.js';
@@ -44,15 +44,7 @@ export function TracesView({ experimentIds, experiments, location }: TracesViewP
       {pages.items.length > 0 ? (
         <TraceTable traces={pages.items} experimentId={experimentIds[0]} sort={sort} onSort={onSort} />
       ) : null}
-      {pages.loading ? (
-        <div className="state loading" role="status">
-          Loading traces…
-        </div>
-      ) : pages.hasMore ? (
-        <button type="button" className="load-more" onClick={pages.loadMore}>
-          Load more traces
-        </button>
-      ) : null}
+      <LoadMore pages={pages} what="traces" />
     </section>
   );
 }

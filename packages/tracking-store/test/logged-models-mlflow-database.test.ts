@@ -1,25 +1,16 @@
 import type { ModelScopedMetric } from '@flowline/core';
 import { openDatabase } from '@flowline/db';
-import {
-  createMlflowSchema,
-  describeSchema,
-  SEEDED,
-  SEEDED_ALEMBIC_REVISION,
-  storeTargets,
-} from '@flowline/testkit';
+import { describeSchema, SEEDED, SEEDED_ALEMBIC_REVISION, storeTargets } from '@flowline/testkit';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
-import { emptyDatabase, mlflowDatabase } from './test-databases.js';
+import { describeMlflowSchema, mlflowDatabase, useCleanups } from './test-databases.js';
 
 // Logged models written by Flowline land in MLflow's own tables under MLflow's own DDL (the 3.10 schema
 // fixtures), leave the schema as MLflow made it, and hold the values MLflow's SqlAlchemyStore reads: the status
 // as its enum number, lifecycle_stage, and the experiment id on every child row.
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = useCleanups();
 
 async function writeModels(store: SqlTrackingStore, experimentId: string, runId: string) {
   const kept = await store.createLoggedModel({
@@ -123,13 +114,9 @@ for (const target of storeTargets()) {
     });
 
     it('keep a Flowline database identical to MLflow’s schema', async () => {
-      const theirs = await emptyDatabase(target, cleanups);
+      const expected = await describeMlflowSchema(target, cleanups);
       const ours = await target.createDatabase();
       cleanups.push(ours.drop);
-      const reference = await openDatabase(theirs.uri);
-      cleanups.push(() => reference.close());
-      await createMlflowSchema(reference.db, reference.dialect);
-      const expected = await describeSchema(reference.db, reference.dialect);
       const store = await SqlTrackingStore.open(ours.uri);
       cleanups.push(() => store.close());
       const run = await store.createRun({ experimentId: '0' });

@@ -9,14 +9,11 @@ import {
   storeTargets,
 } from '@flowline/testkit';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
-import { emptyDatabase, mlflowDatabase } from './test-databases.js';
+import { emptyDatabase, mlflowDatabase, useCleanups } from './test-databases.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = useCleanups();
 
 async function alembicRows(uri: string): Promise<string[]> {
   const raw = await openDatabase(uri);

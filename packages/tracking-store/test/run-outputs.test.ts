@@ -1,9 +1,9 @@
 import { openDatabase } from '@flowline/db';
 import { expectMlflowError, SEEDED, storeTargets, uniqueName } from '@flowline/testkit';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
-import { mlflowDatabase, openSteppingStore } from './test-databases.js';
+import { mlflowDatabase, openSteppingStore, useCleanups } from './test-databases.js';
 
 // MLflow 3's run inputs and outputs of logged models (sqlalchemy_store.py `log_inputs` models and
 // `log_outputs`): rows of the `inputs` table, returned by get-run and search-runs as `inputs.modelInputs` and
@@ -112,10 +112,7 @@ for (const target of storeTargets()) {
   });
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = useCleanups();
 
 for (const target of storeTargets()) {
   describe(`run model inputs and outputs in an MLflow database on ${target.name}`, () => {

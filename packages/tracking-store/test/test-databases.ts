@@ -11,12 +11,22 @@ import {
   seedMlflowRows,
   storeTargets,
 } from '@flowline/testkit';
+import { afterEach } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
 
 // Databases as MLflow leaves them, for the tests that check Flowline reads and writes MLflow's own tables.
 
 /** How a test file removes what a test created, after each test (last in, first out). */
 export type Cleanups = Array<() => Promise<void>>;
+
+/** A cleanup list run after each test of the calling file; call it once, at the file's top level. */
+export function useCleanups(): Cleanups {
+  const cleanups: Cleanups = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  return cleanups;
+}
 
 /** A database no Flowline migration has touched (on Postgres, not cloned from the migrated template). */
 export async function emptyDatabase(
@@ -51,6 +61,21 @@ export async function mlflowDatabase(
   const schema = await describeSchema(raw.db, raw.dialect);
   await raw.close();
   return { uri: database.uri, before, schema };
+}
+
+/** The schema MLflow's own DDL makes (no rows), described on a scratch database of `target`. */
+export async function describeMlflowSchema(
+  target: StoreTarget,
+  cleanups: Cleanups,
+): Promise<SchemaDescription> {
+  const database = await emptyDatabase(target, cleanups);
+  const reference = await openDatabase(database.uri);
+  try {
+    await createMlflowSchema(reference.db, reference.dialect);
+    return await describeSchema(reference.db, reference.dialect);
+  } finally {
+    await reference.close();
+  }
 }
 
 /**

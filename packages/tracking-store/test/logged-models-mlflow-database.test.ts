@@ -4,7 +4,7 @@ import { describeSchema, SEEDED, SEEDED_ALEMBIC_REVISION, storeTargets } from '@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { SqlTrackingStore } from '../src/index.js';
-import { describeMlflowSchema, mlflowDatabase, useCleanups } from './test-databases.js';
+import { mlflowDatabase, schemasAfterWriting, useCleanups } from './test-databases.js';
 
 // Logged models written by Flowline land in MLflow's own tables under MLflow's own DDL (the 3.10 schema
 // fixtures), leave the schema as MLflow made it, and hold the values MLflow's SqlAlchemyStore reads: the status
@@ -114,16 +114,10 @@ for (const target of storeTargets()) {
     });
 
     it('keep a Flowline database identical to MLflow’s schema', async () => {
-      const expected = await describeMlflowSchema(target, cleanups);
-      const ours = await target.createDatabase();
-      cleanups.push(ours.drop);
-      const store = await SqlTrackingStore.open(ours.uri);
-      cleanups.push(() => store.close());
-      const run = await store.createRun({ experimentId: '0' });
-      await writeModels(store, '0', run.info.runId);
-      expect(
-        await describeSchema(store.database.db, store.database.dialect, { ignore: /^flowline_/ }),
-      ).toEqual(expected);
+      const { ours, theirs } = await schemasAfterWriting(target, cleanups, (store, runId) =>
+        writeModels(store, '0', runId),
+      );
+      expect(ours).toEqual(theirs);
     });
   });
 }

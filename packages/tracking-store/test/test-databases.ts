@@ -79,6 +79,26 @@ export async function describeMlflowSchema(
 }
 
 /**
+ * The schema of a new Flowline database after `write` used it (Flowline's own tables left out), beside the
+ * schema MLflow's DDL makes, for tests that writing leaves MLflow's schema as it was.
+ */
+export async function schemasAfterWriting(
+  target: StoreTarget,
+  cleanups: Cleanups,
+  write: (store: SqlTrackingStore, runId: string) => Promise<unknown>,
+): Promise<{ ours: SchemaDescription; theirs: SchemaDescription }> {
+  const theirs = await describeMlflowSchema(target, cleanups);
+  const database = await target.createDatabase();
+  cleanups.push(database.drop);
+  const store = await SqlTrackingStore.open(database.uri);
+  cleanups.push(() => store.close());
+  const run = await store.createRun({ experimentId: '0' });
+  await write(store, run.info.runId);
+  const ours = await describeSchema(store.database.db, store.database.dialect, { ignore: /^flowline_/ });
+  return { ours, theirs };
+}
+
+/**
  * A store on a new migrated database of `target`, with a stepping clock (from 1_700_000_000_000, 10 ms a
  * read) and `/tmp/flowline-artifacts` as its artifact root; `close` closes the store and drops the database.
  */

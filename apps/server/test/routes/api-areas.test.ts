@@ -67,6 +67,7 @@ describe('registry and artifact response schemas', () => {
     runLink: 'l',
     tags: [{ key: 'k', value: 'v' }],
     aliases: ['a'],
+    modelId: 'm-0123456789abcdef0123456789abcdef',
   };
   const keys = (schema: TObject) => Object.keys(schema.properties).sort();
 
@@ -104,6 +105,8 @@ describe('registry and artifact response schemas', () => {
         'tags',
         'run_link',
         'aliases',
+        // MLflow 3: the logged model a version was made from.
+        'model_id',
       ].sort(),
     );
     expect(keys(RegisteredModelOut)).toEqual(

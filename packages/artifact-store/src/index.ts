@@ -20,6 +20,7 @@ export { parseS3Uri, S3ArtifactRepository } from './repositories/s3/s3-artifact-
 export type {
   ArtifactResolver,
   ArtifactResolverOptions,
+  LookupStore,
   RepositoryOpener,
   ResolvedArtifact,
 } from './resolver.js';

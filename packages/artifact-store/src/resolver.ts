@@ -1,7 +1,9 @@
 import {
   type ArtifactRepository,
   appendToUriPath,
+  type LoggedModelStore,
   MlflowError,
+  parseLoggedModelUri,
   type RegistryStore,
   resolveModelsUri,
   type TrackingStore,
@@ -40,6 +42,15 @@ export interface ArtifactResolver {
   open(uri: string): Promise<ArtifactRepository>;
 }
 
+/** Says what resolving a `models:/` URI lacks: a store with logged models for a model id, else a registry. */
+function missingLookup(uri: string): MlflowError {
+  return MlflowError.invalidParameterValue(
+    parseLoggedModelUri(uri)
+      ? `Resolving '${uri}' needs a tracking store with logged models (MLflow 3): pass the tracking store, or set MLFLOW_TRACKING_URI.`
+      : `Resolving '${uri}' needs a model registry.`,
+  );
+}
+
 /** A model version's source may itself be a `models:/` URI; this many hops is surely a loop. */
 const MAX_MODEL_HOPS = 8;
 
@@ -53,8 +64,7 @@ export function createArtifactResolver(options: ArtifactResolverOptions = {}): A
   const resolve = async (uri: string, hops = 0): Promise<ResolvedArtifact> => {
     const scheme = schemeOf(uri);
     if (scheme === 'models') {
-      if (!options.resolveModel)
-        throw MlflowError.invalidParameterValue(`Resolving '${uri}' needs a model registry.`);
+      if (!options.resolveModel) throw missingLookup(uri);
       if (hops >= MAX_MODEL_HOPS)
         throw MlflowError.invalidParameterValue(
           `'${uri}' resolves through more than ${MAX_MODEL_HOPS} models:/ sources; check the model versions' sources for a loop.`,
@@ -79,27 +89,36 @@ export function createArtifactResolver(options: ArtifactResolverOptions = {}): A
   };
 }
 
+/** A tracking store as `storeLookups` uses it: runs, and MLflow 3's logged models where it has them. */
+export type LookupStore = Pick<TrackingStore, 'getRun'> & Partial<Pick<LoggedModelStore, 'getLoggedModel'>>;
+
 /**
  * `resolveRun` and `resolveModel` over a tracking store and a model registry (MLflow's resolution of
- * `runs:/` and `models:/<name>/<version|stage|latest>` or `models:/<name>@<alias>`). A registry given as
- * a function is opened on the first `models:/` URI only.
+ * `runs:/`, `models:/<name>/<version|stage|latest>` or `models:/<name>@<alias>` through the registry, and
+ * MLflow 3's `models:/<model_id>[/path]` to the logged model's artifact location through the tracking
+ * store). A registry given as a function is opened on the first registered-model URI only.
  */
 export function storeLookups(stores: {
-  store?: Pick<TrackingStore, 'getRun'>;
+  store?: LookupStore;
   registry?: RegistryStore | (() => Promise<RegistryStore>);
 }): Pick<ArtifactResolverOptions, 'resolveRun' | 'resolveModel'> {
   const { store, registry } = stores;
+  const getLoggedModel = store?.getLoggedModel?.bind(store);
   let opened: Promise<RegistryStore> | undefined;
+  const resolveModel = async (uri: string): Promise<string> => {
+    const logged = parseLoggedModelUri(uri);
+    if (logged) {
+      if (!getLoggedModel) throw missingLookup(uri);
+      const model = await getLoggedModel(logged.modelId);
+      return logged.path ? appendToUriPath(model.artifactLocation, logged.path) : model.artifactLocation;
+    }
+    if (!registry) throw missingLookup(uri);
+    opened ??= typeof registry === 'function' ? registry() : Promise.resolve(registry);
+    const { version, path } = await resolveModelsUri(uri, await opened);
+    return appendToUriPath(version.source, path);
+  };
   return {
     ...(store ? { resolveRun: async (runId: string) => (await store.getRun(runId)).info.artifactUri } : {}),
-    ...(registry
-      ? {
-          resolveModel: async (uri: string) => {
-            opened ??= typeof registry === 'function' ? registry() : Promise.resolve(registry);
-            const { version, path } = await resolveModelsUri(uri, await opened);
-            return appendToUriPath(version.source, path);
-          },
-        }
-      : {}),
+    ...(registry || getLoggedModel ? { resolveModel } : {}),
   };
 }

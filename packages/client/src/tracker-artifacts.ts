@@ -1,6 +1,19 @@
 import { Readable } from 'node:stream';
-import type { ArtifactRepository, RegistryStore, TrackingStore, TransferOptions } from '@flowline/core';
-import { checkPng, downloadFolder, openArtifactRepository, parseRunsUri } from './artifacts.js';
+import {
+  type ArtifactRepository,
+  parseLoggedModelUri,
+  parseModelsUri,
+  type RegistryStore,
+  type TrackingStore,
+  type TransferOptions,
+} from '@flowline/core';
+import {
+  artifactResolver,
+  checkPng,
+  downloadFolder,
+  openArtifactRepository,
+  parseRunsUri,
+} from './artifacts.js';
 
 /** Writes bytes as one artifact file. */
 export async function writeBytes(repository: ArtifactRepository, file: string, bytes: Buffer): Promise<void> {
@@ -44,18 +57,20 @@ export async function downloadArtifacts(options: DownloadRequest, context: Downl
     const { runId, path } = await parseRunsUri(artifactUri);
     return (await context.runRepository(runId)).downloadArtifacts(path, destination, options);
   }
-  if (
-    artifactUri?.startsWith('models:') &&
-    !/^models:\/\/?[^/]+\/[^/]+\/./.test(artifactUri) &&
-    !/@[\w-]+\/./.test(artifactUri)
-  ) {
-    // A whole model (no path inside it): download its folder.
-    const repository = await openArtifactRepository(artifactUri, {
+  if (artifactUri?.startsWith('models:')) {
+    // A model, or a path inside one (`models:/<name>/<version>/<path>`, `models:/<model_id>/<path>`): the
+    // resolver opens the repository the URI names, and a file is fetched from its parent.
+    const resolver = await artifactResolver({
       store: context.store,
       trackingUri: context.trackingUri,
       registry: await context.registry(),
     });
-    return repository.downloadArtifacts('', destination, options);
+    const inside = modelPathOf(artifactUri);
+    if (inside === '') return (await resolver.open(artifactUri)).downloadArtifacts('', destination, options);
+    const uri = artifactUri.replace(/\/+$/, '');
+    const parent = uri.slice(0, uri.lastIndexOf('/'));
+    const name = decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
+    return (await resolver.open(parent)).downloadArtifacts(name, destination, options);
   }
   if (artifactUri) {
     // Open the parent and fetch the last segment, which works whether the URI names a file or a folder.
@@ -72,4 +87,10 @@ export async function downloadArtifacts(options: DownloadRequest, context: Downl
     destination,
     options,
   );
+}
+
+/** The path inside the model a `models:/` URI names (`''` for the whole model). */
+function modelPathOf(uri: string): string {
+  const logged = parseLoggedModelUri(uri);
+  return (logged ? logged.path : parseModelsUri(uri).path).replace(/\/+$/, '');
 }

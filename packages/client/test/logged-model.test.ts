@@ -96,6 +96,31 @@ for (const target of storeTargets()) {
       await loaded.close();
     });
 
+    it('downloads a logged model, a file inside it, and a registered version sourced from it', async () => {
+      await tracker.startRun({ experimentId });
+      const info = await tracker.logModel({ code }, { name: 'fetched', registeredModelName: 'fetched-reg' });
+      await tracker.endRun();
+      const whole = await tracker.downloadArtifacts({
+        artifactUri: info.modelUri,
+        dstPath: join(dir, 'whole'),
+      });
+      expect(await readFile(join(whole, 'MLmodel'), 'utf8')).toContain(`model_id: ${info.modelId}`);
+      const file = await tracker.downloadArtifacts({
+        artifactUri: `${info.modelUri}/MLmodel`,
+        dstPath: join(dir, 'one-file'),
+      });
+      expect(file).toBe(join(dir, 'one-file', 'MLmodel'));
+      const version = info.registeredModelVersion!.version;
+      const viaRegistry = await tracker.downloadArtifacts({
+        artifactUri: `models:/fetched-reg/${version}/MLmodel`,
+        dstPath: join(dir, 'via-registry'),
+      });
+      expect(await readFile(viaRegistry, 'utf8')).toContain(`model_id: ${info.modelId}`);
+      await expect(
+        tracker.downloadArtifacts({ artifactUri: `models:/m-${'0'.repeat(32)}`, dstPath: join(dir, 'none') }),
+      ).rejects.toMatchObject({ errorCode: 'RESOURCE_DOES_NOT_EXIST' });
+    });
+
     it('logs a metric against a model with its dataset, and to the run as well', async () => {
       const run = await tracker.startRun({ experimentId });
       const { modelId } = await tracker.logModel({ code }, 'scored');

@@ -1,4 +1,4 @@
-import type { ArtifactResolver, ArtifactResolverOptions } from '@flowline/artifact-store';
+import type { ArtifactResolver } from '@flowline/artifact-store';
 import { appendToUriPath, type LoggedModelStore, MlflowError, parseLoggedModelUri } from '@flowline/core';
 
 /** What resolving a `models:/<model_id>` URI needs: a tracking store that has MLflow 3's logged models. */
@@ -23,23 +23,6 @@ export async function loggedModelLocation(
     );
   const model = await lookup.getLoggedModel(parsed.modelId);
   return parsed.path ? appendToUriPath(model.artifactLocation, parsed.path) : model.artifactLocation;
-}
-
-/**
- * `resolveModel` that sends `models:/<model_id>` URIs to the logged model's artifact location and every
- * other `models:/` URI to `registryLookup` (so a registered version whose source is `models:/m-…` resolves too).
- * Without `lookup`, a model-id URI is refused saying what is missing.
- */
-export function withLoggedModels(
-  registryLookup: ArtifactResolverOptions['resolveModel'],
-  lookup: LoggedModelLookup | undefined,
-): NonNullable<ArtifactResolverOptions['resolveModel']> {
-  return async (uri) => {
-    if (parseLoggedModelUri(uri)) return loggedModelLocation(uri, lookup);
-    if (!registryLookup)
-      throw MlflowError.invalidParameterValue(`Resolving '${uri}' needs a model registry.`);
-    return registryLookup(uri);
-  };
 }
 
 /** A resolver that first turns a `models:/<model_id>` URI into its artifact location, then asks `resolver`. */

@@ -10,12 +10,7 @@ import {
 } from '@flowline/artifact-store';
 import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
 import type { FlavorRegistry } from './flavor.js';
-import {
-  type LoggedModelLookup,
-  loggedModelLookupOf,
-  resolverWithLoggedModels,
-  withLoggedModels,
-} from './logged-model-uri.js';
+import { type LoggedModelLookup, loggedModelLookupOf, resolverWithLoggedModels } from './logged-model-uri.js';
 
 /** How `loadModel` reaches remote models: a resolver, or the stores and repositories to build one from. */
 export interface LoadModelContext {
@@ -48,12 +43,10 @@ function resolverOf(context: LoadModelContext): ArtifactResolver {
   const loggedModels = loggedModelLookupOf(context.store);
   if (context.resolver) return resolverWithLoggedModels(context.resolver, loggedModels);
   const { openRepository } = context;
-  const lookups = storeLookups({ store: context.store, registry: context.registry });
+  // `models:/<model_id>` (MLflow 3) goes to the logged model, registered versions to the registry.
   return createArtifactResolver({
     ...(openRepository ? { repositories: { resolve: openRepository } } : {}),
-    ...lookups,
-    // `models:/<model_id>` (MLflow 3) goes to the logged model, registered versions to the registry.
-    resolveModel: withLoggedModels(lookups.resolveModel, loggedModels),
+    ...storeLookups({ store: context.store, registry: context.registry }),
   });
 }
 

@@ -64,6 +64,15 @@ export function ComparePage({ location }: { location: Location }) {
       <header className="page-head">
         <h1>Comparing {data.length} runs</h1>
       </header>
+      {data.length === 2 ? (
+        <p>
+          <Link
+            href={`/experiments/${data[0]!.info.experiment_id}/runs/${runIds[0]}?tab=evaluation&compare=${runIds[1]}`}
+          >
+            Compare their evaluation results
+          </Link>
+        </p>
+      ) : null}
       <h2>Parameters and metrics</h2>
       <label>
         <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} /> Only show

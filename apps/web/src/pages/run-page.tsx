@@ -16,11 +16,21 @@ import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { PARENT_TAG } from '../lib/run-tree.js';
 import { useAccess } from '../lib/use-access.js';
 import { useAsync } from '../lib/use-async.js';
+import { EvaluationTab } from './evaluation-tab.js';
 
-const TABS = ['overview', 'params', 'metrics', 'artifacts', 'datasets', 'models', 'traces'] as const;
+const TABS = [
+  'overview',
+  'params',
+  'metrics',
+  'artifacts',
+  'datasets',
+  'models',
+  'traces',
+  'evaluation',
+] as const;
 const NOTE = 'mlflow.note.content';
 
-/** One run: overview, params, metric charts, artifacts, datasets and models (tab in the URL). */
+/** One run: overview, params, metric charts, artifacts, datasets, models, traces and evaluation results (tab in the URL). */
 export function RunPage({ runId, location }: { runId: string; location: Location }) {
   const run = useAsync((signal) => getRun(runId, signal), [runId]);
   const experimentId = run.data?.info.experiment_id;
@@ -80,6 +90,7 @@ export function RunPage({ runId, location }: { runId: string; location: Location
         {tab === 'datasets' ? <Datasets run={r} /> : null}
         {tab === 'models' ? <Models run={r} /> : null}
         {tab === 'traces' ? <RunTraces experimentId={r.info.experiment_id} runId={r.info.run_id} /> : null}
+        {tab === 'evaluation' ? <EvaluationTab run={r} location={location} /> : null}
       </div>
     </section>
   );

@@ -47,3 +47,17 @@ export function commaList(value: string): string[] {
 export function envFlag(name: string): boolean {
   return process.env[name]?.trim().toLowerCase() === 'true';
 }
+
+/** A repeatable `key=value` flag, collected into a record. */
+export function keyValue(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const at = value.indexOf('=');
+    if (at < 1) throw new InvalidArgumentError(`${flag} takes key=value, got '${value}'.`);
+    return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+  };
+}
+
+/** A repeatable flag, collected into a list in the order given. */
+export function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

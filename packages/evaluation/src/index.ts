@@ -22,6 +22,8 @@ export type {
 export { aggregateFeedback, evaluateWithJudges, feedbackNumber } from './judges/evaluate-judges.js';
 export type { Judge, JudgeFeedback, JudgeInput } from './judges/judge.js';
 export { fillTemplate, parseVerdict, scorer } from './judges/judge.js';
+export type { JudgedColumns } from './judges/judged-data.js';
+export { judgedRowsOf, judgePredictFn } from './judges/judged-data.js';
 export type { ResultsTable } from './log-results.js';
 export { EVALUATION_RESULTS_TABLE, resultsTable } from './log-results.js';
 export type { ClassifierInput, ClassifierResult, Label } from './metrics/classifier.js';

@@ -4,18 +4,24 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { openModelContext } from '../model-context.js';
 import { createOutput, table } from '../output.js';
 import { cliHttpOptions, trackingUri } from '../tracking.js';
+import {
+  addJudgeOptions,
+  evaluateWithJudgesCli,
+  type JudgeCliOptions,
+  wantsJudges,
+} from './evaluate-judges.js';
 import type { GlobalOptions } from './globals.js';
 
 const MODEL_TYPES = ['classifier', 'regressor', 'text', 'question-answering', 'text-summarization'];
 const EXTRA_METRICS = ['latency', 'token_count', 'exact_match', 'rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
 
-interface EvaluateCliOptions {
+interface EvaluateCliOptions extends JudgeCliOptions {
   model?: string;
   endpoint?: string;
   endpointModel?: string;
   systemPrompt?: string;
   data: string;
-  modelType: ModelType;
+  modelType?: ModelType;
   targets?: string;
   predictions?: string;
   extraMetrics?: ExtraMetric[];
@@ -96,10 +102,10 @@ function dataOf(opts: EvaluateCliOptions): string | { runId: string; name?: stri
 
 /** `flowline evaluate`: MLflow's `mlflow.evaluate` over a CSV or JSONL dataset, logged to a run. */
 export function registerEvaluate(program: Command): void {
-  program
+  const command = program
     .command('evaluate')
     .description(
-      "Evaluate a model over a dataset as MLflow's mlflow.evaluate: default metrics per model type, plots, the per-row results table and the dataset input, logged to a run.",
+      "Evaluate a model over a dataset as MLflow's mlflow.evaluate: default metrics per model type, plots, the per-row results table and the dataset input, logged to a run. With --scorers or --judge, LLM judges score each row instead (MLflow 3's mlflow.genai.evaluate).",
     )
     .option('-m, --model <uri>', 'model URI (runs:/…, models:/…, a folder)')
     .option(
@@ -113,7 +119,9 @@ export function registerEvaluate(program: Command): void {
       'dataset: .csv with a header row, .jsonl with one object per line, or runs:/<run_id> (the file that run logged as its dataset)',
     )
     .addOption(
-      new Option('--model-type <type>', 'which default metrics').choices(MODEL_TYPES).makeOptionMandatory(),
+      new Option('--model-type <type>', 'which default metrics (required without judges)').choices(
+        MODEL_TYPES,
+      ),
     )
     .option('--targets <column>', 'column with the true values (required for classifier and regressor)')
     .option('--predictions <column>', 'column already holding the predictions (no model is called)')
@@ -122,39 +130,48 @@ export function registerEvaluate(program: Command): void {
     .option('--metric-prefix <prefix>', 'prepended to every metric and artifact name')
     .option('--run-id <id>', 'log into this existing run (default: a new run)')
     .option('--experiment-id <id>', 'experiment of the new run')
-    .option('--experiment-name <name>', 'experiment of the new run, by name (created when missing)')
-    .action(async (opts: EvaluateCliOptions, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { Tracker } = await import('@flowline/client');
-      const { evaluate } = await import('@flowline/evaluation');
-      const tracker = new Tracker({
-        trackingUri: await trackingUri(g.trackingUri),
-        http: await cliHttpOptions(g.trackingUri),
-      });
-      const model = await modelOf(opts, g);
-      try {
-        if (opts.experimentName) await tracker.setExperiment(opts.experimentName);
-        const result = await evaluate({
-          ...(model.model === undefined ? {} : { model: model.model }),
-          ...(model.loadModelContext ? { loadModelContext: model.loadModelContext } : {}),
-          data: dataOf(opts),
-          modelType: opts.modelType,
-          targets: opts.targets,
-          predictions: opts.predictions,
-          extraMetrics: opts.extraMetrics,
-          datasetName: opts.datasetName,
-          metricPrefix: opts.metricPrefix,
-          runId: opts.runId,
-          experimentId: opts.experimentId,
-          tracker,
-        });
-        createOutput(g.json).result(
-          { run_id: result.runId, metrics: result.metrics, artifacts: result.artifacts },
-          () => describe(result),
-        );
-      } finally {
-        await model.close();
-        await tracker.close();
-      }
+    .option('--experiment-name <name>', 'experiment of the new run, by name (created when missing)');
+  addJudgeOptions(command).action(async (opts: EvaluateCliOptions, cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    const { Tracker } = await import('@flowline/client');
+    const judged = wantsJudges(opts);
+    if (!judged && !opts.modelType)
+      throw MlflowError.invalidParameterValue(
+        `Give --model-type (${MODEL_TYPES.join(', ')}), or judges with --scorers or --judge.`,
+      );
+    const { evaluate } = await import('@flowline/evaluation');
+    const tracker = new Tracker({
+      trackingUri: await trackingUri(g.trackingUri),
+      http: await cliHttpOptions(g.trackingUri),
     });
+    const model = await modelOf(opts, g);
+    try {
+      if (opts.experimentName) await tracker.setExperiment(opts.experimentName);
+      if (judged) {
+        await evaluateWithJudgesCli({ opts, model, tracker, json: g.json });
+        return;
+      }
+      const result = await evaluate({
+        ...(model.model === undefined ? {} : { model: model.model }),
+        ...(model.loadModelContext ? { loadModelContext: model.loadModelContext } : {}),
+        data: dataOf(opts),
+        modelType: opts.modelType,
+        targets: opts.targets,
+        predictions: opts.predictions,
+        extraMetrics: opts.extraMetrics,
+        datasetName: opts.datasetName,
+        metricPrefix: opts.metricPrefix,
+        runId: opts.runId,
+        experimentId: opts.experimentId,
+        tracker,
+      });
+      createOutput(g.json).result(
+        { run_id: result.runId, metrics: result.metrics, artifacts: result.artifacts },
+        () => describe(result),
+      );
+    } finally {
+      await model.close();
+      await tracker.close();
+    }
+  });
 }

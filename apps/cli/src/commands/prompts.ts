@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { ChatMessage, Prompt, PromptRegistry, PromptTemplate, PromptVersion } from '@flowline/client';
 import { MlflowError } from '@flowline/core';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { keyValue } from '../arguments.js';
 import { createOutput, formatTime, table } from '../output.js';
 import { openTracking, openTrackingRegistry } from '../tracking.js';
 import type { GlobalOptions } from './globals.js';
@@ -20,15 +21,6 @@ async function withPrompts<T>(g: GlobalOptions, fn: (prompts: PromptRegistry) =>
   } finally {
     await tracking.store.close();
   }
-}
-
-/** A repeatable `key=value` flag, collected into a record. */
-function keyValue(flag: string) {
-  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
-    const at = value.indexOf('=');
-    if (at < 1) throw new InvalidArgumentError(`${flag} takes key=value, got '${value}'.`);
-    return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
-  };
 }
 
 /** A prompt version as the JSON output shows it (MLflow's `PromptVersion` fields, snake_case). */

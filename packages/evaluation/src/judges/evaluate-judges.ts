@@ -1,5 +1,5 @@
 import type { Tracker } from '@flowline/client';
-import type { TraceStore } from '@flowline/core';
+import type { Dataset, TraceStore } from '@flowline/core';
 import { inEvaluationRun, logResultsTable, type ResultsTable } from '../log-results.js';
 import type { Judge, JudgeFeedback, JudgeInput } from './judge.js';
 
@@ -23,6 +23,8 @@ export interface JudgeEvaluationOptions {
   experimentId?: string;
   /** How many rows are judged at once (default 4). */
   concurrency?: number;
+  /** The dataset the rows came from, logged to the run as an input (as `evaluate` logs its data). */
+  dataset?: Dataset;
 }
 
 /** What `evaluateWithJudges` returns: the aggregates, and each row with its feedback. */
@@ -166,6 +168,8 @@ export async function evaluateWithJudges(options: JudgeEvaluationOptions): Promi
       await tracker.logMetrics(metrics, { runId, step: 0 });
       await tracker.flush();
       await logResultsTable(tracker, runId, table);
+      if (options.dataset)
+        await (await tracker.store()).logInputs(runId, [{ dataset: options.dataset, tags: [] }]);
       const traces = traceStoreOf(await tracker.store());
       let assessments = 0;
       const traced = traces ? await storedTraces(traces, rows) : [];

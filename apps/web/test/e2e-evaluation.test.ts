@@ -248,7 +248,7 @@ describe('evaluation results end to end', () => {
       await changed
         .locator('td.eval-changed')
         .evaluateAll((tds) => tds.map((td) => `${td.getAttribute('data-at')}:${td.textContent}`)),
-    ).toEqual(['left:no', 'right:yes']);
+    ).toEqual(['left:noThe sum is wrong', 'right:yesNow right']);
     expect(await changed.locator('td.eval-changed[data-at="right"] .eval-score').getAttribute('title')).toBe(
       'Now right',
     );

@@ -161,19 +161,21 @@ export function RowComparison({
                     )),
                   )}
                   {cols.scores.flatMap((c) =>
-                    pair.map((p) => (
-                      <td
-                        key={`${c}-${p.at}`}
-                        className={`eval-col-score${j.changed.includes(c) ? ' eval-changed' : ''}`}
-                        data-column={c}
-                        data-at={p.at}
-                      >
-                        <ScoreCell
-                          value={cellOf(p.side.table, j[p.at], c)}
-                          title={cellText(cellOf(p.side.table, j[p.at], cols.rationales[c] ?? ''))}
-                        />
-                      </td>
-                    )),
+                    pair.map((p) => {
+                      const why = cellText(cellOf(p.side.table, j[p.at], cols.rationales[c] ?? ''));
+                      return (
+                        <td
+                          key={`${c}-${p.at}`}
+                          className={`eval-col-score${j.changed.includes(c) ? ' eval-changed' : ''}`}
+                          data-column={c}
+                          data-at={p.at}
+                        >
+                          <ScoreCell value={cellOf(p.side.table, j[p.at], c)} title={why} />
+                          {/* Why a changed score changed: its rationale under it. */}
+                          {why && j.changed.includes(c) ? <div className="eval-why">{why}</div> : null}
+                        </td>
+                      );
+                    }),
                   )}
                 </tr>
               );

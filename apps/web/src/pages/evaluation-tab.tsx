@@ -57,6 +57,10 @@ function ComparePicker({ run, location }: { run: Run; location: Location }) {
     (signal) => comparableRuns(run.info.experiment_id, run.info.run_id, signal),
     [run.info.experiment_id, run.info.run_id],
   );
+  const compare = location.query.get('compare') ?? '';
+  const listed = [...(runs.data?.withTables ?? []), ...(runs.data?.others ?? [])];
+  // A run of another experiment (a link from the compare page) is not in the lists: keep it selectable.
+  const outside = compare !== '' && runs.data !== undefined && !listed.some((r) => r.info.run_id === compare);
   const option = (r: Run) => (
     <option key={r.info.run_id} value={r.info.run_id}>
       {runLabel(r)}
@@ -67,10 +71,11 @@ function ComparePicker({ run, location }: { run: Run; location: Location }) {
       Compare with{' '}
       <select
         aria-label="Compare with"
-        value={location.query.get('compare') ?? ''}
+        value={compare}
         onChange={(e) => update(location, { compare: e.target.value || null, compareTable: null })}
       >
         <option value="">{runs.loading ? 'Loading runs…' : 'Another run…'}</option>
+        {outside ? <option value={compare}>{compare}</option> : null}
         {runs.data?.withTables.length ? (
           <optgroup label="Runs with an evaluation">{runs.data.withTables.map(option)}</optgroup>
         ) : null}

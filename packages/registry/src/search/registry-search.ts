@@ -36,6 +36,20 @@ function stringValue(value: { kind: string; value?: unknown }, text: string): st
   return value.value as string;
 }
 
+/** MLflow's tag marking a registered model (and its versions) as a prompt. */
+const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+
+/**
+ * Whether a clause on `key` also matches rows without that tag. As MLflow's registry search, only for the
+ * prompt tag: `!= 'true'` and `= 'false'` mean "not a prompt", which plain models (untagged) are; MLflow 3's
+ * client adds the first to every `search_registered_models` call.
+ */
+function matchesUntagged(key: string, op: string, value: string): boolean {
+  if (key !== PROMPT_TAG) return false;
+  const v = value.toLowerCase();
+  return (op === '!=' && v === 'true') || (op === '=' && v === 'false');
+}
+
 function tagCondition(
   ctx: RegistryContext,
   table: 'registered_model_tags' | 'model_version_tags',
@@ -45,7 +59,9 @@ function tagCondition(
   own: string,
 ) {
   const cond = ctx.adapter.compare(sql.ref('t.value'), op, value);
-  return sql<SqlBool>`exists (select 1 from ${sql.table(table)} t where ${sql.raw(own)} and t.key = ${key} and ${cond})`;
+  const tagged = sql<SqlBool>`exists (select 1 from ${sql.table(table)} t where ${sql.raw(own)} and t.key = ${key} and ${cond})`;
+  if (!matchesUntagged(key, op, value)) return tagged;
+  return sql<SqlBool>`(${tagged} or not exists (select 1 from ${sql.table(table)} t where ${sql.raw(own)} and t.key = ${key}))`;
 }
 
 function page<T>(rows: T[], max: number, offset: number, fingerprint: string): Page<T> {

@@ -42,6 +42,38 @@ export function registrySearchSuite(getStore: GetRegistry, test: SuiteTest): voi
       expect(names(exact)).toEqual([`${prefix}-b`]);
     });
 
+    test("tells prompts from models as MLflow 3's client asks: the prompt tag != 'true' matches untagged models", async () => {
+      const store = getStore();
+      const { prefix } = await family(store);
+      await store.createRegisteredModel({
+        name: `${prefix}-prompt`,
+        tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }],
+      });
+      const filter = (clause: string) => `name LIKE '${prefix}-%' AND ${clause}`;
+      const models = [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`];
+      // MLflow 3's search_registered_models adds this clause to every call.
+      expect(
+        names(
+          await store.searchRegisteredModels({ filter: filter("tag.`mlflow.prompt.is_prompt` != 'true'") }),
+        ),
+      ).toEqual(models);
+      expect(
+        names(
+          await store.searchRegisteredModels({ filter: filter("tags.`mlflow.prompt.is_prompt` = 'false'") }),
+        ),
+      ).toEqual(models);
+      expect(
+        names(
+          await store.searchRegisteredModels({ filter: filter("tags.`mlflow.prompt.is_prompt` = 'true'") }),
+        ),
+      ).toEqual([`${prefix}-prompt`]);
+      // Any other tag still needs the tag to match.
+      expect(names(await store.searchRegisteredModels({ filter: filter("tags.kind != 'tree'") }))).toEqual([
+        `${prefix}-a`,
+        `${prefix}-c`,
+      ]);
+    });
+
     test('orders registered models by order_by name DESC', async () => {
       const store = getStore();
       const { prefix } = await family(store);

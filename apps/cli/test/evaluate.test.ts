@@ -145,7 +145,11 @@ describe('flowline evaluate', { timeout: 120_000 }, () => {
     ]);
     expect(ok.code).toBe(0);
     const result = JSON.parse(ok.stdout);
-    expect(result.metrics).toEqual({ 'exact_match/v1': 0.5 });
+    expect(result.metrics['exact_match/v1']).toBe(0.5);
+    expect(Object.keys(result.metrics).filter((k) => k.endsWith('/mean'))).toEqual([
+      'flesch_kincaid_grade_level/v1/mean',
+      'ari_grade_level/v1/mean',
+    ]);
     const table = await flowline([
       'artifacts',
       'download',
@@ -158,7 +162,14 @@ describe('flowline evaluate', { timeout: 120_000 }, () => {
     ]);
     expect(table.code).toBe(0);
     const stored = JSON.parse(await readFile(join(dir, 'dl', 'eval_results_table.json'), 'utf8'));
-    expect(stored.columns).toEqual(['question', 'answer', 'given', 'token_count']);
+    expect(stored.columns).toEqual([
+      'question',
+      'answer',
+      'given',
+      'token_count',
+      'flesch_kincaid_grade_level/v1/score',
+      'ari_grade_level/v1/score',
+    ]);
 
     const bad = await flowline([
       'evaluate',

@@ -1,6 +1,7 @@
 import { MlflowError } from '@flowline/core';
 import type { Row } from './data.js';
 import { classifierMetrics, type Label, labelList } from './metrics/classifier.js';
+import { automatedReadabilityGrade, fleschKincaidGrade } from './metrics/readability.js';
 import { regressorMetrics } from './metrics/regressor.js';
 import { standardAggregations } from './metrics/stats.js';
 import {
@@ -37,7 +38,14 @@ export interface CustomMetric {
 }
 
 /** A built-in extra metric by its MLflow name, or a custom one. */
-export type ExtraMetric = 'latency' | 'token_count' | 'exact_match' | RougeVariant | CustomMetric;
+export type ExtraMetric =
+  | 'latency'
+  | 'token_count'
+  | 'exact_match'
+  | 'flesch_kincaid_grade_level'
+  | 'ari_grade_level'
+  | RougeVariant
+  | CustomMetric;
 
 /** Metrics, per-row columns and images computed for one evaluation. */
 export interface Computed {
@@ -94,6 +102,12 @@ function addBuiltin(
     case 'token_count':
       // MLflow logs no aggregate for token_count: only the per-row column.
       out.columns.token_count = texts.map(whitespaceTokenCount);
+      return;
+    case 'flesch_kincaid_grade_level':
+      addValue(out, `${name}/v1`, `${name}/v1/score`, scored(texts.map(fleschKincaidGrade)));
+      return;
+    case 'ari_grade_level':
+      addValue(out, `${name}/v1`, `${name}/v1/score`, scored(texts.map(automatedReadabilityGrade)));
       return;
     case 'latency':
       if (latency) addValue(out, 'latency', 'latency', scored(latency));
@@ -163,11 +177,16 @@ function addClassifier(out: Computed, predictions: unknown[], targets: unknown[]
   if (result.pr) out.images['precision_recall_curve_plot.png'] = precisionRecallCurvePlot(result.pr);
 }
 
+// MLflow's defaults per text model type, but toxicity (a Hugging Face classifier model, which Flowline
+// cannot download; a custom metric can run one).
+const READABILITY = ['flesch_kincaid_grade_level', 'ari_grade_level'] as const;
 const TEXT_DEFAULTS: Record<string, Array<Exclude<ExtraMetric, CustomMetric>>> = {
-  text: ['token_count'],
-  'question-answering': ['token_count', 'exact_match'],
-  'text-summarization': ['token_count', 'rouge1', 'rouge2', 'rougeL', 'rougeLsum'],
+  text: ['token_count', ...READABILITY],
+  'question-answering': ['token_count', 'exact_match', ...READABILITY],
+  'text-summarization': ['token_count', 'rouge1', 'rouge2', 'rougeL', 'rougeLsum', ...READABILITY],
 };
+/** Metrics computed from the predictions alone, so kept without targets. */
+const NEEDS_NO_TARGETS = new Set<string>(['token_count', ...READABILITY]);
 
 /** MLflow's default metrics of `modelType`, then the extra metrics, over one evaluation's predictions. */
 export async function computeMetrics(
@@ -187,7 +206,7 @@ export async function computeMetrics(
   else if (modelType) {
     for (const name of TEXT_DEFAULTS[modelType] ?? []) {
       // exact_match and ROUGE compare with targets: without them MLflow skips them.
-      if (name !== 'token_count' && !targets) continue;
+      if (!NEEDS_NO_TARGETS.has(name) && !targets) continue;
       addBuiltin(out, name, input);
     }
   }

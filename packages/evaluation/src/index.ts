@@ -30,6 +30,8 @@ export type { ClassifierInput, ClassifierResult, Label } from './metrics/classif
 export { classifierMetrics, labelList } from './metrics/classifier.js';
 export type { Curve } from './metrics/curves.js';
 export { averagePrecision, precisionRecallCurve, rocCurve, trapezoidArea } from './metrics/curves.js';
+export type { TextCounts } from './metrics/readability.js';
+export { automatedReadabilityGrade, fleschKincaidGrade, textCounts } from './metrics/readability.js';
 export { regressorMetrics } from './metrics/regressor.js';
 export { percentile, standardAggregations } from './metrics/stats.js';
 export type { MetricValue, RougeVariant } from './metrics/text.js';

@@ -192,13 +192,31 @@ describe('evaluate on a SQLite tracking store', () => {
     expect(result.metrics['exact_match/v1']).toBe(0.5);
     expect(result.metrics['latency/mean']).toBeGreaterThanOrEqual(0);
     expect(Object.keys(result.metrics).sort()).toEqual([
+      'ari_grade_level/v1/mean',
+      'ari_grade_level/v1/p90',
+      'ari_grade_level/v1/variance',
       'exact_match/v1',
+      'flesch_kincaid_grade_level/v1/mean',
+      'flesch_kincaid_grade_level/v1/p90',
+      'flesch_kincaid_grade_level/v1/variance',
       'latency/mean',
       'latency/p90',
       'latency/variance',
     ]);
+    // 'A B' and 'C': one sentence each, one syllable and one character a word.
+    // Flesch-Kincaid 0.39·w/s + 11.8·syl/w − 15.59; ARI 4.71·chars/w + 0.5·w/s − 21.43.
+    expect(result.metrics['flesch_kincaid_grade_level/v1/mean']).toBeCloseTo((-3.0 + -3.4) / 2, 12);
+    expect(result.metrics['ari_grade_level/v1/mean']).toBeCloseTo((-15.7 + -16.2) / 2, 12);
     const table = result.tables.eval_results_table!;
-    expect(table.columns).toEqual(['question', 'answer', 'outputs', 'token_count', 'latency']);
+    expect(table.columns).toEqual([
+      'question',
+      'answer',
+      'outputs',
+      'token_count',
+      'flesch_kincaid_grade_level/v1/score',
+      'ari_grade_level/v1/score',
+      'latency',
+    ]);
     expect(table.data.map((row) => row.slice(0, 4))).toEqual([
       ['a b', 'A B', 'A B', 2],
       ['c', 'd', 'C', 1],

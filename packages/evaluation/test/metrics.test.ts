@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  automatedReadabilityGrade,
   averagePrecision,
   classifierMetrics,
   exactMatch,
+  fleschKincaidGrade,
   labelList,
   percentile,
   precisionRecallCurve,
@@ -10,6 +12,7 @@ import {
   rocCurve,
   rougeScore,
   standardAggregations,
+  textCounts,
   trapezoidArea,
   whitespaceTokenCount,
 } from '../src/index.js';
@@ -140,5 +143,25 @@ describe('text metrics', () => {
     // rank 0.9 × 3 = 2.7 → 3 + 0.7 × (4 − 3).
     expect(a.p90).toBeCloseTo(3.7, 12);
     expect(percentile([5], 90)).toBe(5);
+  });
+});
+
+describe('readability grades', () => {
+  const text = 'The cat sat on the mat. It was a sunny day and the cat was happy.';
+
+  it('counts words, sentences, characters and syllables as textstat does', () => {
+    // 6 + 10 words; sun-ny and hap-py have two syllables, every other word one; 18 + 32 visible characters.
+    expect(textCounts(text)).toEqual({ words: 16, sentences: 2, characters: 50, syllables: 18 });
+    // Sentences of two words or fewer are not counted (at least one is).
+    expect(textCounts('Yes. No. The cat sat down.').sentences).toBe(1);
+    expect(textCounts('').words).toBe(0);
+  });
+
+  it('grades Flesch-Kincaid and ARI from those counts, to one decimal', () => {
+    // 0.39·(16/2) + 11.8·(18/16) − 15.59 = 0.805; 4.71·(50/16) + 0.5·(16/2) − 21.43 = −2.71125.
+    expect(fleschKincaidGrade(text)).toBe(0.8);
+    expect(automatedReadabilityGrade(text)).toBe(-2.7);
+    expect(fleschKincaidGrade('')).toBe(0);
+    expect(automatedReadabilityGrade('  ')).toBe(0);
   });
 });

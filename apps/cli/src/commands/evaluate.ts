@@ -13,7 +13,17 @@ import {
 import type { GlobalOptions } from './globals.js';
 
 const MODEL_TYPES = ['classifier', 'regressor', 'text', 'question-answering', 'text-summarization'];
-const EXTRA_METRICS = ['latency', 'token_count', 'exact_match', 'rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
+const EXTRA_METRICS = [
+  'latency',
+  'token_count',
+  'exact_match',
+  'flesch_kincaid_grade_level',
+  'ari_grade_level',
+  'rouge1',
+  'rouge2',
+  'rougeL',
+  'rougeLsum',
+];
 
 interface EvaluateCliOptions extends JudgeCliOptions {
   model?: string;

@@ -4,6 +4,8 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h } from 'react';
 import { describe, expect, it } from 'vitest';
 import type { LoggedModelJson } from '../src/api/logged-models.js';
+import type { Run } from '../src/api/types.js';
+import { RunLoggedModels } from '../src/components/run-logged-models.js';
 import { LoggedModelsView } from '../src/pages/logged-models-view.js';
 import { PromptPage } from '../src/pages/prompt-pages.js';
 import { at, type FetchHandler, stubFetch } from './fetch-stub.js';
@@ -116,5 +118,40 @@ describe('PromptPage', () => {
     handler = () => ({ body: { registered_model: { name: 'clf', tags: [] } } });
     render(h(PromptPage, { name: 'clf', location: at('/prompts/clf') }));
     expect((await screen.findByRole('alert')).textContent).toContain('registered as a model, not a prompt');
+  });
+});
+
+describe('RunLoggedModels', () => {
+  it("lists the run's output and input logged models, linked to their pages, and names one it cannot read", async () => {
+    const gone = 'm-00000000000000000000000000000009';
+    handler = (url) =>
+      url.endsWith(MODEL.info.model_id)
+        ? { body: { model: MODEL } }
+        : { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no such model' } };
+    const run = {
+      info: { run_id: 'r1', experiment_id: '7' },
+      data: {},
+      inputs: { model_inputs: [{ model_id: gone }] },
+      outputs: { model_outputs: [{ model_id: MODEL.info.model_id, step: 3 }] },
+    } as unknown as Run;
+    render(h(RunLoggedModels, { run }));
+    const link = await screen.findByRole('link', { name: 'clf' });
+    expect(link.getAttribute('href')).toBe(`/experiments/7/models/${MODEL.info.model_id}`);
+    const rows = [...document.querySelectorAll('tr[data-model-id]')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent),
+    );
+    expect(rows).toEqual([
+      ['clf', 'logged (step 3)', 'UPLOAD_FAILED', 'classifier'],
+      [gone, 'used as input', '—', '—'],
+    ]);
+    expect(calls.map((c) => c.url).sort()).toEqual([
+      `/ajax-api/2.0/mlflow/logged-models/${MODEL.info.model_id}`,
+      `/ajax-api/2.0/mlflow/logged-models/${gone}`,
+    ]);
+  });
+
+  it('says so when the run has no logged models', () => {
+    render(h(RunLoggedModels, { run: { info: {}, data: {}, inputs: {} } as unknown as Run }));
+    expect(screen.getByText(/no MLflow 3 logged models/)).toBeTruthy();
   });
 });

@@ -7,6 +7,7 @@ import { DetailHead, tabOf } from '../components/detail-head.js';
 import { EditableText } from '../components/editable-text.js';
 import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
+import { RunLoggedModels } from '../components/run-logged-models.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { RunTraces } from '../components/trace-run-list.js';
@@ -263,8 +264,10 @@ function Models({ run }: { run: Run }) {
   return (
     <div className="models">
       <h3>Logged models</h3>
+      <RunLoggedModels run={run} />
+      <h3>Model folders in the run's artifacts</h3>
       {history.length === 0 ? (
-        <Empty>No models logged by this run.</Empty>
+        <Empty>No model folders logged by this run.</Empty>
       ) : (
         <ul>
           {history.map((m) => (

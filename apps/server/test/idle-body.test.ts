@@ -128,16 +128,30 @@ describe('idle request bodies', () => {
   });
 
   it('never cuts a slow upload that keeps sending', async () => {
-    // Each gap is a fraction of the idle time, and the whole upload takes several times as long.
-    const chunks = Array.from({ length: 16 }, (_, i) => `chunk-${String(i).padStart(2, '0')};`);
+    // Each gap is a tenth of the idle time and the whole upload takes more than twice as long. Client and
+    // server share this process, so the idle time is long enough that a loaded machine's event-loop stall
+    // (which delays the client's next chunk too) is not mistaken for a silent client.
+    const idleMs = 1500;
+    const slow = await buildServer({
+      store,
+      artifacts: createArtifactAccess(join(dir, 'artifacts')),
+      webRoot: null,
+      bodyIdleTimeoutMs: idleMs,
+    });
+    const slowUrl = await slow.listen({ host: '127.0.0.1', port: 0 });
+    const chunks = Array.from({ length: 24 }, (_, i) => `chunk-${String(i).padStart(2, '0')};`);
     const body = chunks.join('');
     const head = request('PUT', '/api/2.0/mlflow-artifacts/artifacts/slow.txt', {
       'content-type': 'text/plain',
       'content-length': Buffer.byteLength(body),
     });
-    const { response } = await rawExchange(url, head, chunks, IDLE_MS / 6);
-    expect(parse(response).status).toBe(200);
-    expect(await readFile(join(dir, 'artifacts', 'slow.txt'), 'utf8')).toBe(body);
+    try {
+      const { response } = await rawExchange(slowUrl, head, chunks, idleMs / 10);
+      expect(parse(response).status).toBe(200);
+      expect(await readFile(join(dir, 'artifacts', 'slow.txt'), 'utf8')).toBe(body);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('leaves complete requests alone', async () => {

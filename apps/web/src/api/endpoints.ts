@@ -20,10 +20,17 @@ export const ENDPOINTS = [
   'POST /experiments/create',
   'POST /experiments/update',
   'POST /experiments/delete',
+  'POST /experiments/restore',
+  'POST /experiments/set-experiment-tag',
+  'POST /experiments/delete-experiment-tag',
   'GET /experiments/get',
   'POST /runs/search',
   'GET /runs/get',
   'POST /runs/set-tag',
+  'POST /runs/delete-tag',
+  'POST /runs/update',
+  'POST /runs/delete',
+  'POST /runs/restore',
   'GET /metrics/get-history-bulk-interval',
   'GET /artifacts/list',
   'GET /registered-models/search',
@@ -47,8 +54,11 @@ export interface Paged<T> {
   nextPageToken?: string;
 }
 
-/** Experiments, newest first, optionally filtered by a name substring. */
-export async function searchExperiments(nameLike = ''): Promise<Experiment[]> {
+/** Which experiments or runs a search returns by lifecycle stage (MLflow's `ViewType`). */
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
+/** Experiments, newest first, optionally filtered by a name substring (active ones unless `viewType` says). */
+export async function searchExperiments(nameLike = '', viewType?: ViewType): Promise<Experiment[]> {
   const out: Experiment[] = [];
   let token: string | undefined;
   do {
@@ -57,6 +67,7 @@ export async function searchExperiments(nameLike = ''): Promise<Experiment[]> {
       order_by: ['creation_time DESC'],
       filter: nameLike ? `name ILIKE '%${nameLike.replaceAll("'", "''")}%'` : undefined,
       page_token: token,
+      view_type: viewType,
     });
     out.push(...(page.experiments ?? []));
     token = page.next_page_token || undefined;
@@ -84,9 +95,22 @@ export async function deleteExperiment(id: string): Promise<void> {
   await api('POST /experiments/delete', { experiment_id: id });
 }
 
+/** Restores a deleted experiment (MLflow's `experiments/restore`). */
+export async function restoreExperiment(id: string): Promise<void> {
+  await api('POST /experiments/restore', { experiment_id: id });
+}
+
+/** Sets or removes an experiment tag (`value` null removes; the description is `mlflow.note.content`). */
+export async function setExperimentTag(id: string, key: string, value: string | null): Promise<void> {
+  if (value === null) await api('POST /experiments/delete-experiment-tag', { experiment_id: id, key });
+  else await api('POST /experiments/set-experiment-tag', { experiment_id: id, key, value });
+}
+
 /** What `searchRuns` needs. */
 export interface RunQuery {
   experimentIds: string[];
+  /** Active runs unless told (`DELETED_ONLY` lists the deleted ones, as MLflow's "Deleted" state). */
+  runViewType?: ViewType;
   filter?: string;
   orderBy?: string[];
   maxResults?: number;
@@ -103,6 +127,7 @@ export async function searchRuns(query: RunQuery, signal?: AbortSignal): Promise
       order_by: query.orderBy ?? [],
       max_results: query.maxResults ?? 100,
       page_token: query.pageToken,
+      run_view_type: query.runViewType,
     },
     signal,
   );
@@ -117,6 +142,26 @@ export async function getRun(runId: string, signal?: AbortSignal): Promise<Run> 
 /** Sets a tag on a run (also how the description, `mlflow.note.content`, is saved). */
 export async function setRunTag(runId: string, key: string, value: string): Promise<void> {
   await api('POST /runs/set-tag', { run_id: runId, key, value });
+}
+
+/** Removes a tag from a run. */
+export async function deleteRunTag(runId: string, key: string): Promise<void> {
+  await api('POST /runs/delete-tag', { run_id: runId, key });
+}
+
+/** Renames a run (MLflow's `runs/update` with `run_name`). */
+export async function renameRun(runId: string, name: string): Promise<void> {
+  await api('POST /runs/update', { run_id: runId, run_name: name });
+}
+
+/** Deletes a run (MLflow's soft delete: it moves to the experiment's deleted runs). */
+export async function deleteRun(runId: string): Promise<void> {
+  await api('POST /runs/delete', { run_id: runId });
+}
+
+/** Restores a deleted run. */
+export async function restoreRun(runId: string): Promise<void> {
+  await api('POST /runs/restore', { run_id: runId });
 }
 
 /** A metric's history for some runs, sampled by the server to at most `maxResults` steps per run. */

@@ -6,6 +6,7 @@ import { match, navigate, useLocation } from './lib/router.js';
 import { useAccess } from './lib/use-access.js';
 import { useAsync } from './lib/use-async.js';
 import { ComparePage } from './pages/compare-page.js';
+import { DeletedRunsView } from './pages/deleted-runs-view.js';
 import { ExperimentsSidebar } from './pages/experiments-sidebar.js';
 import { LoggedModelPage } from './pages/logged-model-page.js';
 import { LoggedModelsView } from './pages/logged-models-view.js';
@@ -83,6 +84,10 @@ export function App() {
     );
   else if (expMatch && path.endsWith('/traces'))
     page = <TracesView experimentIds={selected} experiments={experiments.data ?? []} location={location} />;
+  else if (expMatch && location.query.get('lifecycle') === 'deleted')
+    page = (
+      <DeletedRunsView experimentIds={selected} experiments={experiments.data ?? []} location={location} />
+    );
   else if (expMatch)
     page = (
       <RunsView

@@ -1,10 +1,11 @@
 import { useState } from 'react';
+import { Markdown } from './markdown.js';
 import { ErrorBox } from './states.js';
 
 /**
- * A text shown with an Edit button that turns it into a textarea with Save and Cancel. `onSave` rejecting
- * keeps the editor open with the draft; with `inlineErrors` the failure is also shown here (otherwise the
- * caller shows it).
+ * A text shown (rendered as Markdown, as MLflow shows descriptions) with an Edit button that turns it into a
+ * textarea with Save and Cancel. `onSave` rejecting keeps the editor open with the draft; with `inlineErrors`
+ * the failure is also shown here (otherwise the caller shows it).
  */
 export function EditableText({
   label,
@@ -67,7 +68,7 @@ export function EditableText({
           {error ? <ErrorBox error={error} /> : null}
         </>
       ) : value ? (
-        <p className="note">{value}</p>
+        <Markdown className="note" source={value} />
       ) : (
         <p className="muted">{empty}</p>
       )}

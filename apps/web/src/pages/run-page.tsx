@@ -1,15 +1,25 @@
 import { useEffect, useMemo } from 'react';
 import { artifactUrl } from '../api/client.js';
-import { getExperiment, getRun, listArtifacts, searchVersions, setRunTag, tagOf } from '../api/endpoints.js';
+import {
+  deleteRunTag,
+  getExperiment,
+  getRun,
+  listArtifacts,
+  searchVersions,
+  setRunTag,
+  tagOf,
+} from '../api/endpoints.js';
 import type { Run } from '../api/types.js';
 import { ArtifactBrowser } from '../components/artifact-browser.js';
 import { DetailHead, tabOf } from '../components/detail-head.js';
 import { EditableText } from '../components/editable-text.js';
 import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
+import { RunActions } from '../components/run-actions.js';
 import { RunLoggedModels } from '../components/run-logged-models.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
+import { TagEditor } from '../components/tag-editor.js';
 import { RunTraces } from '../components/trace-run-list.js';
 import { StatusCell } from '../lib/columns.js';
 import { formatDuration, formatTime, formatValue } from '../lib/format.js';
@@ -62,7 +72,12 @@ export function RunPage({ runId, location }: { runId: string; location: Location
         experimentHref={`/experiments/${r.info.experiment_id}`}
         experiment={experiment.data}
         title={name}
-        status={<StatusCell status={r.info.status} />}
+        status={
+          <>
+            <StatusCell status={r.info.status} />
+            <RunActions run={r} onChanged={run.reload} />
+          </>
+        }
         tabs={TABS}
         location={location}
       />
@@ -147,8 +162,27 @@ function Overview({ run, onSaved }: { run: Run; onSaved: () => void }) {
       </dl>
       <Description run={run} onSaved={onSaved} />
       <h3>Tags</h3>
-      <KeyValueTable rows={userTags.map((t) => [t.key, t.value ?? ''])} empty="No tags." />
+      <RunTags run={run} tags={userTags} onSaved={onSaved} />
     </div>
+  );
+}
+
+// MLflow's own `mlflow.*` tags (source, user, notes, parent) stay out of the editor, as MLflow's UI hides them.
+function RunTags({ run, tags, onSaved }: { run: Run; tags: Run['data']['tags']; onSaved: () => void }) {
+  const access = useAccess([run.info.experiment_id]);
+  return (
+    <TagEditor
+      tags={tags ?? []}
+      readOnly={!access.experiment(run.info.experiment_id).update}
+      onSet={async (key, value) => {
+        await setRunTag(run.info.run_id, key, value);
+        onSaved();
+      }}
+      onDelete={async (key) => {
+        await deleteRunTag(run.info.run_id, key);
+        onSaved();
+      }}
+    />
   );
 }
 

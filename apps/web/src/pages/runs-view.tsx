@@ -4,6 +4,7 @@ import { ColumnChooser } from '../components/column-chooser.js';
 import { ExperimentHead } from '../components/experiment-head.js';
 import { FilterBox } from '../components/filter-box.js';
 import { Link } from '../components/link.js';
+import { RunSelectionTools } from '../components/run-actions.js';
 import { type RunRow, RunsTable } from '../components/runs-table.js';
 import { Empty, ErrorBox, errorMessage } from '../components/states.js';
 import { allColumns, defaultColumnIds, discoverKeys, parseOrder } from '../lib/columns.js';
@@ -105,6 +106,15 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
         >
           Compare ({selected.size})
         </button>
+        <RunSelectionTools
+          selected={selected}
+          experimentIds={experimentIds}
+          location={location}
+          onDeleted={() => {
+            setSelected(new Set());
+            pages.reload();
+          }}
+        />
       </div>
       {choosing ? (
         <ColumnChooser

@@ -1,13 +1,10 @@
 import { useEffect, useState } from 'react';
 import { formatBytes } from '../lib/format.js';
-import {
-  type MlmodelSummary,
-  parseCsv,
-  previewKind,
-  type SignatureColumn,
-  summarizeMlmodel,
-} from '../lib/preview.js';
+import { registerSourceOf } from '../lib/model-schema.js';
+import { type MlmodelSummary, parseCsv, previewKind, summarizeMlmodel } from '../lib/preview.js';
 import { useAsync } from '../lib/use-async.js';
+import { RegisterModelButton } from './register-model-dialog.js';
+import { SignatureTables } from './signature-table.js';
 import { Empty, ErrorBox, Loading } from './states.js';
 
 const MAX_PREVIEW = 2 * 1024 * 1024;
@@ -66,7 +63,7 @@ export function ArtifactBrowser(props: ArtifactBrowserProps) {
       </div>
       <div className="artifact-preview">
         {file ? (
-          <Preview url={source.fileUrl(file)} path={file} />
+          <Preview url={source.fileUrl(file)} path={file} ownerId={source.id} />
         ) : (
           <Empty>Select a file to preview it.</Empty>
         )}
@@ -118,8 +115,11 @@ function TreeNode(props: {
   );
 }
 
-/** The preview of one artifact: text, JSON, YAML, CSV as a table, images, and an `MLmodel` summary. */
-export function Preview({ url, path }: { url: string; path: string }) {
+/**
+ * The preview of one artifact: text, JSON, YAML, CSV as a table, images, and an `MLmodel` summary with a
+ * "Register model" button (for a logged model's `MLmodel`, or a model folder of the run `ownerId` names).
+ */
+export function Preview({ url, path, ownerId }: { url: string; path: string; ownerId?: string }) {
   const kind = previewKind(path);
   const text = useAsync(
     async (signal) => {
@@ -154,14 +154,15 @@ export function Preview({ url, path }: { url: string; path: string }) {
         ) : text.data === null ? (
           <Empty>This file is too large to preview; download it instead.</Empty>
         ) : (
-          <TextPreview kind={kind} text={text.data ?? ''} path={path} />
+          <TextPreview kind={kind} text={text.data ?? ''} path={path} ownerId={ownerId} />
         )
       ) : null}
     </div>
   );
 }
 
-function TextPreview({ kind, text, path }: { kind: string; text: string; path: string }) {
+function TextPreview(props: { kind: string; text: string; path: string; ownerId?: string }) {
+  const { kind, text, path } = props;
   if (kind === 'json') {
     let pretty = text;
     try {
@@ -207,45 +208,20 @@ function TextPreview({ kind, text, path }: { kind: string; text: string; path: s
     } catch {
       summary = undefined;
     }
+    const from = summary ? registerSourceOf(text, path, props.ownerId ?? '') : undefined;
     return (
       <>
+        {from ? (
+          <div className="preview-actions">
+            <RegisterModelButton from={from} />
+          </div>
+        ) : null}
         {summary ? <MlmodelView summary={summary} /> : null}
         <pre className="code">{text}</pre>
       </>
     );
   }
   return <pre className="code">{text}</pre>;
-}
-
-function Signature({ title, columns }: { title: string; columns?: SignatureColumn[] }) {
-  if (!columns) return null;
-  return (
-    <div>
-      <h4>{title}</h4>
-      <table className="data-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Type</th>
-            <th>Shape</th>
-          </tr>
-        </thead>
-        <tbody>
-          {columns.map((c, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: unnamed tensor columns have only a position.
-            <tr key={i}>
-              <td>{c.name ?? `(${i})`}</td>
-              <td>
-                {c.type}
-                {c.optional ? ' (optional)' : ''}
-              </td>
-              <td>{c.shape ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
 }
 
 /** The `MLmodel` summary: flavors and the signature. */
@@ -276,15 +252,7 @@ export function MlmodelView({ summary }: { summary: MlmodelSummary }) {
           </ul>
         </dd>
       </dl>
-      {summary.inputs || summary.outputs ? (
-        <div className="signature">
-          <Signature title="Inputs" columns={summary.inputs} />
-          <Signature title="Outputs" columns={summary.outputs} />
-          <Signature title="Params" columns={summary.params} />
-        </div>
-      ) : (
-        <p className="muted">This model has no signature.</p>
-      )}
+      <SignatureTables summary={summary} />
     </section>
   );
 }

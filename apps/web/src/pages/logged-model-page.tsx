@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { getExperiment } from '../api/endpoints.js';
 import {
   getLoggedModel,
@@ -11,6 +12,7 @@ import { ArtifactBrowser } from '../components/artifact-browser.js';
 import { DetailHead, tabOf } from '../components/detail-head.js';
 import { Link } from '../components/link.js';
 import { LoggedModelStatus } from '../components/logged-model-table.js';
+import { RegisterModelButton } from '../components/register-model-dialog.js';
 import { RunName } from '../components/run-name.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatTime, formatValue } from '../lib/format.js';
@@ -35,6 +37,8 @@ export function LoggedModelPage({ experimentId, modelId, location }: LoggedModel
   const model = useAsync((signal) => getLoggedModel(modelId, signal), [modelId]);
   const experiment = useAsync((signal) => getExperiment(experimentId, signal), [experimentId]);
   const tab = tabOf(location, TABS);
+  // Bumped by a registration, so the registered versions are read again.
+  const [registrations, setRegistrations] = useState(0);
   if (model.error) return <ErrorBox error={model.error} />;
   if (!model.data) return <Loading what="Loading model" />;
   const m = model.data;
@@ -46,12 +50,27 @@ export function LoggedModelPage({ experimentId, modelId, location }: LoggedModel
         experimentHref={`/experiments/${expId}/models`}
         experiment={experiment.data}
         title={m.info.name}
-        status={<LoggedModelStatus status={m.info.status} />}
+        status={
+          <>
+            <LoggedModelStatus status={m.info.status} />
+            <span className="head-actions">
+              {/* MLflow 3 registers a logged model by its id: source models:/<model_id>, with model_id. */}
+              <RegisterModelButton
+                from={{
+                  source: `models:/${m.info.model_id}`,
+                  modelId: m.info.model_id,
+                  runId: m.info.source_run_id || undefined,
+                }}
+                onRegistered={() => setRegistrations((n) => n + 1)}
+              />
+            </span>
+          </>
+        }
         tabs={TABS}
         location={location}
       />
       <div role="tabpanel">
-        {tab === 'overview' ? <Overview model={m} /> : null}
+        {tab === 'overview' ? <Overview model={m} registrations={registrations} /> : null}
         {tab === 'artifacts' ? (
           // MLflow's `logged-models/{id}/artifacts/directories` and `artifacts/files`.
           <ArtifactBrowser
@@ -73,9 +92,9 @@ export function LoggedModelPage({ experimentId, modelId, location }: LoggedModel
 
 const runHref = (experimentId: string, runId: string) => `/experiments/${experimentId}/runs/${runId}`;
 
-function Overview({ model }: { model: LoggedModelJson }) {
+function Overview({ model, registrations }: { model: LoggedModelJson; registrations: number }) {
   const { info, data } = model;
-  const versions = useAsync(() => registeredVersions(model), [model]);
+  const versions = useAsync(() => registeredVersions(model), [model, registrations]);
   const runs = linkedRunIds(model);
   const metrics = [...(data.metrics ?? [])].sort(
     (a, b) => a.key.localeCompare(b.key) || a.step - b.step || a.timestamp - b.timestamp,

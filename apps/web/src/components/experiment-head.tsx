@@ -1,5 +1,6 @@
 import type { Experiment } from '../api/types.js';
 import type { Pages } from '../lib/use-pages.js';
+import { ExperimentAbout } from './experiment-about.js';
 import { type ExperimentView, TraceTabs } from './trace-tabs.js';
 
 /** Props of an experiment page's head. */
@@ -12,7 +13,10 @@ export interface ExperimentHeadProps {
   pages: Pick<Pages<unknown>, 'items' | 'hasMore'>;
 }
 
-/** The head of an experiment's runs, traces or models view: the experiments' names, the item count and the tabs. */
+/**
+ * The head of an experiment's runs, traces or models view: the experiments' names, the item count, one
+ * experiment's description and tags, and the tabs.
+ */
 export function ExperimentHead({ experimentIds, experiments, active, pages }: ExperimentHeadProps) {
   const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
   const noun = active.slice(0, -1);
@@ -25,6 +29,7 @@ export function ExperimentHead({ experimentIds, experiments, active, pages }: Ex
           {pages.hasMore ? '+' : ''} {active}
         </span>
       </header>
+      {experimentIds.length === 1 ? <ExperimentAbout experimentId={experimentIds[0]!} /> : null}
       <TraceTabs experimentIds={experimentIds} active={active} />
     </>
   );

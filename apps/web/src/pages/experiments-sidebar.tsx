@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { createExperiment, deleteExperiment, renameExperiment } from '../api/endpoints.js';
 import type { Experiment } from '../api/types.js';
+import { DeletedExperiments } from '../components/deleted-experiments.js';
 import { Link } from '../components/link.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { navigate } from '../lib/router.js';
@@ -15,13 +16,14 @@ export interface ExperimentsSidebarProps {
   reload: () => void;
 }
 
-/** The experiments list: search by name, pick one or several, create, rename and delete. */
+/** The experiments list: search by name, pick one or several, create, rename, delete, and restore deleted ones. */
 export function ExperimentsSidebar(props: ExperimentsSidebarProps) {
   const [search, setSearch] = useState('');
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<{ id: string; mode: 'rename' | 'delete' } | null>(null);
   const [name, setName] = useState('');
   const [actionError, setActionError] = useState<unknown>();
+  const [showDeleted, setShowDeleted] = useState(false);
   // Reloaded with the list: creating an experiment makes its creator its manager.
   const access = useAccess([props.experiments]);
   const needle = search.toLowerCase();
@@ -89,11 +91,30 @@ export function ExperimentsSidebar(props: ExperimentsSidebarProps) {
         value={search}
         onChange={(e) => setSearch(e.target.value)}
       />
+      <fieldset className="sidebar-view" aria-label="Which experiments">
+        <button
+          type="button"
+          className={showDeleted ? '' : 'active'}
+          aria-pressed={!showDeleted}
+          onClick={() => setShowDeleted(false)}
+        >
+          Active
+        </button>
+        <button
+          type="button"
+          className={showDeleted ? 'active' : ''}
+          aria-pressed={showDeleted}
+          onClick={() => setShowDeleted(true)}
+        >
+          Deleted
+        </button>
+      </fieldset>
+      {showDeleted ? <DeletedExperiments search={search} onRestored={props.reload} /> : null}
       {actionError ? <ErrorBox error={actionError} /> : null}
       {props.loading && !props.experiments ? <Loading what="Loading experiments" /> : null}
       {props.error ? <ErrorBox error={props.error} /> : null}
-      {props.experiments && shown.length === 0 ? <Empty>No experiments match.</Empty> : null}
-      <ul className="experiment-list">
+      {props.experiments && shown.length === 0 && !showDeleted ? <Empty>No experiments match.</Empty> : null}
+      <ul className="experiment-list" hidden={showDeleted}>
         {shown.map((e) => {
           const isSelected = props.selected.includes(e.experiment_id);
           const mode = editing?.id === e.experiment_id ? editing.mode : null;

@@ -11,6 +11,7 @@ import { allColumns, defaultColumnIds, discoverKeys, parseOrder } from '../lib/c
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { buildRows } from '../lib/run-tree.js';
 import { useRunPages } from '../lib/use-run-pages.js';
+import { RunsChartView, ViewToggle } from './chart-view.js';
 
 const DEFAULT_ORDER = 'attributes.start_time DESC';
 
@@ -93,6 +94,7 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
     <section className="runs-view" aria-label="Runs">
       <ExperimentHead experimentIds={experimentIds} experiments={experiments} active="runs" pages={pages} />
       <div className="toolbar">
+        <ViewToggle location={location} />
         <FilterBox value={filter} error={filterError} onSubmit={(q) => update({ q: q || null })} />
         <button type="button" onClick={() => setChoosing((c) => !c)} aria-expanded={choosing}>
           Columns ({shown.length}/{columns.length})
@@ -133,7 +135,15 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
       {!pages.loading && !pages.error && rows.length === 0 && missing.length === 0 ? (
         <Empty>{filter ? 'No runs match this filter.' : 'No runs in this experiment yet.'}</Empty>
       ) : null}
-      {rows.length > 0 ? (
+      {rows.length > 0 && location.query.get('view') === 'charts' ? (
+        <RunsChartView
+          runs={pages.items}
+          selected={selected}
+          location={location}
+          onLoadMore={pages.hasMore ? pages.loadMore : undefined}
+        />
+      ) : null}
+      {rows.length > 0 && location.query.get('view') !== 'charts' ? (
         <RunsTable
           rows={rows}
           columns={shown}

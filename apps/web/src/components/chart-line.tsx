@@ -1,0 +1,184 @@
+import { useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import { positiveOnly, rangeAround, smooth, type XMode } from '../lib/chart-data.js';
+import { hoveredId, setHovered, subscribeHover } from '../lib/chart-hover.js';
+import type { PlotFactory } from './metric-chart.js';
+
+/** One line of a chart-view chart: a run, or a group's mean with its min–max band. */
+export interface ChartLine {
+  /** The run id, or `group:<value>`: what hovering it highlights everywhere. */
+  id: string;
+  label: string;
+  color: string;
+  xs: number[];
+  ys: (number | null)[];
+  band?: { min: (number | null)[]; max: (number | null)[] };
+}
+
+/** Props of the chart view's line chart. */
+export interface LineChartProps {
+  title: string;
+  lines: ChartLine[];
+  xMode: XMode;
+  logY: boolean;
+  smoothing: number;
+  height?: number;
+  factory?: PlotFactory;
+}
+
+/** The lines' shared x (sorted union) and, per line, its y (and band) on it. */
+function align(lines: readonly ChartLine[]) {
+  const seen = new Set<number>();
+  for (const l of lines) for (const x of l.xs) seen.add(x);
+  const xs = Float64Array.from(seen).sort();
+  const index = new Map<number, number>();
+  xs.forEach((x, i) => {
+    index.set(x, i);
+  });
+  const place = (line: ChartLine, values: readonly (number | null)[]) => {
+    const out = new Array<number | null>(xs.length).fill(null);
+    line.xs.forEach((x, i) => {
+      out[index.get(x)!] = values[i] ?? null;
+    });
+    return out;
+  };
+  return { xs: [...xs], place };
+}
+
+/** uPlot options and data for the chart view's lines: run colours, bands for groups, focus on hover. */
+export function lineChartSetup(
+  props: Pick<LineChartProps, 'title' | 'lines' | 'xMode' | 'logY' | 'smoothing'>,
+  width: number,
+  height: number,
+): { options: uPlot.Options; data: uPlot.AlignedData; ids: (string | null)[] } {
+  const { xs, place } = align(props.lines);
+  const shape = (values: readonly (number | null)[]) => {
+    const s = smooth(values, props.smoothing);
+    return props.logY ? positiveOnly(s) : s;
+  };
+  const main = props.lines.map((l) => shape(place(l, l.ys)));
+  const series: uPlot.Series[] = [{ label: 'x' }];
+  const ids: (string | null)[] = [null];
+  props.lines.forEach((l) => {
+    series.push({ label: l.label, stroke: l.color, width: 1.5, spanGaps: true, points: { show: false } });
+    ids.push(l.id);
+  });
+  const data: (number | null)[][] = [xs, ...main];
+  const bands: uPlot.Band[] = [];
+  props.lines.forEach((l) => {
+    if (!l.band) return;
+    data.push(shape(place(l, l.band.max)), shape(place(l, l.band.min)));
+    series.push(
+      { label: `${l.label} max`, stroke: 'transparent', spanGaps: true, points: { show: false } },
+      { label: `${l.label} min`, stroke: 'transparent', spanGaps: true, points: { show: false } },
+    );
+    ids.push(null, null);
+    bands.push({ series: [series.length - 2, series.length - 1], fill: `${l.color}33` });
+  });
+  const lone = xs.length === 1 ? rangeAround(xs[0]!, props.xMode) : undefined;
+  const yRange: uPlot.Range.Function = (_u, min: number | null, max: number | null) =>
+    min === null || max === null
+      ? [null, null]
+      : min === max && Number.isFinite(min)
+        ? rangeAround(min, 'value')
+        : uPlot.rangeNum(min, max, 0.1, true);
+  const options: uPlot.Options = {
+    width,
+    height,
+    scales: {
+      x: { time: props.xMode === 'time', range: (_u, min, max) => lone ?? [min, max] },
+      y: props.logY ? { distr: 3 } : { range: yRange },
+    },
+    axes: [
+      { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
+      { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, size: 56 },
+    ],
+    series,
+    bands,
+    legend: { show: false },
+    focus: { alpha: 0.2 },
+    cursor: {
+      // One hover point (the focused line's), and band edges never take the focus.
+      points: { one: true, size: 7 },
+      focus: {
+        prox: 24,
+        dist: (_u, seriesIdx, _dataIdx, valPos, cursorPos) =>
+          ids[seriesIdx] ? valPos - cursorPos : Number.POSITIVE_INFINITY,
+      },
+      drag: { x: true, y: false },
+    },
+  };
+  return { options, data: data as uPlot.AlignedData, ids };
+}
+
+/**
+ * A line chart of the chart view (uPlot on a canvas). Hovering a line highlights its run in every chart and
+ * legend (the shared hover store); the container's `data-highlighted` names the highlighted line (tests),
+ * `data-drawn="true"` says the canvas is painted.
+ */
+export function LineChart(props: LineChartProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  const height = props.height ?? 220;
+  const factory = props.factory ?? ((o, d, t) => new uPlot(o, d, t));
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(240, Math.floor(el.clientWidth || 480)));
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  const { title, lines, xMode, logY, smoothing } = props;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the factory is fixed for a chart's life.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || width === 0) return;
+    el.dataset.drawn = 'false';
+    const { options, data, ids } = lineChartSetup({ title, lines, xMode, logY, smoothing }, width, height);
+    let fromHere = false;
+    options.hooks = {
+      draw: [
+        () => {
+          el.dataset.drawn = 'true';
+        },
+      ],
+      setSeries: [
+        (_u, idx) => {
+          const id = idx === null ? null : (ids[idx] ?? null);
+          fromHere = true;
+          setHovered(id);
+          fromHere = false;
+        },
+      ],
+    };
+    const plot = factory(options, data, el) as uPlot;
+    const follow = () => {
+      const id = hoveredId();
+      el.dataset.highlighted = id ?? '';
+      if (fromHere || typeof plot.setSeries !== 'function') return;
+      const idx = id === null ? -1 : ids.indexOf(id);
+      plot.setSeries(idx < 0 ? null : idx, { focus: true }, false);
+    };
+    follow();
+    const unsubscribe = subscribeHover(follow);
+    return () => {
+      unsubscribe();
+      plot.destroy();
+    };
+  }, [title, lines, xMode, logY, smoothing, width, height]);
+
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: leaving the chart clears the shared highlight.
+    <div
+      ref={ref}
+      className="line-chart-plot metric-chart-plot"
+      data-lines={lines.length}
+      onMouseLeave={() => setHovered(null)}
+    />
+  );
+}

@@ -86,7 +86,7 @@ describe('RunActions', () => {
     handler = (url) => (url.includes('/users/current') ? NO_AUTH : { body: {} });
     const onChanged = vi.fn();
     render(h(RunActions, { run: run('r1', 'old'), onChanged }));
-    fireEvent.click(await screen.findByRole('button', { name: 'Rename' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Rename run' }));
     const input = screen.getByRole('textbox', { name: 'Run name' }) as HTMLInputElement;
     expect(input.value).toBe('old');
     fireEvent.change(input, { target: { value: 'new name' } });
@@ -109,7 +109,7 @@ describe('RunActions', () => {
         ? NO_AUTH
         : { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Run name too long' } };
     render(h(RunActions, { run: run('r1', 'old'), onChanged: () => undefined }));
-    fireEvent.click(await screen.findByRole('button', { name: 'Rename' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Rename run' }));
     fireEvent.change(screen.getByRole('textbox', { name: 'Run name' }), { target: { value: 'x'.repeat(9) } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect((await screen.findByRole('alert')).textContent).toBe('Run name too long');

@@ -70,6 +70,7 @@ export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void
       {mode === 'idle' && access.update ? (
         <button
           type="button"
+          aria-label="Rename run"
           onClick={() => {
             setName(run.info.run_name ?? '');
             setError(undefined);

@@ -217,3 +217,30 @@ describe('VersionSchema', () => {
     await screen.findByText(/no MLmodel/);
   });
 });
+
+describe('RegisterModelDialog after a refused version', () => {
+  it('retries against the model it just made instead of making it again', async () => {
+    let versionAnswers = 0;
+    handler = (url) => {
+      if (url.includes('registered-models/search')) return { body: { registered_models: [] } };
+      if (url.endsWith('/registered-models/create')) return { body: { registered_model: { name: 'fresh' } } };
+      versionAnswers += 1;
+      return versionAnswers === 1
+        ? { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'bad source' } }
+        : { body: { model_version: { ...VERSION, name: 'fresh', version: '1' } } };
+    };
+    render(h(RegisterModelDialog, { from: FROM, canUse: () => true, onClose: () => {} }));
+    fireEvent.change(screen.getByRole('textbox', { name: 'Model name' }), { target: { value: 'fresh' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('bad source');
+    expect((screen.getByRole('combobox', { name: 'Model' }) as HTMLSelectElement).value).toBe('fresh');
+    fireEvent.click(screen.getByRole('button', { name: 'Register' }));
+    await screen.findByRole('link', { name: 'fresh version 1' });
+    expect(calls.map((c) => c.url.split('/mlflow/')[1])).toEqual([
+      'registered-models/search?max_results=1000',
+      'registered-models/create',
+      'model-versions/create',
+      'model-versions/create',
+    ]);
+  });
+});

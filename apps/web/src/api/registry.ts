@@ -54,10 +54,18 @@ export interface RegisterTarget {
 
 /**
  * Registers `from` as a new version of `target` (creating the registered model first when it is new), as
- * MLflow's "Register model" dialog does; answers the new version.
+ * MLflow's "Register model" dialog does; answers the new version. `onCreated` hears of the new model before
+ * the version is asked for, so a refused version can be retried against the model that now exists.
  */
-export async function registerModel(from: RegisterSource, target: RegisterTarget): Promise<ModelVersion> {
-  if (target.isNew) await createModel(target.name);
+export async function registerModel(
+  from: RegisterSource,
+  target: RegisterTarget,
+  onCreated?: (name: string) => void,
+): Promise<ModelVersion> {
+  if (target.isNew) {
+    await createModel(target.name);
+    onCreated?.(target.name);
+  }
   const res = await api('POST /model-versions/create', {
     name: target.name,
     source: from.source,

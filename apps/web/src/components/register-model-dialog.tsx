@@ -73,7 +73,8 @@ export function RegisterModelDialog({ from, canUse, onClose, onRegistered }: Reg
     if (!name || busy) return;
     setBusy(true);
     setError(undefined);
-    registerModel(from, { name, isNew }).then(
+    // Once a new model is made it is the choice, so a retry after a refused version adds to it.
+    registerModel(from, { name, isNew }, (made) => setChoice(made)).then(
       (v) => {
         setBusy(false);
         setDone(v);
@@ -86,6 +87,7 @@ export function RegisterModelDialog({ from, canUse, onClose, onRegistered }: Reg
     );
   };
   const existing = (models.data ?? []).map((m) => m.name).filter(canUse);
+  if (!isNew && !existing.includes(choice)) existing.unshift(choice);
   return (
     <div className="modal-backdrop">
       <div

@@ -7,9 +7,15 @@ export interface ColumnChooserProps {
   shown: ReadonlySet<string>;
   onChange: (shown: string[]) => void;
   onClose: () => void;
+  /** Ids of the pinned columns; with `onTogglePin`, each column gets a pin button. */
+  pinned?: ReadonlySet<string>;
+  onTogglePin?: (columnId: string) => void;
 }
 
-/** A panel listing every column by group (attributes, parameters, metrics, tags) with a search box. */
+/**
+ * A panel listing every column by group (attributes, parameters, metrics, tags) with a search box; each
+ * column can be pinned to the left of the table when `onTogglePin` is given.
+ */
 export function ColumnChooser(props: ColumnChooserProps) {
   const [search, setSearch] = useState('');
   const groups = useMemo(() => {
@@ -66,10 +72,23 @@ export function ColumnChooser(props: ColumnChooserProps) {
               </button>
             </legend>
             {columns.slice(0, 500).map((c) => (
-              <label key={c.id}>
-                <input type="checkbox" checked={props.shown.has(c.id)} onChange={() => toggle(c.id)} />
-                {c.label}
-              </label>
+              <div key={c.id} className="cc-item">
+                <label>
+                  <input type="checkbox" checked={props.shown.has(c.id)} onChange={() => toggle(c.id)} />
+                  {c.label}
+                </label>
+                {props.onTogglePin ? (
+                  <button
+                    type="button"
+                    className={props.pinned?.has(c.id) ? 'rt-pin on' : 'rt-pin'}
+                    aria-label={`${props.pinned?.has(c.id) ? 'Unpin' : 'Pin'} column ${c.label}`}
+                    aria-pressed={props.pinned?.has(c.id) ?? false}
+                    onClick={() => props.onTogglePin?.(c.id)}
+                  >
+                    📌
+                  </button>
+                ) : null}
+              </div>
             ))}
             {columns.length > 500 ? (
               <p className="muted">{columns.length - 500} more: narrow the search</p>

@@ -1,6 +1,7 @@
 import { type KeyboardEvent, type ReactNode, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../api/types.js';
-import { offsetsOf, visibleColumns, visibleRange } from '../lib/virtual.js';
+import { offsetsOf, scrollToShow, visibleColumns, visibleRange } from '../lib/virtual.js';
+import './runs-table.css';
 
 /** One column of the runs table. */
 export interface Column {
@@ -43,6 +44,14 @@ export interface RunsTableProps {
   rowHeight?: number;
   /** Viewport size used before layout (and where there is none, as in tests). */
   fallbackSize?: { width: number; height: number };
+  /** Ids of the columns pinned at the left (after the name), in `columns` order. */
+  pinned?: ReadonlySet<string>;
+  /** Pins or unpins a column (the header's pin button); without it no pin button shows. */
+  onTogglePin?: (columnId: string) => void;
+  /** Called with a row's run id when the pointer enters it, and null when it leaves. */
+  onHoverRun?: (runId: string | null) => void;
+  /** A run's colour (as in the charts), shown as a swatch before its name. */
+  colorOf?: (runId: string) => string;
 }
 
 // The ARIA grid pattern on divs: a virtualized grid cannot be a <table> (rows are absolutely positioned and
@@ -54,7 +63,8 @@ const HEADER_HEIGHT = 44;
 
 /**
  * The runs table: rows and columns both virtualized, so only what is on screen is in the DOM (10,000 runs
- * by 1,000 columns render about as fast as 10 by 10). The checkbox and name columns stay pinned on the left.
+ * by 1,000 columns render about as fast as 10 by 10). The checkbox and name columns, and any columns in
+ * `pinned`, stay at the left (sticky) while the rest scroll; a new sort scrolls its column into view.
  * Keyboard: arrows move, Enter opens, Space selects, Right/Left expand or collapse child runs.
  */
 export function RunsTable(props: RunsTableProps) {
@@ -63,7 +73,12 @@ export function RunsTable(props: RunsTableProps) {
   const [scroll, setScroll] = useState({ top: 0, left: 0 });
   const [size, setSize] = useState(props.fallbackSize ?? { width: 1200, height: 600 });
   const [active, setActive] = useState(0);
-  const pinnedWidth = CHECK_WIDTH + NAME_WIDTH;
+  const pinnedIds = props.pinned;
+  const [pinnedCols, scrollCols] = useMemo(() => {
+    if (!pinnedIds || pinnedIds.size === 0) return [[], columns];
+    return [columns.filter((c) => pinnedIds.has(c.id)), columns.filter((c) => !pinnedIds.has(c.id))];
+  }, [columns, pinnedIds]);
+  const pinnedWidth = CHECK_WIDTH + NAME_WIDTH + pinnedCols.reduce((sum, c) => sum + c.width, 0);
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -79,12 +94,32 @@ export function RunsTable(props: RunsTableProps) {
     return () => observer.disconnect();
   }, []);
 
-  const offsets = useMemo(() => offsetsOf(columns.map((c) => c.width)), [columns]);
+  const offsets = useMemo(() => offsetsOf(scrollCols.map((c) => c.width)), [scrollCols]);
   const totalWidth = pinnedWidth + offsets[offsets.length - 1]!;
+  const scrollViewport = Math.max(0, size.width - pinnedWidth);
   const [rowStart, rowEnd] = visibleRange(scroll.top, size.height - HEADER_HEIGHT, rowHeight, rows.length);
-  const [colStart, colEnd] = visibleColumns(offsets, scroll.left, Math.max(0, size.width - pinnedWidth));
-  const visibleCols = columns.slice(colStart, colEnd);
+  const [colStart, colEnd] = visibleColumns(offsets, scroll.left, scrollViewport);
+  const visibleCols = scrollCols.slice(colStart, colEnd);
   const leftPad = offsets[colStart]!;
+
+  // A new sort (the table reloads, often remounting) scrolls its column into view, once per sort key.
+  const sortKey = props.sort?.key;
+  const shownSort = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || sortKey === undefined || shownSort.current === sortKey) return;
+    const index = scrollCols.findIndex((c) => c.sortKey === sortKey);
+    if (index < 0) {
+      if (pinnedCols.some((c) => c.sortKey === sortKey)) shownSort.current = sortKey;
+      return;
+    }
+    shownSort.current = sortKey;
+    const left = scrollToShow(offsets, index, el.scrollLeft, scrollViewport);
+    if (left !== el.scrollLeft) {
+      el.scrollLeft = left;
+      setScroll({ top: el.scrollTop, left: el.scrollLeft });
+    }
+  }, [sortKey, scrollCols, pinnedCols, offsets, scrollViewport]);
 
   const endReached = props.onEndReached;
   const nearEnd = rows.length > 0 && rowEnd >= rows.length - 10;
@@ -127,6 +162,52 @@ export function RunsTable(props: RunsTableProps) {
     event.preventDefault();
   };
 
+  const header = (c: Column) => {
+    const sorted = c.sortKey !== undefined && props.sort?.key === c.sortKey;
+    const isPinned = pinnedIds?.has(c.id) ?? false;
+    return (
+      // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the role is columnheader, which has aria-sort.
+      <div
+        key={c.id}
+        className={isPinned ? 'rt-cell rt-pinned-col' : 'rt-cell'}
+        role={ROLE.header}
+        style={{ width: c.width }}
+        title={`${c.group}: ${c.label}`}
+        data-column-id={c.id}
+        aria-sort={sorted ? (props.sort?.descending ? 'descending' : 'ascending') : undefined}
+      >
+        <span className="rt-group">
+          {c.group}
+          {props.onTogglePin ? (
+            <button
+              type="button"
+              className={isPinned ? 'rt-pin on' : 'rt-pin'}
+              aria-label={`${isPinned ? 'Unpin' : 'Pin'} column ${c.label}`}
+              aria-pressed={isPinned}
+              title={isPinned ? 'Unpin' : 'Pin to the left'}
+              onClick={() => props.onTogglePin?.(c.id)}
+            >
+              📌
+            </button>
+          ) : null}
+        </span>
+        {c.sortKey ? (
+          <button type="button" className="rt-sort" onClick={() => props.onSort?.(c.sortKey!)}>
+            {c.label}
+            {sorted ? (props.sort?.descending ? ' ↓' : ' ↑') : ''}
+          </button>
+        ) : (
+          <span className="rt-label">{c.label}</span>
+        )}
+      </div>
+    );
+  };
+  const cell = (c: Column, row: RunRow) => (
+    <div key={c.id} className="rt-cell" role={ROLE.cell} style={{ width: c.width }}>
+      {c.render(row)}
+    </div>
+  );
+
   const allSelected = rows.length > 0 && rows.every((r) => props.selected.has(r.run.info.run_id));
   const activeId = rows[active] ? `run-row-${active}` : undefined;
 
@@ -160,35 +241,10 @@ export function RunsTable(props: RunsTableProps) {
               <span className="rt-group">Run</span>
               <span className="rt-label">Run name</span>
             </div>
+            {pinnedCols.map(header)}
           </div>
           <div style={{ width: leftPad, flex: 'none' }} />
-          {visibleCols.map((c) => (
-            // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the role is columnheader, which has aria-sort.
-            <div
-              key={c.id}
-              className="rt-cell"
-              role={ROLE.header}
-              style={{ width: c.width }}
-              title={`${c.group}: ${c.label}`}
-              aria-sort={
-                c.sortKey && props.sort?.key === c.sortKey
-                  ? props.sort.descending
-                    ? 'descending'
-                    : 'ascending'
-                  : undefined
-              }
-            >
-              <span className="rt-group">{c.group}</span>
-              {c.sortKey ? (
-                <button type="button" className="rt-sort" onClick={() => props.onSort?.(c.sortKey!)}>
-                  {c.label}
-                  {props.sort?.key === c.sortKey ? (props.sort.descending ? ' ↓' : ' ↑') : ''}
-                </button>
-              ) : (
-                <span className="rt-label">{c.label}</span>
-              )}
-            </div>
-          ))}
+          {visibleCols.map(header)}
         </div>
         {rows.slice(rowStart, rowEnd).map((row, i) => {
           const index = rowStart + i;
@@ -209,6 +265,8 @@ export function RunsTable(props: RunsTableProps) {
               data-run-id={id}
               style={{ top: HEADER_HEIGHT + index * rowHeight, height: rowHeight, width: totalWidth }}
               onMouseDown={() => setActive(index)}
+              onMouseEnter={props.onHoverRun ? () => props.onHoverRun?.(id) : undefined}
+              onMouseLeave={props.onHoverRun ? () => props.onHoverRun?.(null) : undefined}
             >
               <div className="rt-pinned">
                 <div className="rt-cell rt-check" role={ROLE.cell} style={{ width: CHECK_WIDTH }}>
@@ -232,15 +290,19 @@ export function RunsTable(props: RunsTableProps) {
                       {row.expanded ? '▾' : '▸'}
                     </button>
                   ) : null}
+                  {props.colorOf ? (
+                    <span
+                      className="rt-swatch"
+                      aria-hidden="true"
+                      style={{ background: props.colorOf(id) }}
+                    />
+                  ) : null}
                   {props.renderName(row)}
                 </div>
+                {pinnedCols.map((c) => cell(c, row))}
               </div>
               <div style={{ width: leftPad, flex: 'none' }} />
-              {visibleCols.map((c) => (
-                <div key={c.id} className="rt-cell" role={ROLE.cell} style={{ width: c.width }}>
-                  {c.render(row)}
-                </div>
-              ))}
+              {visibleCols.map((c) => cell(c, row))}
             </div>
           );
         })}

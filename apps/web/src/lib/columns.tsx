@@ -114,3 +114,25 @@ export function parseOrder(order: string): { key: string; descending: boolean } 
   const m = /^(.*?)(?:\s+(ASC|DESC))?$/i.exec(order.trim());
   return { key: (m?.[1] ?? '').trim(), descending: (m?.[2] ?? 'ASC').toUpperCase() === 'DESC' };
 }
+
+/** The pinned column ids of the URL's `pin=` (comma-separated, as `cols=`). */
+export function pinnedOf(pinParam: string | null): Set<string> {
+  return new Set((pinParam ?? '').split(',').filter(Boolean));
+}
+
+/**
+ * The URL changes that pin or unpin a column: `pin` without or with it (null when none is left), and a
+ * column pinned while hidden is shown too (`cols`).
+ */
+export function pinChanges(
+  pinned: ReadonlySet<string>,
+  shownIds: readonly string[],
+  id: string,
+): Record<string, string | null> {
+  const next = new Set(pinned);
+  if (next.has(id)) next.delete(id);
+  else next.add(id);
+  const changes: Record<string, string | null> = { pin: [...next].join(',') || null };
+  if (next.has(id) && !shownIds.includes(id)) changes.cols = [...shownIds, id].join(',');
+  return changes;
+}

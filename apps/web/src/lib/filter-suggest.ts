@@ -107,7 +107,7 @@ export function quoteValue(value: string): string {
 export function knownValues(
   runs: readonly {
     info: { user_id?: string; run_name?: string };
-    data: { params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] };
+    data: { params?: { key: string; value?: string }[]; tags?: { key: string; value?: string }[] };
   }[],
   perKey = 50,
 ): Map<string, string[]> {

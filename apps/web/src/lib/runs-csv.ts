@@ -14,9 +14,9 @@ export interface CsvRun {
     user_id?: string;
   };
   data: {
-    params?: { key: string; value: string }[];
-    metrics?: { key: string; value: number }[];
-    tags?: { key: string; value: string }[];
+    params?: { key: string; value?: string }[];
+    metrics?: { key: string; value?: number | string }[];
+    tags?: { key: string; value?: string }[];
   };
 }
 

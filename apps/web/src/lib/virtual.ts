@@ -48,3 +48,21 @@ export function visibleColumns(
   const last = indexAt(offsets, Math.max(0, left + viewport)) + 1;
   return [Math.max(0, first - overscan), Math.min(count, last + overscan)];
 }
+
+/**
+ * The scroll position that brings item `index` wholly into a viewport of `viewport` starting at `left`
+ * (unchanged when it is already in view; its start wins when it is wider than the viewport).
+ */
+export function scrollToShow(
+  offsets: readonly number[],
+  index: number,
+  left: number,
+  viewport: number,
+): number {
+  const start = offsets[index];
+  const end = offsets[index + 1];
+  if (start === undefined || end === undefined) return left;
+  if (start < left || end - start > viewport) return start;
+  if (end > left + viewport) return end - viewport;
+  return left;
+}

@@ -7,9 +7,18 @@ import { Link } from '../components/link.js';
 import { RunSelectionTools } from '../components/run-actions.js';
 import { type RunRow, RunsTable } from '../components/runs-table.js';
 import { Empty, ErrorBox, errorMessage } from '../components/states.js';
-import { allColumns, defaultColumnIds, discoverKeys, parseOrder } from '../lib/columns.js';
+import {
+  allColumns,
+  defaultColumnIds,
+  discoverKeys,
+  parseOrder,
+  pinChanges,
+  pinnedOf,
+} from '../lib/columns.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { buildRows } from '../lib/run-tree.js';
+import { csvKeysOf, downloadText, runsCsv } from '../lib/runs-csv.js';
+import { useFilterSuggest } from '../lib/use-filter-suggest.js';
 import { useRunPages } from '../lib/use-run-pages.js';
 import { RunsChartView, ViewToggle } from './chart-view.js';
 
@@ -27,7 +36,7 @@ export interface RunsViewProps {
 
 /**
  * The runs of one or more experiments: filter, sort, columns, selection and expanded state of the table
- * all live in the URL (`q`, `order`, `cols`, `sel`), so a link reproduces the view.
+ * all live in the URL (`q`, `order`, `cols`, `pin`, `sel`), so a link reproduces the view.
  */
 export function RunsView({ experimentIds, experiments, experimentsFresh, location }: RunsViewProps) {
   const filter = location.query.get('q') ?? '';
@@ -52,6 +61,9 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
     return shownIds.map((id) => byId.get(id)).filter((c) => c !== undefined);
   }, [columns, shownIds]);
   const rows = useMemo(() => buildRows(pages.items, expanded), [pages.items, expanded]);
+  const suggest = useFilterSuggest(experimentIds, pages.items);
+  const pinParam = location.query.get('pin');
+  const pinned = useMemo(() => pinnedOf(pinParam), [pinParam]);
 
   const update = useCallback(
     (changes: Record<string, string | null>, replace = false) =>
@@ -59,6 +71,8 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
     [location],
   );
   const sort = parseOrder(order);
+  const togglePin = (id: string) => update(pinChanges(pinned, shownIds, id), true);
+  const downloadCsv = () => downloadText('runs.csv', runsCsv(pages.items, csvKeysOf(shown.map((c) => c.id))));
   const onSort = (key: string) => {
     const descending = sort.key === key ? !sort.descending : false;
     update({ order: `${key} ${descending ? 'DESC' : 'ASC'}` });
@@ -95,9 +109,17 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
       <ExperimentHead experimentIds={experimentIds} experiments={experiments} active="runs" pages={pages} />
       <div className="toolbar">
         <ViewToggle location={location} />
-        <FilterBox value={filter} error={filterError} onSubmit={(q) => update({ q: q || null })} />
+        <FilterBox
+          value={filter}
+          error={filterError}
+          onSubmit={(q) => update({ q: q || null })}
+          suggest={suggest}
+        />
         <button type="button" onClick={() => setChoosing((c) => !c)} aria-expanded={choosing}>
           Columns ({shown.length}/{columns.length})
+        </button>
+        <button type="button" className="runs-csv" disabled={pages.items.length === 0} onClick={downloadCsv}>
+          Download CSV
         </button>
         <button
           type="button"
@@ -124,6 +146,8 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
           shown={new Set(shownIds)}
           onChange={(ids) => update({ cols: ids.join(',') }, true)}
           onClose={() => setChoosing(false)}
+          pinned={pinned}
+          onTogglePin={togglePin}
         />
       ) : null}
       {pages.error && filterError === undefined ? <ErrorBox error={pages.error} /> : null}
@@ -158,6 +182,8 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
           }}
           onToggleExpand={toggleExpand}
           onEndReached={pages.hasMore ? pages.loadMore : undefined}
+          pinned={pinned}
+          onTogglePin={togglePin}
           renderName={(row) => (
             <Link href={runHref(row)} className="run-link">
               {row.run.info.run_name || row.run.info.run_id}

@@ -2,7 +2,6 @@ import { getExperiment, setExperimentTag, tagOf } from '../api/endpoints.js';
 import { useAccess } from '../lib/use-access.js';
 import { useAsync } from '../lib/use-async.js';
 import { EditableText } from './editable-text.js';
-import { ErrorBox } from './states.js';
 import { TagEditor } from './tag-editor.js';
 import './writes.css';
 
@@ -17,7 +16,7 @@ export function ExperimentAbout({ experimentId }: { experimentId: string }) {
   const experiment = useAsync((signal) => getExperiment(experimentId, signal), [experimentId]);
   const access = useAccess([experimentId]);
   const canEdit = access.experiment(experimentId).update;
-  if (experiment.error) return <ErrorBox error={experiment.error} />;
+  // An unknown or unreadable experiment: the view itself says so.
   const e = experiment.data?.experiment_id === experimentId ? experiment.data : undefined;
   if (!e) return null;
   const description = tagOf(e.tags, NOTE) ?? '';

@@ -15,7 +15,7 @@ export interface ExperimentHeadProps {
 
 /**
  * The head of an experiment's runs, traces or models view: the experiments' names, the item count, one
- * experiment's description and tags, and the tabs.
+ * experiment's description and tags (runs view), and the tabs.
  */
 export function ExperimentHead({ experimentIds, experiments, active, pages }: ExperimentHeadProps) {
   const names = experimentIds.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
@@ -29,7 +29,10 @@ export function ExperimentHead({ experimentIds, experiments, active, pages }: Ex
           {pages.hasMore ? '+' : ''} {active}
         </span>
       </header>
-      {experimentIds.length === 1 ? <ExperimentAbout experimentId={experimentIds[0]!} /> : null}
+      {/* On the runs view, as MLflow's experiment page shows them; one experiment only. */}
+      {active === 'runs' && experimentIds.length === 1 ? (
+        <ExperimentAbout experimentId={experimentIds[0]!} />
+      ) : null}
       <TraceTabs experimentIds={experimentIds} active={active} />
     </>
   );

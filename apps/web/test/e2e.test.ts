@@ -145,7 +145,7 @@ describe('web UI end to end', () => {
   });
 
   it('filters with MLflow search grammar and shows the server error inline', async () => {
-    const box = page.getByRole('searchbox', { name: 'Filter runs' });
+    const box = page.getByRole('combobox', { name: 'Filter runs' });
     await box.fill("params.model = 'linear'");
     await box.press('Enter');
     await expect.poll(runNames).toEqual(['beta']);

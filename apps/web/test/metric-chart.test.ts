@@ -6,6 +6,7 @@ import type uPlot from 'uplot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MetricChart, type PlotFactory } from '../src/components/metric-chart.js';
 import { alignSeries, seriesFromHistory, smooth, type XMode } from '../src/lib/chart-data.js';
+import { runColor } from '../src/lib/run-colors.js';
 
 afterEach(cleanup);
 
@@ -44,8 +45,8 @@ describe('chart data', () => {
   it('splits sampled history per run with step, wall time or relative time on x', () => {
     const byStep = seriesFromHistory(points, ['a', 'b'], { a: 'alpha' }, 'step');
     expect(byStep).toEqual([
-      { label: 'alpha', xs: [0, 1, 2], ys: [4, 2, 0] },
-      { label: 'b', xs: [1, 3], ys: [8, null] },
+      { label: 'alpha', color: runColor('a'), xs: [0, 1, 2], ys: [4, 2, 0] },
+      { label: 'b', color: runColor('b'), xs: [1, 3], ys: [8, null] },
     ]);
     expect(seriesFromHistory(points, ['a'], {}, 'time')[0]!.xs).toEqual([10, 11, 12]);
     expect(seriesFromHistory(points, ['b'], {}, 'relative')[0]!.xs).toEqual([0, 1]);

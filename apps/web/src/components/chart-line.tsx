@@ -145,6 +145,8 @@ export function LineChart(props: LineChartProps) {
       draw: [
         () => {
           el.dataset.drawn = 'true';
+          el.dataset.x = xMode;
+          el.dataset.log = logY ? 'true' : 'false';
         },
       ],
       setSeries: [

@@ -70,7 +70,7 @@ export function chartSetup(
       { label: xLabel(props.xMode) },
       ...props.series.map((s, i) => ({
         label: s.label,
-        stroke: PALETTE[i % PALETTE.length],
+        stroke: s.color ?? PALETTE[i % PALETTE.length],
         width: 1.5,
         spanGaps: true,
         points: { show: !manyPoints },

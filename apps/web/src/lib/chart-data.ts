@@ -1,8 +1,11 @@
 import type { MetricWithRunId } from '../api/types.js';
+import { runColor } from './run-colors.js';
 
 /** One line of a chart: points in x order. */
 export interface Series {
   label: string;
+  /** The line's colour (a run's stable colour); the palette's next one when missing. */
+  color?: string;
   xs: number[];
   ys: (number | null)[];
 }
@@ -34,6 +37,7 @@ export function seriesFromHistory(
     const t0 = list[0]?.timestamp ?? 0;
     return {
       label: labels[id] ?? id,
+      color: runColor(id),
       xs: list.map((p) =>
         mode === 'step' ? step(p) : mode === 'time' ? p.timestamp / 1000 : (p.timestamp - t0) / 1000,
       ),

@@ -5,9 +5,9 @@ import { Link } from '../components/link.js';
 import { MetricGrid } from '../components/metric-panel.js';
 import { ParallelCoordinates } from '../components/parallel-coordinates.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
-import { PALETTE } from '../lib/chart-data.js';
 import { formatValue } from '../lib/format.js';
 import type { Location } from '../lib/router.js';
+import { runColor } from '../lib/run-colors.js';
 import { useAsync } from '../lib/use-async.js';
 
 /** A row of the diff table: one param or metric across the compared runs. */
@@ -83,9 +83,9 @@ export function ComparePage({ location }: { location: Location }) {
           <thead>
             <tr>
               <th>Key</th>
-              {data.map((r, i) => (
+              {data.map((r) => (
                 <th key={r.info.run_id}>
-                  <span className="swatch" style={{ background: PALETTE[i % PALETTE.length] }} />
+                  <span className="swatch" style={{ background: runColor(r.info.run_id) }} />
                   <Link href={`/experiments/${r.info.experiment_id}/runs/${r.info.run_id}`}>
                     {labels[r.info.run_id]}
                   </Link>
@@ -197,7 +197,7 @@ function Scatter({ runs, rows, labels }: { runs: Run[]; rows: DiffRow[]; labels:
               cx={scale(p.x, xLo, xHi, pad, w - pad)}
               cy={scale(p.y, yLo, yHi, h - pad, pad)}
               r={6}
-              fill={PALETTE[p.i % PALETTE.length]}
+              fill={runColor(p.run.info.run_id)}
             >
               <title>{`${labels[p.run.info.run_id]}: ${x}=${p.x}, ${y}=${p.y}`}</title>
             </circle>

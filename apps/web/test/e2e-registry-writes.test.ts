@@ -108,17 +108,10 @@ describe('registry writes end to end', () => {
     await page.goto(`${server.url}/experiments/${experimentId}/models/${modelId}`);
     await expect.poll(() => page.locator('.logged-model-page').textContent()).toContain('not registered');
     await registerFromDialog({ newName: 'iris' });
-    for (const theme of ['light', 'dark'] as const) {
-      await setTheme(theme);
-      await page.evaluate((t) => {
-        document.documentElement.dataset.theme = t;
-      }, theme);
-      await shot(theme === 'light' ? 'register-model-dialog' : 'register-model-dialog-dark');
-    }
-    await setTheme('light');
-    await page.evaluate(() => {
-      document.documentElement.dataset.theme = 'light';
-    });
+    await shot('register-model-dialog');
+    await page.getByRole('button', { name: /Switch to dark/ }).click();
+    await shot('register-model-dialog-dark');
+    await page.getByRole('button', { name: /Switch to light/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Register model' });
     await dialog.getByRole('button', { name: 'Register' }).click();
     const link = dialog.getByRole('link', { name: 'iris version 1' });

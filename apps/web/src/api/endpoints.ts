@@ -246,13 +246,18 @@ export async function setVersionTag(name: string, version: string, tag: string, 
   else await api('POST /model-versions/set-tag', { name, version, key: tag, value });
 }
 
-/** Moves a version to another stage. */
-export async function transitionStage(name: string, version: string, stage: string): Promise<void> {
+/** Moves a version to another stage; `archiveExisting` archives the model's other versions in it (MLflow's rule). */
+export async function transitionStage(
+  name: string,
+  version: string,
+  stage: string,
+  archiveExisting = false,
+): Promise<void> {
   await api('POST /model-versions/transition-stage', {
     name,
     version,
     stage,
-    archive_existing_versions: false,
+    archive_existing_versions: archiveExisting,
   });
 }
 

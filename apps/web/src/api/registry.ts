@@ -1,7 +1,7 @@
 /**
  * The registry's writes beyond the ones in `endpoints.ts`: creating and deleting registered models and
  * versions, registering a model (MLflow's "Register model": a new or existing registered model, then
- * `model-versions/create`), moving stages with `archive_existing_versions`, and reading a version's files
+ * `model-versions/create`), and reading a version's files
  * through `model-versions/get-artifact`.
  */
 import { api, withQuery } from './client.js';
@@ -21,21 +21,6 @@ export async function deleteModel(name: string): Promise<void> {
 /** Deletes one model version. */
 export async function deleteVersion(name: string, version: string): Promise<void> {
   await api('DELETE /model-versions/delete', { name, version });
-}
-
-/** Moves a version to `stage`; with `archive` the model's other versions in that stage go to Archived (MLflow's rule). */
-export async function moveStage(
-  name: string,
-  version: string,
-  stage: string,
-  archive: boolean,
-): Promise<void> {
-  await api('POST /model-versions/transition-stage', {
-    name,
-    version,
-    stage,
-    archive_existing_versions: archive,
-  });
 }
 
 /** What a version is registered from: a logged model (`models:/<model_id>`) or a run's model folder. */

@@ -3,9 +3,10 @@ import {
   getVersion,
   setAlias,
   setVersionTag,
+  transitionStage,
   updateVersionDescription,
 } from '../api/endpoints.js';
-import { deleteVersion, moveStage } from '../api/registry.js';
+import { deleteVersion } from '../api/registry.js';
 import { AliasEditor } from '../components/alias-editor.js';
 import { ConfirmDelete } from '../components/confirm-delete.js';
 import { EditableText } from '../components/editable-text.js';
@@ -74,7 +75,7 @@ export function VersionPage({ name, version }: { name: string; version: string }
           <StageControl
             stage={mv.current_stage ?? 'None'}
             disabled={!can.update}
-            onMove={(stage, archive) => act(() => moveStage(name, version, stage, archive))}
+            onMove={(stage, archive) => act(() => transitionStage(name, version, stage, archive))}
           />
         </dd>
         <dt>Aliases</dt>

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { Column } from './runs-table.js';
+import { type Column, PinIcon } from './runs-table.js';
 
 /** Props of the column chooser. */
 export interface ColumnChooserProps {
@@ -85,7 +85,7 @@ export function ColumnChooser(props: ColumnChooserProps) {
                     aria-pressed={props.pinned?.has(c.id) ?? false}
                     onClick={() => props.onTogglePin?.(c.id)}
                   >
-                    📌
+                    <PinIcon />
                   </button>
                 ) : null}
               </div>

@@ -3,6 +3,15 @@ import type { Run } from '../api/types.js';
 import { offsetsOf, scrollToShow, visibleColumns, visibleRange } from '../lib/virtual.js';
 import './runs-table.css';
 
+/** A pushpin drawn in the text colour (an emoji would need a colour-emoji font). */
+export function PinIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="11" height="11" aria-hidden="true" focusable="false">
+      <path d="M5 1h6l-1 5 3 3H8.8L8 15l-.8-6H3l3-3z" fill="currentColor" />
+    </svg>
+  );
+}
+
 /** One column of the runs table. */
 export interface Column {
   /** Stable id: `attr:start_time`, `param:lr`, `metric:loss`, `tag:team`. */
@@ -114,12 +123,14 @@ export function RunsTable(props: RunsTableProps) {
       return;
     }
     shownSort.current = sortKey;
-    const left = scrollToShow(offsets, index, el.scrollLeft, scrollViewport);
+    // The element's own width: on mount `size` still holds the fallback until the measure lands.
+    const viewport = el.clientWidth > 0 ? Math.max(0, el.clientWidth - pinnedWidth) : scrollViewport;
+    const left = scrollToShow(offsets, index, el.scrollLeft, viewport);
     if (left !== el.scrollLeft) {
       el.scrollLeft = left;
       setScroll({ top: el.scrollTop, left: el.scrollLeft });
     }
-  }, [sortKey, scrollCols, pinnedCols, offsets, scrollViewport]);
+  }, [sortKey, scrollCols, pinnedCols, pinnedWidth, offsets, scrollViewport]);
 
   const endReached = props.onEndReached;
   const nearEnd = rows.length > 0 && rowEnd >= rows.length - 10;
@@ -187,7 +198,7 @@ export function RunsTable(props: RunsTableProps) {
               title={isPinned ? 'Unpin' : 'Pin to the left'}
               onClick={() => props.onTogglePin?.(c.id)}
             >
-              📌
+              <PinIcon />
             </button>
           ) : null}
         </span>

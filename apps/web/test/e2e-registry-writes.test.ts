@@ -109,9 +109,11 @@ describe('registry writes end to end', () => {
     await expect.poll(() => page.locator('.logged-model-page').textContent()).toContain('not registered');
     await registerFromDialog({ newName: 'iris' });
     await shot('register-model-dialog');
-    await page.getByRole('button', { name: /Switch to dark/ }).click();
+    // The dialog's backdrop covers the header, so the theme button is pressed without a pointer.
+    await page.getByRole('button', { name: /Switch to dark/ }).dispatchEvent('click');
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await shot('register-model-dialog-dark');
-    await page.getByRole('button', { name: /Switch to light/ }).click();
+    await page.getByRole('button', { name: /Switch to light/ }).dispatchEvent('click');
     const dialog = page.getByRole('dialog', { name: 'Register model' });
     await dialog.getByRole('button', { name: 'Register' }).click();
     const link = dialog.getByRole('link', { name: 'iris version 1' });

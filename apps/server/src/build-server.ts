@@ -83,7 +83,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Before any route, so its hooks and route table cover every one of them.
   if (options.auth) await registerAuth(app, options.auth);
 
-  app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
+  // MLflow answers OK; a load balancer's readiness probe also learns whether the database answers.
+  app.get('/health', async (request, reply) => {
+    const ping = (options.store as { ping?: () => Promise<void> }).ping;
+    if (ping) {
+      try {
+        await withTimeout(ping.call(options.store), HEALTH_DB_TIMEOUT_MS);
+      } catch (error) {
+        request.log.warn({ err: error }, 'health check: the database did not answer');
+        return reply.status(503).type('text/plain').send('database unreachable');
+      }
+    }
+    return reply.type('text/plain').send('OK');
+  });
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(SERVER_VERSION));
 
   // Every route area, each an encapsulated plugin under its prefixes.
@@ -93,4 +105,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerWebUi(app, options.webRoot);
   await app.ready();
   return app;
+}
+
+/** How long `/health` waits for the database before answering 503. */
+const HEALTH_DB_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -44,6 +44,7 @@ import {
   type UpdateRunInput,
 } from '@flowline/core';
 import { checkSchema, type MigrationReport, type OpenDatabase, openDatabase } from '@flowline/db';
+import { sql } from 'kysely';
 import * as batch from './batch.js';
 import type { StoreContext } from './context.js';
 import * as datasets from './datasets.js';
@@ -308,6 +309,10 @@ export class SqlTrackingStore extends BaseTrackingStore implements TraceStore, L
   }
   logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void> {
     return runOutputs.logOutputs(this.#ctx, runId, models);
+  }
+  /** Resolves once the database answers a trivial query (a server's `/health` asks it); rejects otherwise. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#ctx.db);
   }
   /** Closes the database when the store opened it (`open`); a store from `create` leaves it to its opener. */
   async close(): Promise<void> {

@@ -1,10 +1,12 @@
 // @vitest-environment happy-dom
 
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, renderHook, screen } from '@testing-library/react';
 import { createElement as h } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Run } from '../src/api/types.js';
 import { FilterBox } from '../src/components/filter-box.js';
 import { suggestFilter } from '../src/lib/filter-suggest.js';
+import { useFilterSuggest } from '../src/lib/use-filter-suggest.js';
 
 afterEach(cleanup);
 
@@ -77,5 +79,38 @@ describe('FilterBox autocomplete', () => {
     render(h(FilterBox, { value: '', onSubmit: vi.fn() }));
     expect(screen.getByRole('searchbox')).toBeTruthy();
     expect(screen.queryByRole('listbox')).toBeNull();
+  });
+});
+
+function runWith(metric: string, params: Record<string, string> = {}): Run {
+  return {
+    info: {
+      run_id: metric,
+      run_uuid: metric,
+      experiment_id: '1',
+      status: 'FINISHED',
+      lifecycle_stage: 'active',
+    },
+    data: {
+      metrics: [{ key: metric, value: 1, timestamp: 0, step: 0 }],
+      params: Object.entries(params).map(([key, value]) => ({ key, value })),
+    },
+    inputs: {},
+  };
+}
+
+describe('useFilterSuggest', () => {
+  it('keeps the keys seen before a filter narrowed the runs, and forgets them for other experiments', () => {
+    const labels = (r: ReturnType<typeof suggestFilter>) => r.items.map((i) => i.label);
+    const { result, rerender } = renderHook(({ ids, runs }) => useFilterSuggest(ids, runs), {
+      initialProps: { ids: ['1'], runs: [runWith('loss', { model: 'tree' }), runWith('acc')] },
+    });
+    expect(labels(result.current('metrics.', 8))).toEqual(['metrics.acc', 'metrics.loss']);
+    rerender({ ids: ['1'], runs: [runWith('acc')] });
+    expect(labels(result.current('metrics.', 8))).toEqual(['metrics.acc', 'metrics.loss']);
+    // Values come from the runs now loaded.
+    expect(labels(result.current('params.model = ', 15))).toEqual([]);
+    rerender({ ids: ['2'], runs: [runWith('rmse')] });
+    expect(labels(result.current('metrics.', 8))).toEqual(['metrics.rmse']);
   });
 });

@@ -4,6 +4,8 @@
  * a comparator valid for its entity, a known value, or `AND`. Pure: the filter box renders what this returns.
  */
 
+import { type FilterToken, lexFilter } from './filter-tokens.js';
+
 /** The keys and values the suggestions draw from (the experiment's, as far as the UI has seen them). */
 export interface FilterVocabulary {
   params: readonly string[];
@@ -127,94 +129,6 @@ export function knownValues(
   return new Map([...out].map(([k, v]) => [k, [...v].sort((a, b) => a.localeCompare(b))]));
 }
 
-// A lenient token: `open` marks a string or backticked key the caret is still inside.
-type Tok =
-  | { kind: 'ident'; parts: string[]; open: boolean; at: number; end: number }
-  | { kind: 'string'; value: string; open: boolean; at: number; end: number }
-  | { kind: 'number' | 'op' | 'word' | 'punct'; text: string; at: number; end: number };
-
-const BARE = /[\p{L}\p{N}_]/u;
-
-// Reads a quoted run starting at `i` (the quote); a doubled quote is the quote itself.
-function readQuoted(text: string, i: number, quote: string): { value: string; end: number; open: boolean } {
-  let value = '';
-  let j = i + 1;
-  while (j < text.length) {
-    if (text[j] === quote) {
-      if (text[j + 1] === quote) {
-        value += quote;
-        j += 2;
-        continue;
-      }
-      return { value, end: j + 1, open: false };
-    }
-    value += text[j];
-    j++;
-  }
-  return { value, end: j, open: true };
-}
-
-/** Tokens of the text before the caret, or null where the grammar cannot go on (a stray character). */
-function lex(text: string): Tok[] | null {
-  const out: Tok[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (/\s/u.test(ch)) {
-      i++;
-      continue;
-    }
-    const at = i;
-    if (ch === "'") {
-      const q = readQuoted(text, i, "'");
-      out.push({ kind: 'string', value: q.value, open: q.open, at, end: q.end });
-      i = q.end;
-    } else if (/[0-9]/.test(ch) || ((ch === '-' || ch === '.') && out.at(-1)?.kind === 'op')) {
-      const m = /^[-+]?[0-9.]*([eE][-+]?[0-9]*)?/.exec(text.slice(i))!;
-      i += Math.max(1, m[0].length);
-      out.push({ kind: 'number', text: text.slice(at, i), at, end: i });
-    } else if (ch === '`' || ch === '"' || BARE.test(ch)) {
-      const parts: string[] = [];
-      let open = false;
-      let j = i;
-      for (;;) {
-        const c = text[j];
-        if (c === '`' || c === '"') {
-          const q = readQuoted(text, j, c);
-          parts.push(q.value);
-          j = q.end;
-          open = q.open;
-        } else if (c !== undefined && BARE.test(c)) {
-          let k = j;
-          while (k < text.length && BARE.test(text[k]!)) k++;
-          parts.push(text.slice(j, k));
-          j = k;
-        } else {
-          parts.push('');
-          break;
-        }
-        if (open || text[j] !== '.') break;
-        j++;
-      }
-      i = j;
-      const word = parts.length === 1 && text[at] !== '`' && text[at] !== '"';
-      if (word && /^(AND|OR|NOT|IN|LIKE|ILIKE|IS|NULL)$/i.test(parts[0]!)) {
-        out.push({ kind: 'word', text: parts[0]!.toUpperCase(), at, end: j });
-      } else if (parts.length === 1 && text[at] === '"' && !open) {
-        out.push({ kind: 'string', value: parts[0]!, open: false, at, end: j });
-      } else out.push({ kind: 'ident', parts, open, at, end: j });
-    } else if (/[<>=!]/.test(ch)) {
-      const m = /^(<=|>=|!=|<>|==|=|<|>|!)/.exec(text.slice(i))!;
-      i += m[0].length;
-      out.push({ kind: 'op', text: m[0], at, end: i });
-    } else if (ch === '(' || ch === ')' || ch === ',') {
-      out.push({ kind: 'punct', text: ch, at, end: i + 1 });
-      i++;
-    } else return null;
-  }
-  return out;
-}
-
 // Where the parse stands after the complete tokens: what the next token may be.
 type State =
   | { expect: 'key' }
@@ -230,7 +144,7 @@ function entityOf(parts: string[]): { entity: Entity; key: string } | null {
 }
 
 // One step of the clause grammar: identifier, comparator, value, then AND.
-function step(state: State, tok: Tok): State {
+function step(state: State, tok: FilterToken): State {
   switch (state.expect) {
     case 'key': {
       if (tok.kind !== 'ident') return { expect: 'none' };
@@ -262,7 +176,7 @@ function step(state: State, tok: Tok): State {
   }
 }
 
-function keySuggestions(partial: Tok | undefined, vocab: FilterVocabulary): Suggestion[] {
+function keySuggestions(partial: FilterToken | undefined, vocab: FilterVocabulary): Suggestion[] {
   const all: { entity: string; key: string; detail: string }[] = [
     ...NUMERIC_ATTRIBUTES.map((key) => ({ entity: 'attributes', key, detail: 'attribute (ms)' })),
     ...STRING_ATTRIBUTES.map((key) => ({ entity: 'attributes', key, detail: 'attribute' })),
@@ -306,7 +220,7 @@ function keySuggestions(partial: Tok | undefined, vocab: FilterVocabulary): Sugg
 
 function valueSuggestions(
   state: { entity: Entity; key: string; list: boolean },
-  partial: Tok | undefined,
+  partial: FilterToken | undefined,
   vocab: FilterVocabulary,
 ): Suggestion[] {
   const name = ATTRIBUTE_ALIASES[state.key.toLowerCase()] ?? state.key;
@@ -326,7 +240,7 @@ function valueSuggestions(
 }
 
 // The word being typed: a keyword or a one-part name (`li` on its way to LIKE), upper-cased.
-function wordOf(partial: Tok | undefined): string | null {
+function wordOf(partial: FilterToken | undefined): string | null {
   if (!partial) return '';
   if (partial.kind === 'word' || partial.kind === 'op') return partial.text.toUpperCase();
   if (partial.kind === 'ident' && partial.parts.length === 1 && !partial.open)
@@ -352,7 +266,7 @@ export function suggestFilter(
 ): SuggestResult {
   const before = text.slice(0, caret);
   const none = { from: caret, to: caret, items: [] };
-  const tokens = lex(before);
+  const tokens = lexFilter(before);
   if (!tokens) return none;
   // The last token is being typed when the caret touches it; it is then the prefix a suggestion replaces.
   const last = tokens.at(-1);

@@ -9,6 +9,7 @@ import { commaList, envFlag, numberBetween, portNumber, wholeNumber } from '../a
 import { ExitCode } from '../exit-codes.js';
 import { openModelContext } from '../model-context.js';
 import type { GlobalOptions } from './globals.js';
+import { registerModelImages } from './models-image.js';
 
 /**
  * Loads a model by URI with the tracking store, registry and artifact repositories of the tracking URI;
@@ -73,16 +74,26 @@ export function registerModels(program: Command): void {
       'Serve a model: GET /ping, /health, /version and POST /invocations (MLflow’s scoring protocol).',
     )
     .helpOption('--help', 'show help for this command')
-    .requiredOption(
-      '-m, --model-uri <uri>',
-      'model to serve: a folder, runs:/<run>/<path>, models:/<name>/<version|stage>, models:/<name>@<alias>',
-    )
-    .addOption(new Option('-h, --host <host>', 'interface to bind').default('127.0.0.1'))
     .addOption(
-      new Option('-p, --port <port>', 'port to listen on').default(5000).argParser(portNumber('--port')),
+      new Option(
+        '-m, --model-uri <uri>',
+        'model to serve: a folder, runs:/<run>/<path>, models:/<name>/<version|stage>, models:/<name>@<alias>',
+      )
+        .env('FLOWLINE_SCORING_MODEL_URI')
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('-h, --host <host>', 'interface to bind').env('FLOWLINE_SCORING_HOST').default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on')
+        .env('FLOWLINE_SCORING_PORT')
+        .default(5000)
+        .argParser(portNumber('--port')),
     )
     .addOption(
       new Option('-w, --workers <n>', 'worker processes serving the model on the same port')
+        .env('FLOWLINE_SCORING_WORKERS')
         .default(1)
         .argParser(wholeNumber('workers')),
     )
@@ -257,6 +268,8 @@ export function registerModels(program: Command): void {
         }
       },
     );
+
+  registerModelImages(models);
 }
 
 /**

@@ -218,8 +218,8 @@ describe('line chart setup', () => {
 
   it('asks fewer points per run when there are many runs, and batches run ids by the server limit', () => {
     expect(pointsPerRun(1)).toBe(320);
-    expect(pointsPerRun(100)).toBe(200);
-    expect(pointsPerRun(10_000)).toBe(64);
+    expect(pointsPerRun(100)).toBe(100);
+    expect(pointsPerRun(10_000)).toBe(50);
     const batches = chunks(
       Array.from({ length: 250 }, (_, i) => `r${i}`),
       RUNS_PER_CALL,

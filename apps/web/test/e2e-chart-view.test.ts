@@ -123,6 +123,10 @@ describe('chart view in Chromium', () => {
     }
     expect(runIds).toContain(hovered);
     expect(await accuracy.getAttribute('data-highlighted')).toBe(hovered);
+    // The other lines fade (the chart's canvas) and the run's line is drawn on the overlay.
+    const base = accuracy.locator('.u-wrap > canvas');
+    expect(await base.evaluate((c) => (c as HTMLElement).style.opacity)).toBe('0.3');
+    expect(await accuracy.locator('canvas.line-highlight').count()).toBe(1);
     expect(
       await page
         .locator(`.chart-card[aria-label="final_score"] .bar-row.highlighted`)
@@ -130,6 +134,7 @@ describe('chart view in Chromium', () => {
     ).toBe(hovered);
     await page.mouse.move(5, 5);
     await expect.poll(() => accuracy.getAttribute('data-highlighted')).toBe('');
+    expect(await base.evaluate((c) => (c as HTMLElement).style.opacity)).toBe('');
     // Hovering a legend entry highlights that run in the charts.
     const entry = page.locator('.chart-card[aria-label="accuracy"] .legend-inline .legend-item').nth(2);
     const id = (await entry.getAttribute('data-id'))!;

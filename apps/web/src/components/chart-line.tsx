@@ -96,7 +96,8 @@ export function lineChartSetup(
     series,
     bands,
     legend: { show: false },
-    focus: { alpha: 0.2 },
+    // No redraw on focus: the highlight is drawn on an overlay (see `highlighter`).
+    focus: { alpha: 1 },
     cursor: {
       // One hover point (the focused line's), and band edges never take the focus.
       points: { one: true, size: 7 },
@@ -109,6 +110,49 @@ export function lineChartSetup(
     },
   };
   return { options, data: data as uPlot.AlignedData, ids };
+}
+
+/**
+ * Draws the highlighted line on a canvas over the plot and fades the plot's own canvas with CSS opacity,
+ * so a hover never redraws the chart's other lines (uPlot's series focus would repaint all of them, in
+ * every chart, on each change). Returns the function that shows series `idx` (−1: none).
+ */
+function highlighter(plot: uPlot, lines: readonly ChartLine[]): (idx: number) => void {
+  const over = plot.over as HTMLElement | undefined;
+  const base = plot.ctx?.canvas as HTMLCanvasElement | undefined;
+  if (!over || !base) return () => {};
+  const canvas = document.createElement('canvas');
+  canvas.className = 'line-highlight';
+  over.appendChild(canvas);
+  let shown = -1;
+  return (idx) => {
+    if (idx === shown) return;
+    shown = idx;
+    base.style.opacity = idx > 0 ? '0.3' : '';
+    const ratio = window.devicePixelRatio || 1;
+    const [w, h] = [over.clientWidth, over.clientHeight];
+    canvas.width = Math.round(w * ratio);
+    canvas.height = Math.round(h * ratio);
+    const ctx = canvas.getContext('2d');
+    if (!ctx || idx <= 0) return;
+    const xs = plot.data[0];
+    const ys = plot.data[idx] as (number | null | undefined)[];
+    ctx.scale(ratio, ratio);
+    ctx.strokeStyle = lines[idx - 1]?.color ?? 'currentColor';
+    ctx.lineWidth = 2.5;
+    ctx.beginPath();
+    let started = false;
+    for (let i = 0; i < xs.length; i++) {
+      const y = ys[i];
+      if (y === null || y === undefined) continue;
+      const px = plot.valToPos(xs[i]!, 'x');
+      const py = plot.valToPos(y, 'y');
+      if (started) ctx.lineTo(px, py);
+      else ctx.moveTo(px, py);
+      started = true;
+    }
+    ctx.stroke();
+  };
 }
 
 /**
@@ -140,7 +184,6 @@ export function LineChart(props: LineChartProps) {
     if (!el || width === 0) return;
     el.dataset.drawn = 'false';
     const { options, data, ids } = lineChartSetup({ title, lines, xMode, logY, smoothing }, width, height);
-    let fromHere = false;
     options.hooks = {
       draw: [
         () => {
@@ -151,20 +194,16 @@ export function LineChart(props: LineChartProps) {
       ],
       setSeries: [
         (_u, idx) => {
-          const id = idx === null ? null : (ids[idx] ?? null);
-          fromHere = true;
-          setHovered(id);
-          fromHere = false;
+          setHovered(idx === null ? null : (ids[idx] ?? null));
         },
       ],
     };
     const plot = factory(options, data, el) as uPlot;
+    const highlight = highlighter(plot, lines);
     const follow = () => {
       const id = hoveredId();
       el.dataset.highlighted = id ?? '';
-      if (fromHere || typeof plot.setSeries !== 'function') return;
-      const idx = id === null ? -1 : ids.indexOf(id);
-      plot.setSeries(idx < 0 ? null : idx, { focus: true }, false);
+      highlight(id === null ? -1 : ids.indexOf(id));
     };
     follow();
     const unsubscribe = subscribeHover(follow);

@@ -21,9 +21,9 @@ export interface ChartViewSettings {
   groups?: RunGroup[];
 }
 
-/** Points per run asked of the server: fewer when there are many runs, so a chart stays ~20,000 points. */
+/** Points per run asked of the server: fewer when there are many runs, so a chart stays ~10,000 points. */
 export function pointsPerRun(runs: number): number {
-  return Math.max(64, Math.min(320, Math.floor(20_000 / Math.max(1, runs))));
+  return Math.max(50, Math.min(320, Math.floor(10_000 / Math.max(1, runs))));
 }
 
 /** A group's line id (what hovering it highlights). */

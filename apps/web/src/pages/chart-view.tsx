@@ -1,4 +1,4 @@
-import { type DragEvent, useMemo, useState } from 'react';
+import { type DragEvent, useMemo, useRef, useState } from 'react';
 import type { Run } from '../api/types.js';
 import { type ChartViewSettings, groupId, MetricChartBody } from '../components/chart-metric.js';
 import { type Dot, ScatterChart } from '../components/chart-scatter.js';
@@ -16,6 +16,7 @@ import {
 import { groupChoices, groupRuns, groupValue } from '../lib/grouping.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { groupColor, runColor } from '../lib/run-colors.js';
+import { useInView } from '../lib/use-in-view.js';
 import './chart-view.css';
 
 /** Props of the chart view. */
@@ -170,7 +171,7 @@ export function ChartView({ runs, scope, location }: ChartViewProps) {
               </button>
             </header>
             {spec.kind === 'line' || spec.kind === 'bar' ? (
-              <MetricChartBody
+              <LazyMetricChart
                 metric={spec.metric}
                 kind={spec.kind}
                 runs={runs}
@@ -202,6 +203,17 @@ export function ChartView({ runs, scope, location }: ChartViewProps) {
           </section>
         ))}
       </div>
+    </div>
+  );
+}
+
+/** A metric chart that asks for its histories once it comes near the viewport. */
+function LazyMetricChart(props: Parameters<typeof MetricChartBody>[0]) {
+  const ref = useRef<HTMLDivElement>(null);
+  const inView = useInView(ref);
+  return (
+    <div ref={ref} className="chart-slot" data-in-view={inView}>
+      {inView ? <MetricChartBody {...props} /> : null}
     </div>
   );
 }

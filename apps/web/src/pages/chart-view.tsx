@@ -270,18 +270,17 @@ function AddChart(props: { metrics: string[]; axes: string[]; onAdd: (spec: Char
   );
 }
 
-/** The Table | Charts switch of the runs view (`view=charts` in the URL). */
+/** The Table | Charts | Both switch of the runs view (`view=charts` / `view=both` in the URL). */
 export function ViewToggle({ location }: { location: Location }) {
-  const charts = location.query.get('view') === 'charts';
-  const set = (view: string | null) => navigate(hrefWith(location, { view }));
+  const view = location.query.get('view') ?? 'table';
+  const set = (next: string) => navigate(hrefWith(location, { view: next === 'table' ? null : next }));
   return (
     <fieldset className="view-toggle" aria-label="View">
-      <button type="button" aria-pressed={!charts} onClick={() => set(null)}>
-        Table
-      </button>
-      <button type="button" aria-pressed={charts} onClick={() => set('charts')}>
-        Charts
-      </button>
+      {['table', 'charts', 'both'].map((v) => (
+        <button key={v} type="button" aria-pressed={view === v} onClick={() => set(v)}>
+          {v === 'table' ? 'Table' : v === 'charts' ? 'Charts' : 'Both'}
+        </button>
+      ))}
     </fieldset>
   );
 }

@@ -7,6 +7,7 @@ import { Link } from '../components/link.js';
 import { RunSelectionTools } from '../components/run-actions.js';
 import { type RunRow, RunsTable } from '../components/runs-table.js';
 import { Empty, ErrorBox, errorMessage } from '../components/states.js';
+import { setHovered } from '../lib/chart-hover.js';
 import {
   allColumns,
   defaultColumnIds,
@@ -16,6 +17,7 @@ import {
   pinnedOf,
 } from '../lib/columns.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
+import { runColor } from '../lib/run-colors.js';
 import { buildRows } from '../lib/run-tree.js';
 import { csvKeysOf, downloadText, runsCsv } from '../lib/runs-csv.js';
 import { useFilterSuggest } from '../lib/use-filter-suggest.js';
@@ -103,9 +105,11 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
     ? experimentIds.filter((id) => !experiments.some((e) => e.experiment_id === id))
     : [];
   const filterError = errorMessage(pages.error);
+  // Table, charts, or both (the table above, its hovered row highlighted in the charts): `view=` in the URL.
+  const view = location.query.get('view') ?? 'table';
 
   return (
-    <section className="runs-view" aria-label="Runs">
+    <section className="runs-view" aria-label="Runs" data-view={view}>
       <ExperimentHead experimentIds={experimentIds} experiments={experiments} active="runs" pages={pages} />
       <div className="toolbar">
         <ViewToggle location={location} />
@@ -159,7 +163,7 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
       {!pages.loading && !pages.error && rows.length === 0 && missing.length === 0 ? (
         <Empty>{filter ? 'No runs match this filter.' : 'No runs in this experiment yet.'}</Empty>
       ) : null}
-      {rows.length > 0 && location.query.get('view') === 'charts' ? (
+      {rows.length > 0 && (view === 'charts' || view === 'both') ? (
         <RunsChartView
           runs={pages.items}
           selected={selected}
@@ -167,8 +171,10 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
           onLoadMore={pages.hasMore ? pages.loadMore : undefined}
         />
       ) : null}
-      {rows.length > 0 && location.query.get('view') !== 'charts' ? (
+      {rows.length > 0 && view !== 'charts' ? (
         <RunsTable
+          colorOf={runColor}
+          onHoverRun={view === 'both' ? setHovered : undefined}
           rows={rows}
           columns={shown}
           sort={sort}

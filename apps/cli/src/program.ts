@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerChat } from './commands/chat.js';
 import { registerDb } from './commands/db.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerGenerate } from './commands/generate.js';
@@ -13,10 +13,7 @@ import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServer } from './commands/server.js';
 
-/** This CLI's version, printed by `flowline --version`. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export { VERSION } from './version.js';
 
 /** The `flowline` command tree. */
 export function createProgram(): Command {
@@ -31,6 +28,7 @@ export function createProgram(): Command {
     .addHelpText('after', '\n`flowline --version` prints the version. Each command has --help.')
     .exitOverride();
   registerServer(program);
+  registerDeploy(program);
   registerExperiments(program);
   registerRuns(program);
   registerArtifacts(program);

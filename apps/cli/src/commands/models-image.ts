@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import {
 } from '../deploy/model-image.js';
 import { openModelContext } from '../model-context.js';
 import { createOutput } from '../output.js';
+import { CLI_PACKAGE } from '../version.js';
 import type { GlobalOptions } from './globals.js';
 
 interface ImageOptions {
@@ -21,11 +21,7 @@ interface ImageOptions {
   baseImage: string;
 }
 
-const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  name: string;
-  version: string;
-  peerDependencies?: Record<string, string>;
-};
+const manifest = CLI_PACKAGE;
 
 /** The CLI's declared ranges for the runtimes a flavor needs; `workspace:` ranges are this release's. */
 function peerRanges(): Record<string, string> {

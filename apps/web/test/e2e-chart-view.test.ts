@@ -125,7 +125,7 @@ describe('chart view in Chromium', () => {
     expect(await accuracy.getAttribute('data-highlighted')).toBe(hovered);
     // The other lines fade (the chart's canvas) and the run's line is drawn on the overlay.
     const base = accuracy.locator('.u-wrap > canvas');
-    expect(await base.evaluate((c) => (c as HTMLElement).style.opacity)).toBe('0.3');
+    expect(await base.evaluate((c) => (c as HTMLElement).style.opacity)).toBe('0.4');
     expect(await accuracy.locator('canvas.line-highlight').count()).toBe(1);
     expect(
       await page
@@ -181,6 +181,16 @@ describe('chart view in Chromium', () => {
     await openCharts('&group=params.lr');
     await expect.poll(() => plot('loss').getAttribute('data-lines')).toBe('3');
     await screenshot(page, 'chart-view-grouped-dark');
+  });
+
+  it('shows the table above the charts (Both), a hovered row highlighted in the charts', async () => {
+    await page.goto(`${server.url}/experiments/${experimentId}?view=both`);
+    await expect.poll(() => page.locator('.line-chart-plot[data-drawn="true"]').count()).toBeGreaterThan(0);
+    const row = page.locator('.rt-row').nth(3);
+    const id = (await row.getAttribute('data-run-id'))!;
+    await row.hover();
+    await expect.poll(() => plot('accuracy').getAttribute('data-highlighted')).toBe(id);
+    await screenshot(page, 'chart-view-both');
   });
 
   it('charts only the ticked runs when some are ticked', async () => {

@@ -128,7 +128,7 @@ function highlighter(plot: uPlot, lines: readonly ChartLine[]): (idx: number) =>
   return (idx) => {
     if (idx === shown) return;
     shown = idx;
-    base.style.opacity = idx > 0 ? '0.3' : '';
+    base.style.opacity = idx > 0 ? '0.4' : '';
     const ratio = window.devicePixelRatio || 1;
     const [w, h] = [over.clientWidth, over.clientHeight];
     canvas.width = Math.round(w * ratio);

@@ -11,19 +11,22 @@ const { sql } = await import(storeRequire.resolve('kysely'));
  * Seeds `runs` runs × `metrics` metrics × `steps` steps into an experiment. Steps 0…steps−2 are generated
  * inside SQLite by a recursive CTE (10 million rows through log-batch's 1000-metric calls would take minutes);
  * the last step of each metric goes through the store's logBatch, so `latest_metrics` and the runs' own
- * values are written by the store itself. Every run gets a param `lr` (4 values) to group by.
+ * values are written by the store itself. Every run gets a param `lr` (4 values) to group by. Returns the
+ * experiment's id and its run ids.
  */
 export async function seedChartRuns(store, { name, runs, metrics, steps }) {
   const experimentId = await store.createExperiment({ name });
   const keys = Array.from({ length: metrics }, (_, i) => `metric_${String(i).padStart(2, '0')}`);
   const t0 = 1_700_000_000_000;
   const db = store.database.db;
+  const runIds = [];
   // A large page cache, and each run's times after the last run's, so rows land at the ends of the indexes.
   await sql`pragma cache_size = -1000000`.execute(db);
   for (let r = 0; r < runs; r++) {
     const runId = (
       await store.createRun({ experimentId, runName: `chart-run-${r}`, startTime: t0 + r * 1_000_000 })
     ).info.runId;
+    runIds.push(runId);
     await db.transaction().execute(async (trx) => {
       for (const [m, key] of keys.entries()) {
         if (steps < 2) continue;
@@ -45,7 +48,7 @@ export async function seedChartRuns(store, { name, runs, metrics, steps }) {
       })),
     });
   }
-  return experimentId;
+  return { experimentId, runIds };
 }
 
 /**

@@ -9,7 +9,7 @@
 // Each time is the median of several page loads in fresh browser contexts (no HTTP cache).
 // Usage: node bench/ui/run.mjs [--runs N] [--points N] [--repeats R]
 //          [--chart-runs N] [--chart-metrics N] [--chart-steps N]   (needs `pnpm exec turbo run build`)
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,8 +95,11 @@ await history(longRun, POINTS)();
 await history(shortRun, 100)();
 console.log(`seeded a ${POINTS}-point metric in ${((performance.now() - seededRuns) / 1000).toFixed(1)} s`);
 const seededPoints = performance.now();
-const chartView = await seedChartRuns(store, { name: 'bench-ui-chart-view', ...CHART });
-const chartViewShort = await seedChartRuns(store, {
+const { experimentId: chartView, runIds: chartRunIds } = await seedChartRuns(store, {
+  name: 'bench-ui-chart-view',
+  ...CHART,
+});
+const { experimentId: chartViewShort } = await seedChartRuns(store, {
   name: 'bench-ui-chart-view-short',
   ...CHART,
   steps: 100,
@@ -200,10 +203,22 @@ const res = await fetch(
 );
 const sampled = (await res.json()).metrics.length;
 const sampleMs = performance.now() - sampleStart;
+// And of each chart of the chart view: one request for a metric of its runs (100 at most per call).
+const viewStart = performance.now();
+const viewQuery = chartRunIds
+  .slice(0, 100)
+  .map((id) => `run_ids=${id}`)
+  .join('&');
+const viewRes = await fetch(
+  `${url}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval?${viewQuery}&metric_key=metric_00&max_results=100`,
+);
+const viewSampled = (await viewRes.json()).metrics.length;
+const viewSampleMs = performance.now() - viewStart;
 
 await browser.close();
 await app.close();
 await store.close();
+rmSync(dir, { recursive: true, force: true }); // the seeded database is ~3 GB
 
 const line = (label, ms, target) =>
   console.log(
@@ -227,4 +242,7 @@ console.log(
 console.log(`${'same page idle (baseline)'.padEnd(64)} ${idle.toFixed(0).padStart(6)} fps`);
 console.log(
   `  server sampling of the ${POINTS}-point history: ${sampleMs.toFixed(0)} ms for ${sampled} points`,
+);
+console.log(
+  `  server sampling of one chart-view metric (${Math.min(100, CHART.runs)} runs × ${CHART.steps} steps): ${viewSampleMs.toFixed(0)} ms for ${viewSampled} points`,
 );

@@ -3,6 +3,8 @@ export { postgresAdapter } from './adapters/postgres/postgres-adapter.js';
 export type { ConnectOptions, SqlAdapter } from './adapters/sql-adapter.js';
 export { ConcurrentSqliteDialect, isSqliteBusy } from './adapters/sqlite/concurrent-sqlite-dialect.js';
 export { sqliteAdapter } from './adapters/sqlite/sqlite-adapter.js';
+export type { DatabaseCopy } from './copy-database.js';
+export { copyDatabase } from './copy-database.js';
 export type {
   Database,
   DatasetsTable,

@@ -77,6 +77,25 @@ export async function listColumns(
   }));
 }
 
+/** The columns of a table the database computes itself (generated columns), which take no inserted value. */
+export async function generatedColumns(
+  db: Kysely<any>,
+  dialect: SqlDialectName,
+  table: string,
+): Promise<Set<string>> {
+  const { rows } =
+    dialect === 'sqlite'
+      ? await sql<{
+          name: string;
+        }>`select name from pragma_table_xinfo(${table}) where hidden in (2, 3)`.execute(db)
+      : await sql<{ name: string }>`
+          select column_name as name from information_schema.columns
+          where table_schema = current_schema() and table_name = ${table} and is_generated = 'ALWAYS'`.execute(
+          db,
+        );
+  return new Set(rows.map((r) => r.name));
+}
+
 /** Adds each listed column that a table lacks: `[table, column, type, default or null]`. */
 export async function addMissingColumns(
   db: Kysely<any>,

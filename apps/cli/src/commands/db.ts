@@ -96,4 +96,50 @@ export function registerDb(program: Command): void {
       if (!g.json) for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       createOutput(g.json).result(importJson(result), () => importText(result));
     });
+
+  db.command('copy')
+    .description(
+      'Copy every row of one database into another, SQLite and Postgres either way (a single machine moving to a team server): ' +
+        'the target is brought to the current schema and must hold no data; one transaction, so a failure changes nothing. Artifacts stay where they are.',
+    )
+    .requiredOption('--from <uri>', 'the database to copy: sqlite:///mlflow.db or postgresql://…')
+    .requiredOption('--to <uri>', 'the empty database to copy into')
+    .action(async (opts: { from: string; to: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const { copyDatabase, openDatabase, redactUri } = await import('@flowline/db');
+      const source = await openDatabase(opts.from);
+      try {
+        const target = await openDatabase(opts.to);
+        const progress = countProgress('copying rows', !g.json && process.stderr.isTTY === true);
+        try {
+          const result = await copyDatabase(source, target, {
+            onProgress: (done, total) => progress.update(done, total),
+          });
+          progress.stop();
+          const copied = result.tables.filter((t) => t.rows > 0);
+          createOutput(g.json).result(
+            {
+              from: redactUri(opts.from),
+              to: redactUri(opts.to),
+              rows: result.rows,
+              tables: Object.fromEntries(result.tables.map((t) => [t.table, t.rows])),
+            },
+            () =>
+              [
+                `Copied ${result.rows} rows from ${redactUri(opts.from)} to ${redactUri(opts.to)}:`,
+                table(
+                  ['table', 'rows'],
+                  copied.map((t) => [t.table, t.rows]),
+                ),
+                `Artifacts stay where they are. Serve it: flowline server --backend-store-uri ${redactUri(opts.to)}`,
+              ].join('\n'),
+          );
+        } finally {
+          progress.stop();
+          await target.close();
+        }
+      } finally {
+        await source.close();
+      }
+    });
 }

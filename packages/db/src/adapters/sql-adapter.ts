@@ -46,4 +46,11 @@ export interface SqlAdapter {
    * largest row). The counter only moves forward.
    */
   syncSerial(db: Kysely<any>, table: string, column: string): Promise<void>;
+  /**
+   * A value read from another database (either dialect), as this one binds it to a column of the declared
+   * `type` (`listColumns`' lower-cased type): booleans and JSON differ (SQLite keeps 0/1 and text).
+   */
+  toColumnValue(type: string, value: unknown): unknown;
+  /** Each table's foreign keys: child table → the tables it references (itself excluded). */
+  foreignKeys(db: Kysely<any>): Promise<Map<string, Set<string>>>;
 }

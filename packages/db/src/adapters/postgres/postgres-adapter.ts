@@ -1,6 +1,7 @@
 import { importOptional } from '@flowline/core';
 import { type Dialect, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import { compareWith } from '../comparison.js';
+import { groupParents } from '../foreign-keys.js';
 import type { SqlAdapter } from '../sql-adapter.js';
 
 async function postgresDialect(connectionString: string, poolSize: number): Promise<Dialect> {
@@ -47,5 +48,23 @@ export const postgresAdapter: SqlAdapter = {
            top as (select coalesce(max(${sql.ref(column)}), 0) + 1 as m from ${sql.table(table)})
       select setval((select name from seq), greatest((select n from next), (select m from top)), false)
     `.execute(db);
+  },
+  toColumnValue(type, value) {
+    if (value === null || value === undefined) return null;
+    if (type === 'boolean')
+      return typeof value === 'string' ? value === '1' || value === 'true' : Boolean(value);
+    // node-postgres would send a JS array as a Postgres array: JSON goes as its text.
+    if (type === 'json' && typeof value === 'object' && !Buffer.isBuffer(value)) return JSON.stringify(value);
+    return value;
+  },
+  async foreignKeys(db) {
+    const { rows } = await sql<{ child: string; parent: string }>`
+      select c.relname as child, p.relname as parent
+      from pg_constraint k
+      join pg_class c on c.oid = k.conrelid
+      join pg_class p on p.oid = k.confrelid
+      join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
+      where k.contype = 'f'`.execute(db);
+    return groupParents(rows);
   },
 };

@@ -1,6 +1,7 @@
 import { importOptional } from '@flowline/core';
 import { type Dialect, type SqlBool, sql } from 'kysely';
 import { compareWith } from '../comparison.js';
+import { groupParents } from '../foreign-keys.js';
 import type { SqlAdapter } from '../sql-adapter.js';
 import { likeToGlob } from './like-to-glob.js';
 
@@ -44,4 +45,17 @@ export const sqliteAdapter: SqlAdapter = {
   forUpdate: (query) => query,
   tableUsingIndex: (table, index) => sql`${sql.table(table)} indexed by ${sql.id(index)}`,
   syncSerial: async () => {},
+  toColumnValue(type, value) {
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (type === 'json' && value !== null && typeof value === 'object' && !Buffer.isBuffer(value))
+      return JSON.stringify(value);
+    return value;
+  },
+  async foreignKeys(db) {
+    const { rows } = await sql<{ child: string; parent: string }>`
+      select m.name as child, f."table" as parent
+      from sqlite_master m join pragma_foreign_key_list(m.name) f
+      where m.type = 'table'`.execute(db);
+    return groupParents(rows);
+  },
 };

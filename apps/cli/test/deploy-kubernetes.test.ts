@@ -23,7 +23,12 @@ const flowline = (args: string[], env: Record<string, string> = {}) => runCli(ar
 
 // biome-ignore lint/suspicious/noExplicitAny: a parsed manifest, read field by field below
 type Loose = any;
-type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: Loose };
+type Doc = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [k: string]: Loose;
+};
 
 const MODELS: Record<string, new (data: Loose) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,

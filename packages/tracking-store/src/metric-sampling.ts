@@ -12,8 +12,8 @@ import { chunk, decodeMetricValue, toNumber } from './values.js';
 // MLflow's `get_metric_history_bulk_interval` samples the sorted union of the runs' distinct steps by rank.
 // Reading every step into JavaScript to rank it costs ~0.7 s for a million-step history, so the ranking is
 // done in SQL, and skipped where it can be: when the union is an evenly spaced grid (every step logged, or
-// every k-th), rank r is simply `lo + r·k`, found from per-run counts and one grid check. Only the rows at
-// the chosen steps come back.
+// every k-th), rank r is simply `lo + r·k`, found from per-run counts and one grid check; when one run logged
+// every step of the whole range, from that run's count alone. Only the rows at the chosen steps come back.
 
 /** Positions MLflow's sampling picks from `n` sorted steps: `⌊i·n/max⌋` for i < max, plus the last one. */
 export function sampleIndices(n: number, max: number): number[] {
@@ -143,6 +143,8 @@ async function pickSteps(
   end: number,
   max: number,
 ): Promise<number[] | 'all'> {
+  const dense = await denseUnion(ctx, logged, key, start, end);
+  if (dense) return dense.n <= max ? 'all' : sampleIndices(dense.n, max).map((i) => dense.lo + i);
   const stats = (await rangeStats(ctx, logged, key, start, end)).filter((s) => s.count > 0);
   if (stats.length === 0) return [];
   if (stats.length === 1 && stats[0]!.count <= max) return 'all';
@@ -164,6 +166,44 @@ async function pickSteps(
   const n = stats.length === 1 ? stats[0]!.count : await unionCount(ctx, runIds, key, lo, hi);
   if (n <= max) return 'all';
   return stepsAtRanks(ctx, runIds, key, lo, hi, sampleIndices(n, max));
+}
+
+/**
+ * The common case, found without counting every run: when one run spans the whole range [lo, hi] of all the
+ * runs and logged every step of it, the union is exactly lo, lo + 1, …, hi (steps are integers), so one run's
+ * count decides it. Each run's first and last step in range are index seeks; only that one run is scanned.
+ */
+async function denseUnion(
+  ctx: StoreContext,
+  logged: readonly RunEnds[],
+  key: string,
+  start: number,
+  end: number,
+): Promise<{ lo: number; n: number } | null> {
+  const m = metricsByRunStep(ctx);
+  const inRange = logged.filter((e) => e.last! >= start && e.first! <= end);
+  if (inRange.length === 0) return null;
+  const one = (runId: string) => {
+    const where = sql`run_uuid = ${runId} and key = ${key} and step >= ${start} and step <= ${end}`;
+    return sql`select cast(${runId} as varchar(32)) as run_uuid,
+      (select min(step) from ${m} where ${where}) as lo, (select max(step) from ${m} where ${where}) as hi`;
+  };
+  const { rows } = await sql<{ run_uuid: string; lo: unknown; hi: unknown }>`${sql.join(
+    inRange.map((e) => one(e.runId)),
+    sql` union all `,
+  )}`.execute(ctx.db);
+  const bounds = rows
+    .map((r) => ({ runId: r.run_uuid, lo: num(r.lo), hi: num(r.hi) }))
+    .filter((b): b is { runId: string; lo: number; hi: number } => b.lo !== null && b.hi !== null);
+  if (bounds.length === 0) return null;
+  const lo = Math.min(...bounds.map((b) => b.lo));
+  const hi = Math.max(...bounds.map((b) => b.hi));
+  const spanning = bounds.find((b) => b.lo === lo && b.hi === hi);
+  if (!spanning) return null;
+  const { rows: counted } = await sql<{ n: unknown }>`select count(distinct step) as n from ${m}
+    where run_uuid = ${spanning.runId} and key = ${key} and step >= ${lo} and step <= ${hi}`.execute(ctx.db);
+  const n = num(counted[0]?.n) ?? 0;
+  return n === hi - lo + 1 ? { lo, n } : null;
 }
 
 /** Per run: distinct steps in [start, end] and the first and last of them; one ordered index scan each. */

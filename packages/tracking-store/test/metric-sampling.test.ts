@@ -133,6 +133,33 @@ for (const target of storeTargets()) {
       expect(got.filter((m) => m.runId === late).map((m) => m.step)).toEqual([1500, 1600]);
     });
 
+    it('takes the dense shortcut only when one run logged every step of the whole range', async () => {
+      // `full` spans [0, 500] with every step: the union is that grid whatever the others logged inside it.
+      const full = await run(steps(0, 500));
+      const inside = await run(steps(7, 400, 9));
+      // `gappy` spans the same range but misses step 250, which only `filler` has: no shortcut, same answer.
+      const gappy = await run(steps(0, 500).filter((p) => p.step !== 250));
+      const filler = await run([{ step: 250 }]);
+      const wider = await run(steps(-5, 510, 5));
+      for (const runIds of [
+        [full, inside],
+        [inside, full],
+        [gappy, filler],
+        [gappy],
+        [full, wider],
+        [wider, gappy],
+      ])
+        for (const maxResults of [7, 64, 2500])
+          await expectSameAsMlflow({ runIds, metricKey: 'x', maxResults });
+      await expectSameAsMlflow({
+        runIds: [full, inside],
+        metricKey: 'x',
+        maxResults: 10,
+        startStep: 100,
+        endStep: 300,
+      });
+    });
+
     it('returns every row of a step logged more than once, by timestamp then value', async () => {
       const a = await run([
         ...steps(0, 99),

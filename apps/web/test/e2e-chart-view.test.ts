@@ -183,7 +183,7 @@ describe('chart view in Chromium', () => {
     await screenshot(page, 'chart-view-grouped-dark');
   });
 
-  it('shows the table above the charts (Both), a hovered row highlighted in the charts', async () => {
+  it('shows the table above the charts (Both), a hovered row highlighted in the charts and back', async () => {
     await page.goto(`${server.url}/experiments/${experimentId}?view=both`);
     await expect.poll(() => page.locator('.line-chart-plot[data-drawn="true"]').count()).toBeGreaterThan(0);
     const row = page.locator('.rt-row').nth(3);
@@ -191,6 +191,15 @@ describe('chart view in Chromium', () => {
     await row.hover();
     await expect.poll(() => plot('accuracy').getAttribute('data-highlighted')).toBe(id);
     await screenshot(page, 'chart-view-both');
+    // And the other way: a legend entry of a chart highlights that run's row in the table.
+    const entry = page.locator('.chart-card[aria-label="accuracy"] .legend-inline .legend-item').nth(1);
+    const other = (await entry.getAttribute('data-id'))!;
+    await entry.hover();
+    await expect
+      .poll(() => page.locator('.rt-row[data-highlighted="true"]').getAttribute('data-run-id'))
+      .toBe(other);
+    await page.mouse.move(2, 2);
+    await expect.poll(() => page.locator('.rt-row[data-highlighted="true"]').count()).toBe(0);
   });
 
   it('charts only the ticked runs when some are ticked', async () => {

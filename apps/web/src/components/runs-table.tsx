@@ -61,6 +61,8 @@ export interface RunsTableProps {
   onHoverRun?: (runId: string | null) => void;
   /** A run's colour (as in the charts), shown as a swatch before its name. */
   colorOf?: (runId: string) => string;
+  /** The run hovered elsewhere (a chart line): its row is highlighted (`data-highlighted`). */
+  highlightedRunId?: string | null;
 }
 
 // The ARIA grid pattern on divs: a virtualized grid cannot be a <table> (rows are absolutely positioned and
@@ -263,6 +265,8 @@ export function RunsTable(props: RunsTableProps) {
           const classes = ['rt-row'];
           if (index === active) classes.push('active');
           if (props.selected.has(id)) classes.push('selected');
+          const highlighted = props.highlightedRunId === id;
+          if (highlighted) classes.push('highlighted');
           return (
             // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the role is row, which has aria-rowindex.
             // biome-ignore lint/a11y/noStaticElementInteractions: a click makes the row the active one; keys act on the grid.
@@ -274,6 +278,7 @@ export function RunsTable(props: RunsTableProps) {
               aria-rowindex={index + 2}
               aria-selected={props.selected.has(id)}
               data-run-id={id}
+              data-highlighted={highlighted ? 'true' : undefined}
               style={{ top: HEADER_HEIGHT + index * rowHeight, height: rowHeight, width: totalWidth }}
               onMouseDown={() => setActive(index)}
               onMouseEnter={props.onHoverRun ? () => props.onHoverRun?.(id) : undefined}

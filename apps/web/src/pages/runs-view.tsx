@@ -5,9 +5,9 @@ import { ExperimentHead } from '../components/experiment-head.js';
 import { FilterBox } from '../components/filter-box.js';
 import { Link } from '../components/link.js';
 import { RunSelectionTools } from '../components/run-actions.js';
-import { type RunRow, RunsTable } from '../components/runs-table.js';
+import { type RunRow, RunsTable, type RunsTableProps } from '../components/runs-table.js';
 import { Empty, ErrorBox, errorMessage } from '../components/states.js';
-import { setHovered } from '../lib/chart-hover.js';
+import { setHovered, useHovered } from '../lib/chart-hover.js';
 import {
   allColumns,
   defaultColumnIds,
@@ -172,7 +172,8 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
         />
       ) : null}
       {rows.length > 0 && view !== 'charts' ? (
-        <RunsTable
+        <HoverAwareRunsTable
+          linked={view === 'both'}
           colorOf={runColor}
           onHoverRun={view === 'both' ? setHovered : undefined}
           rows={rows}
@@ -204,4 +205,13 @@ export function RunsView({ experimentIds, experiments, experimentsFresh, locatio
       ) : null}
     </section>
   );
+}
+
+/**
+ * The runs table, with the run hovered in a chart highlighted when `linked`: only this component follows the
+ * shared hover, so a hover change re-renders the table's visible rows, not the whole view.
+ */
+function HoverAwareRunsTable({ linked, ...props }: RunsTableProps & { linked: boolean }) {
+  const hovered = useHovered();
+  return <RunsTable {...props} highlightedRunId={linked ? hovered : null} />;
 }

@@ -1,13 +1,12 @@
-import {
-  type CreateModelVersionInput,
-  isMlflowError,
-  type ModelStage,
-  type ModelVersion,
-  type Page,
-  type RegisteredModel,
-  type RegistrySearchOptions,
-  type RegistryStore,
-  type RegistryTag,
+import type {
+  CreateModelVersionInput,
+  ModelStage,
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  RegistrySearchOptions,
+  RegistryStore,
+  RegistryTag,
 } from '@flowline/core';
 import { type HttpOptions, HttpTransport } from './http.js';
 
@@ -265,9 +264,4 @@ export class RegistryClient implements RegistryStore {
   }
   /** Nothing to release. */
   async close(): Promise<void> {}
-}
-
-/** True when an error says the named resource does not exist. */
-export function isMissing(error: unknown): boolean {
-  return isMlflowError(error) && error.errorCode === 'RESOURCE_DOES_NOT_EXIST';
 }

@@ -7,7 +7,7 @@ import {
   validateLength,
 } from '@flowline/core';
 import type { RegistryContext } from './context.js';
-import { DELETED_STAGE, hydrateModels, requireModelRow } from './rows.js';
+import { hydrateModels, requireModelRow } from './rows.js';
 import { searchModelRows } from './search/registry-search.js';
 
 function checkName(name: unknown, field = 'name'): string {
@@ -158,5 +158,3 @@ export async function deleteRegisteredModelTag(
     throw MlflowError.resourceDoesNotExist(`No tag with name: ${key} in registered model ${name}.`);
   }
 }
-
-export { DELETED_STAGE };

@@ -10,9 +10,6 @@ type Defined<T> = Exclude<T, undefined>;
 /** A run as `runs/get` and `runs/search` return it. */
 export type Run = RouteOutput<'GET /runs/get'>['run'];
 
-/** A run's identity and lifecycle. */
-export type RunInfo = Run['info'];
-
 /** One metric value (also one point of a sampled history, with `run_id`). */
 export type Metric = Defined<RouteOutput<'GET /metrics/get-history-bulk-interval'>['metrics']>[number];
 
@@ -25,9 +22,6 @@ export type KeyValue = Defined<Run['data']['params']>[number];
 /** An experiment as `experiments/search` returns it. */
 export type Experiment = RouteOutput<'GET /experiments/get'>['experiment'];
 
-/** A dataset a run used. */
-export type DatasetInput = Defined<Run['inputs']['dataset_inputs']>[number];
-
 /** One entry of `artifacts/list` (MLflow's `FileInfo`; no size for a directory). */
 export type FileInfo = Defined<RouteOutput<'GET /artifacts/list'>['files']>[number];
 
@@ -36,6 +30,3 @@ export type RegisteredModel = RouteOutput<'GET /registered-models/get'>['registe
 
 /** A version of a registered model (MLflow's `ModelVersion`). */
 export type ModelVersion = RouteOutput<'GET /model-versions/get'>['model_version'];
-
-/** A registered model's alias. */
-export type Alias = Defined<RegisteredModel['aliases']>[number];

@@ -37,8 +37,3 @@ export async function bulkHistory(
   );
   return parts.flat();
 }
-
-/** Forgets cached histories (tests; a run that logged more since). */
-export function clearHistoryCache(): void {
-  cache.clear();
-}

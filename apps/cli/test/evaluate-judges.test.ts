@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tracker } from '@flowline/client';
+import { verdictResponseFormat } from '@flowline/evaluation';
 import { saveModel } from '@flowline/model-format';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,22 +17,7 @@ let experimentId: string;
 let judge: Awaited<ReturnType<typeof serveModel>>;
 
 // A tiny model's rationale would run to max_tokens: the judges' schema with a length cap ends it.
-const VERDICT = JSON.stringify({
-  type: 'json_schema',
-  json_schema: {
-    name: 'judge_evaluation',
-    strict: true,
-    schema: {
-      type: 'object',
-      properties: {
-        rationale: { type: 'string', maxLength: 40 },
-        result: { type: 'string', enum: ['yes', 'no'] },
-      },
-      required: ['rationale', 'result'],
-      additionalProperties: false,
-    },
-  },
-});
+const VERDICT = JSON.stringify(verdictResponseFormat({ rationaleMaxLength: 40 }));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flowline-cli-judges-'));

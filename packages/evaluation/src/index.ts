@@ -21,7 +21,7 @@ export type {
 } from './judges/evaluate-judges.js';
 export { aggregateFeedback, evaluateWithJudges, feedbackNumber } from './judges/evaluate-judges.js';
 export type { Judge, JudgeFeedback, JudgeInput } from './judges/judge.js';
-export { fillTemplate, parseVerdict, scorer } from './judges/judge.js';
+export { fillTemplate, parseVerdict, scorer, verdictResponseFormat } from './judges/judge.js';
 export type { JudgedColumns } from './judges/judged-data.js';
 export { judgedRowsOf, judgePredictFn } from './judges/judged-data.js';
 export type { ResultsTable } from './log-results.js';

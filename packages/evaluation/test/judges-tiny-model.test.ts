@@ -7,7 +7,13 @@ import { Tracker } from '@flowline/client';
 import { type LoadedModel, loadModel, saveModel } from '@flowline/model-format';
 import { createTinyDecoder, writeModelFiles } from '@flowline/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatEndpoint, correctness, evaluateWithJudges, safety } from '../src/index.js';
+import {
+  type ChatEndpoint,
+  correctness,
+  evaluateWithJudges,
+  safety,
+  verdictResponseFormat,
+} from '../src/index.js';
 
 // A real local judge: the testkit's tiny onnx_genai decoder (with JSON's symbols in its vocabulary, so
 // constrained decoding can write the verdict), behind a minimal chat completions route.
@@ -45,25 +51,7 @@ beforeAll(async () => {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     model: 'tiny-judge',
     // A tiny model's rationale would run to max_tokens: this schema (the judges' own, with a length cap) ends it.
-    params: {
-      max_tokens: 120,
-      response_format: {
-        type: 'json_schema',
-        json_schema: {
-          name: 'judge_evaluation',
-          strict: true,
-          schema: {
-            type: 'object',
-            properties: {
-              rationale: { type: 'string', maxLength: 40 },
-              result: { type: 'string', enum: ['yes', 'no'] },
-            },
-            required: ['rationale', 'result'],
-            additionalProperties: false,
-          },
-        },
-      },
-    },
+    params: { max_tokens: 120, response_format: verdictResponseFormat({ rationaleMaxLength: 40 }) },
   };
 });
 afterAll(async () => {

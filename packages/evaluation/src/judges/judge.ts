@@ -35,21 +35,33 @@ function text(value: unknown): string {
 
 /**
  * The structured output judges request, as MLflow's (`judge_evaluation`: a `result` and a `rationale`), so
- * a server with constrained decoding answers valid JSON; `result` is limited to yes/no.
+ * a server with constrained decoding answers valid JSON; `result` is limited to yes/no. A small local judge
+ * can be held to a short rationale (`rationaleMaxLength`), which ends its reply well before `max_tokens`.
  */
-export const VERDICT_RESPONSE_FORMAT: Record<string, unknown> = {
-  type: 'json_schema',
-  json_schema: {
-    name: 'judge_evaluation',
-    strict: true,
-    schema: {
-      type: 'object',
-      properties: { rationale: { type: 'string' }, result: { type: 'string', enum: ['yes', 'no'] } },
-      required: ['rationale', 'result'],
-      additionalProperties: false,
+export function verdictResponseFormat(
+  options: { rationaleMaxLength?: number } = {},
+): Record<string, unknown> {
+  const rationale =
+    options.rationaleMaxLength === undefined
+      ? { type: 'string' }
+      : { type: 'string', maxLength: options.rationaleMaxLength };
+  return {
+    type: 'json_schema',
+    json_schema: {
+      name: 'judge_evaluation',
+      strict: true,
+      schema: {
+        type: 'object',
+        properties: { rationale, result: { type: 'string', enum: ['yes', 'no'] } },
+        required: ['rationale', 'result'],
+        additionalProperties: false,
+      },
     },
-  },
-};
+  };
+}
+
+/** The response format every judge sends unless the endpoint's params override it. */
+const VERDICT_RESPONSE_FORMAT = verdictResponseFormat();
 
 /** Fills `{{ inputs }}`, `{{ outputs }}`, `{{ expectations }}`, `{{ context }}` and `{{ expectations.<key> }}`. */
 export function fillTemplate(template: string, input: JudgeInput): string {

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { positiveOnly, rangeAround, smooth, type XMode } from '../lib/chart-data.js';
 import { hoveredId, setHovered, subscribeHover } from '../lib/chart-hover.js';
+import { useElementWidth } from '../lib/use-width.js';
 import type { PlotFactory } from './metric-chart.js';
 
 /** One line of a chart-view chart: a run, or a group's mean with its min–max band. */
@@ -162,20 +163,9 @@ function highlighter(plot: uPlot, lines: readonly ChartLine[]): (idx: number) =>
  */
 export function LineChart(props: LineChartProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(0);
+  const width = useElementWidth(ref, 240, 480);
   const height = props.height ?? 220;
   const factory = props.factory ?? ((o, d, t) => new uPlot(o, d, t));
-
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setWidth(Math.max(240, Math.floor(el.clientWidth || 480)));
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(measure);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
 
   const { title, lines, xMode, logY, smoothing } = props;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the factory is fixed for a chart's life.

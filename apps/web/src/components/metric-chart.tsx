@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import {
   alignSeries,
@@ -9,6 +9,7 @@ import {
   smooth,
   type XMode,
 } from '../lib/chart-data.js';
+import { useElementWidth } from '../lib/use-width.js';
 
 /** What the chart needs from a plotting library; the default is uPlot (tests pass a recorder). */
 export type PlotFactory = (
@@ -92,20 +93,9 @@ function xLabel(mode: XMode): string {
  */
 export function MetricChart(props: MetricChartProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(0);
+  const width = useElementWidth(ref, 300, 600);
   const height = props.height ?? 260;
   const factory = props.factory ?? defaultFactory;
-
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setWidth(Math.max(300, Math.floor(el.clientWidth || 600)));
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(measure);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
 
   const { series, xMode, logY, smoothing, title } = props;
   useEffect(() => {

@@ -24,6 +24,11 @@ export function numberOf(text: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** A run's param or metric as a finite number, or undefined (a param that is not a number, a NaN metric). */
+export function numericValue(run: Run, choice: AxisChoice): number | undefined {
+  return numberOf(rawValue(run, choice));
+}
+
 const byNatural = new Intl.Collator(undefined, { numeric: true }).compare;
 
 /**

@@ -14,6 +14,7 @@ import {
   moveChart,
 } from '../lib/chart-spec.js';
 import { groupChoices, groupRuns, groupValue } from '../lib/grouping.js';
+import { numericValue } from '../lib/parallel-coords.js';
 import { hrefWith, type Location, navigate } from '../lib/router.js';
 import { groupColor, runColor } from '../lib/run-colors.js';
 import { useInView } from '../lib/use-in-view.js';
@@ -43,17 +44,6 @@ function keysOf(runs: readonly Run[]): { metrics: string[]; params: string[] } {
 /** The charts shown when the URL names none: one per metric (bars where a metric was logged once). */
 export function defaultCharts(metrics: readonly string[]): ChartSpec[] {
   return metrics.map((metric) => ({ kind: 'line', metric }));
-}
-
-function numeric(run: Run, choice: string): number | undefined {
-  const [kind, ...rest] = choice.split(':');
-  const key = rest.join(':');
-  const raw =
-    kind === 'param'
-      ? run.data.params?.find((p) => p.key === key)?.value
-      : run.data.metrics?.find((m) => m.key === key)?.value;
-  const n = typeof raw === 'number' ? raw : raw === undefined ? Number.NaN : Number(raw);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 function titleOf(spec: ChartSpec): string {
@@ -181,7 +171,7 @@ export function ChartView({ runs, scope, location }: ChartViewProps) {
             ) : spec.kind === 'scatter' ? (
               <ScatterChart
                 dots={runs.flatMap((r): Dot[] => {
-                  const [x, y] = [numeric(r, spec.x), numeric(r, spec.y)];
+                  const [x, y] = [numericValue(r, spec.x), numericValue(r, spec.y)];
                   if (x === undefined || y === undefined) return [];
                   const g = groupBy ? groupValue(r, groupBy) : undefined;
                   return [

@@ -6,6 +6,7 @@ import { MetricGrid } from '../components/metric-panel.js';
 import { ParallelCoordinates } from '../components/parallel-coordinates.js';
 import { Empty, ErrorBox, Loading } from '../components/states.js';
 import { formatValue } from '../lib/format.js';
+import { numericValue } from '../lib/parallel-coords.js';
 import type { Location } from '../lib/router.js';
 import { runColor } from '../lib/run-colors.js';
 import { useAsync } from '../lib/use-async.js';
@@ -126,17 +127,6 @@ export function ComparePage({ location }: { location: Location }) {
   );
 }
 
-function numeric(run: Run, choice: string): number | undefined {
-  const [kind, ...rest] = choice.split(':');
-  const key = rest.join(':');
-  const raw =
-    kind === 'param'
-      ? run.data.params?.find((p) => p.key === key)?.value
-      : run.data.metrics?.find((m) => m.key === key)?.value;
-  const n = typeof raw === 'number' ? raw : raw === undefined ? Number.NaN : Number(raw);
-  return Number.isFinite(n) ? n : undefined;
-}
-
 /** A scatter of one param or metric (x) against a metric (y), one dot per run. */
 function Scatter({ runs, rows, labels }: { runs: Run[]; rows: DiffRow[]; labels: Record<string, string> }) {
   const options = rows.map((r) => `${r.kind}:${r.key}`);
@@ -145,7 +135,7 @@ function Scatter({ runs, rows, labels }: { runs: Run[]; rows: DiffRow[]; labels:
   const [y, setY] = useState(metricOptions[0] ?? '');
   if (metricOptions.length === 0) return <Empty>A scatter needs a metric.</Empty>;
   const points = runs
-    .map((r, i) => ({ run: r, i, x: numeric(r, x), y: numeric(r, y) }))
+    .map((r, i) => ({ run: r, i, x: numericValue(r, x), y: numericValue(r, y) }))
     .filter(
       (p): p is { run: Run; i: number; x: number; y: number } => p.x !== undefined && p.y !== undefined,
     );

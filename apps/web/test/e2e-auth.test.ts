@@ -1,54 +1,24 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqlAuthStore } from '@flowline/auth';
-import { SqlRegistryStore } from '@flowline/registry';
-import { buildServer, createArtifactAccess } from '@flowline/server';
-import { SqlTrackingStore } from '@flowline/tracking-store';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertE2eReady, launchChromium } from './e2e-browser.js';
-import { WEB_DIST } from './e2e-server.js';
+import { type AuthTestServer, startAuthTestServer } from './e2e-server.js';
 
 // The web UI behind MLflow's basic-auth app: Debian's Chromium signs in with the credentials the browser's
 // login prompt would send (playwright's httpCredentials answer the 401 challenge as a user would), and
 // the pages hide what the signed-in user may not change. The server decides in the end; these tests also
 // check that what the UI shows matches what the server allows.
 
-let app: Awaited<ReturnType<typeof buildServer>>;
-let url = '';
-let tracking: SqlTrackingStore;
-let registry: SqlRegistryStore;
-let auth: SqlAuthStore;
+let server: AuthTestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 let editable = '';
 let readable = '';
 
-const password = (user: string) => `secret-of-${user}`;
-const basic = (user: string) => `Basic ${Buffer.from(`${user}:${password(user)}`).toString('base64')}`;
-
-/** Calls the REST API as `user`; throws on an error answer. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read MLflow's JSON loosely.
-async function api(user: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${url}/api/2.0/mlflow${path}`, {
-    method,
-    headers: {
-      authorization: basic(user),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 /** A page signed in as `user` (or anonymous), as after answering the browser's login prompt. */
 async function pageAs(user?: string): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: 1400, height: 900 },
-    ...(user ? { httpCredentials: { username: user, password: password(user) } } : {}),
+    ...(user ? { httpCredentials: { username: user, password: server.password(user) } } : {}),
   });
   contexts.push(context);
   const page = await context.newPage();
@@ -58,47 +28,31 @@ async function pageAs(user?: string): Promise<Page> {
 
 beforeAll(async () => {
   assertE2eReady();
-  const dir = await mkdtemp(join(tmpdir(), 'flowline-web-auth-'));
-  const uri = `sqlite:///${dir}/mlflow.db`;
-  tracking = await SqlTrackingStore.open(uri, { defaultArtifactRoot: 'mlflow-artifacts:/' });
-  registry = await SqlRegistryStore.open(uri, {
-    sources: { runArtifactUri: async (id) => (await tracking.getRun(id)).info.artifactUri },
-  });
-  auth = await SqlAuthStore.open(`sqlite:///${dir}/basic_auth.db`);
-  await auth.createUser('admin', password('admin'), { isAdmin: true });
-  app = await buildServer({
-    store: tracking,
-    registry,
-    webRoot: WEB_DIST,
-    artifacts: createArtifactAccess(join(dir, 'mlartifacts')),
-    auth: {
-      store: auth,
-      config: { defaultPermission: 'READ', authCacheTtlSeconds: 30, authCacheMaxSize: 100 },
-    },
-  });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  server = await startAuthTestServer();
 
   // The admin makes the data and the users; `editor` may edit one experiment and one model, and only
   // read the others (the default READ).
   for (const user of ['viewer', 'editor'])
-    await api('admin', 'POST', '/users/create', { username: user, password: password(user) });
-  editable = (await api('admin', 'POST', '/experiments/create', { name: 'auth-editable' })).experiment_id;
-  readable = (await api('admin', 'POST', '/experiments/create', { name: 'auth-readable' })).experiment_id;
+    await server.api('admin', 'POST', '/users/create', { username: user, password: server.password(user) });
+  editable = (await server.api('admin', 'POST', '/experiments/create', { name: 'auth-editable' }))
+    .experiment_id;
+  readable = (await server.api('admin', 'POST', '/experiments/create', { name: 'auth-readable' }))
+    .experiment_id;
   const run = (
-    await api('admin', 'POST', '/runs/create', { experiment_id: readable, run_name: 'locked-run' })
+    await server.api('admin', 'POST', '/runs/create', { experiment_id: readable, run_name: 'locked-run' })
   ).run;
-  await api('admin', 'POST', '/registered-models/create', { name: 'auth-model' });
-  await api('admin', 'POST', '/model-versions/create', {
+  await server.api('admin', 'POST', '/registered-models/create', { name: 'auth-model' });
+  await server.api('admin', 'POST', '/model-versions/create', {
     name: 'auth-model',
     source: `runs:/${run.info.run_id}/model`,
     run_id: run.info.run_id,
   });
-  await api('admin', 'POST', '/experiments/permissions/create', {
+  await server.api('admin', 'POST', '/experiments/permissions/create', {
     experiment_id: editable,
     username: 'editor',
     permission: 'EDIT',
   });
-  await api('admin', 'POST', '/registered-models/permissions/create', {
+  await server.api('admin', 'POST', '/registered-models/permissions/create', {
     name: 'auth-model',
     username: 'editor',
     permission: 'EDIT',
@@ -110,10 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const context of contexts) await context.close();
   await browser?.close();
-  await app?.close();
-  await registry?.close();
-  await tracking?.close();
-  await auth?.close();
+  await server?.close();
 });
 
 describe('web UI behind basic auth', () => {
@@ -121,7 +72,7 @@ describe('web UI behind basic auth', () => {
     // Headless Chromium has nobody to ask, so it gives up on the challenge the way a cancelled prompt does.
     const page = await pageAs();
     const challenged = page.waitForEvent('response');
-    const failed = await page.goto(`${url}/experiments/${readable}`).then(
+    const failed = await page.goto(`${server.url}/experiments/${readable}`).then(
       () => undefined,
       (error: Error) => error,
     );
@@ -132,13 +83,13 @@ describe('web UI behind basic auth', () => {
     // Wrong credentials are challenged again, never let in.
     const wrong = await browser.newContext({ httpCredentials: { username: 'viewer', password: 'nope' } });
     contexts.push(wrong);
-    const refused = await (await wrong.newPage()).goto(`${url}/experiments/${readable}`);
+    const refused = await (await wrong.newPage()).goto(`${server.url}/experiments/${readable}`);
     expect(refused?.status()).toBe(401);
   });
 
   it('signs in, names the user, and hides the rename and delete buttons a READ user may not use', async () => {
     const page = await pageAs('viewer');
-    await page.goto(`${url}/experiments/${readable}`);
+    await page.goto(`${server.url}/experiments/${readable}`);
     await expect.poll(() => page.getByRole('link', { name: 'auth-readable' }).count()).toBe(1);
     await expect.poll(() => page.getByText('Signed in as viewer').count()).toBe(1);
     await expect.poll(() => page.getByRole('link', { name: 'locked-run' }).count()).toBe(1);
@@ -150,7 +101,7 @@ describe('web UI behind basic auth', () => {
 
   it('shows an EDIT user rename but not delete, only where the permission is', async () => {
     const page = await pageAs('editor');
-    await page.goto(`${url}/experiments/${editable}`);
+    await page.goto(`${server.url}/experiments/${editable}`);
     await expect.poll(() => page.getByRole('link', { name: 'auth-editable' }).count()).toBe(1);
     await expect
       .poll(() => page.getByRole('button', { name: 'Rename auth-editable' }).isVisible())
@@ -162,40 +113,40 @@ describe('web UI behind basic auth', () => {
     await page.getByRole('textbox', { name: 'New name' }).fill('auth-edited');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('link', { name: 'auth-edited' }).count()).toBe(1);
-    const got = await api('admin', 'GET', `/experiments/get?experiment_id=${editable}`);
+    const got = await server.api('admin', 'GET', `/experiments/get?experiment_id=${editable}`);
     expect(got.experiment.name).toBe('auth-edited');
   });
 
   it('shows a model read-only to a READ user and editable to an EDIT user, who cannot remove aliases', async () => {
     const viewer = await pageAs('viewer');
-    await viewer.goto(`${url}/models/auth-model`);
+    await viewer.goto(`${server.url}/models/auth-model`);
     await expect.poll(() => viewer.locator('h1').textContent()).toContain('auth-model');
     expect(await viewer.getByRole('button', { name: 'Set alias' }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: 'Set tag' }).count()).toBe(0);
     expect(await viewer.locator('.description button').count()).toBe(0);
-    await viewer.goto(`${url}/models/auth-model/versions/1`);
+    await viewer.goto(`${server.url}/models/auth-model/versions/1`);
     await expect.poll(() => viewer.getByRole('combobox', { name: 'Stage' }).isDisabled()).toBe(true);
 
     const editor = await pageAs('editor');
-    await editor.goto(`${url}/models/auth-model`);
+    await editor.goto(`${server.url}/models/auth-model`);
     await editor.getByRole('textbox', { name: 'Alias' }).fill('champion');
     await editor.getByRole('textbox', { name: 'Version' }).fill('1');
     await editor.getByRole('button', { name: 'Set alias' }).click();
     await expect.poll(() => editor.locator('.aliases .badge').allTextContents()).toEqual(['@champion']);
     // Deleting an alias needs MANAGE in MLflow's rules, so EDIT gets no remove button.
     expect(await editor.getByRole('button', { name: 'Remove alias champion' }).isVisible()).toBe(false);
-    await editor.goto(`${url}/models/auth-model/versions/1`);
+    await editor.goto(`${server.url}/models/auth-model/versions/1`);
     await expect.poll(() => editor.getByRole('combobox', { name: 'Stage' }).isDisabled()).toBe(false);
   });
 
   it('shows an admin every control', async () => {
     const page = await pageAs('admin');
-    await page.goto(`${url}/experiments/${readable}`);
+    await page.goto(`${server.url}/experiments/${readable}`);
     await expect.poll(() => page.getByText('Signed in as admin').count()).toBe(1);
     await expect
       .poll(() => page.getByRole('button', { name: 'Delete auth-readable' }).isVisible())
       .toBe(true);
-    await page.goto(`${url}/models/auth-model`);
+    await page.goto(`${server.url}/models/auth-model`);
     await expect
       .poll(() => page.getByRole('button', { name: 'Remove alias champion' }).isVisible())
       .toBe(true);

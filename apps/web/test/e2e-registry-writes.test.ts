@@ -1,14 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqlAuthStore } from '@flowline/auth';
-import { SqlRegistryStore } from '@flowline/registry';
-import { buildServer, createArtifactAccess } from '@flowline/server';
-import { SqlTrackingStore } from '@flowline/tracking-store';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, startE2e, stopE2e } from './e2e-browser.js';
-import { type TestServer, WEB_DIST, writeArtifact } from './e2e-server.js';
+import { type AuthTestServer, startAuthTestServer, type TestServer, writeArtifact } from './e2e-server.js';
 
 // End to end for the registry's writes: Debian's Chromium against a real server on a loopback port. A
 // logged model is seeded as MLflow 3's clients write one (POST logged-models, finalize, an MLmodel with a
@@ -290,64 +283,39 @@ describe('registry writes end to end', () => {
 });
 
 describe('registry writes behind basic auth', () => {
-  let app: Awaited<ReturnType<typeof buildServer>>;
-  let url = '';
-  let tracking: SqlTrackingStore;
-  let registry: SqlRegistryStore;
-  let auth: SqlAuthStore;
+  let authServer: AuthTestServer;
   let authBrowser: Browser;
-  const password = (user: string) => `secret-of-${user}`;
-  const call = async (user: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}/api/2.0/mlflow${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`${user}:${password(user)}`).toString('base64')}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // The auth layer answers a refusal as plain text ("Permission denied"), as MLflow's does.
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flowline-web-registry-auth-'));
-    const uri = `sqlite:///${dir}/mlflow.db`;
-    tracking = await SqlTrackingStore.open(uri, { defaultArtifactRoot: 'mlflow-artifacts:/' });
-    registry = await SqlRegistryStore.open(uri, {
-      sources: { runArtifactUri: async (id) => (await tracking.getRun(id)).info.artifactUri },
+    authServer = await startAuthTestServer();
+    await authServer.api('admin', 'POST', '/users/create', {
+      username: 'viewer',
+      password: authServer.password('viewer'),
     });
-    auth = await SqlAuthStore.open(`sqlite:///${dir}/basic_auth.db`);
-    await auth.createUser('admin', password('admin'), { isAdmin: true });
-    app = await buildServer({
-      store: tracking,
-      registry,
-      webRoot: WEB_DIST,
-      artifacts: createArtifactAccess(join(dir, 'mlartifacts')),
-      auth: {
-        store: auth,
-        config: { defaultPermission: 'READ', authCacheTtlSeconds: 30, authCacheMaxSize: 100 },
-      },
+    const exp = (await authServer.api('admin', 'POST', '/experiments/create', { name: 'locked' }))
+      .experiment_id;
+    const run = (await authServer.api('admin', 'POST', '/runs/create', { experiment_id: exp, run_name: 'r' }))
+      .run;
+    await authServer.api('admin', 'POST', '/registered-models/create', {
+      name: 'ro-model',
+      description: 'kept',
     });
-    url = await app.listen({ host: '127.0.0.1', port: 0 });
-    await call('admin', 'POST', '/users/create', { username: 'viewer', password: password('viewer') });
-    const exp = (await call('admin', 'POST', '/experiments/create', { name: 'locked' })).experiment_id;
-    const run = (await call('admin', 'POST', '/runs/create', { experiment_id: exp, run_name: 'r' })).run;
-    await call('admin', 'POST', '/registered-models/create', { name: 'ro-model', description: 'kept' });
-    await call('admin', 'POST', '/registered-models/set-tag', { name: 'ro-model', key: 'k', value: 'v' });
-    await call('admin', 'POST', '/model-versions/create', {
+    await authServer.api('admin', 'POST', '/registered-models/set-tag', {
+      name: 'ro-model',
+      key: 'k',
+      value: 'v',
+    });
+    await authServer.api('admin', 'POST', '/model-versions/create', {
       name: 'ro-model',
       source: `runs:/${run.info.run_id}/model`,
       run_id: run.info.run_id,
     });
-    await call('admin', 'POST', '/registered-models/alias', {
+    await authServer.api('admin', 'POST', '/registered-models/alias', {
       name: 'ro-model',
       alias: 'prod',
       version: '1',
     });
-    await call('admin', 'POST', '/model-versions/set-tag', {
+    await authServer.api('admin', 'POST', '/model-versions/set-tag', {
       name: 'ro-model',
       version: '1',
       key: 'k',
@@ -357,20 +325,17 @@ describe('registry writes behind basic auth', () => {
   });
   afterAll(async () => {
     await authBrowser?.close();
-    await app?.close();
-    await registry?.close();
-    await tracking?.close();
-    await auth?.close();
+    await authServer?.close();
   });
 
   it('shows a READ user the model and version without any write control', async () => {
     const context = await authBrowser.newContext({
       viewport: { width: 1400, height: 900 },
-      httpCredentials: { username: 'viewer', password: password('viewer') },
+      httpCredentials: { username: 'viewer', password: authServer.password('viewer') },
     });
     const viewer = await context.newPage();
     viewer.setDefaultTimeout(15_000);
-    await viewer.goto(`${url}/models/ro-model`);
+    await viewer.goto(`${authServer.url}/models/ro-model`);
     await expect.poll(() => viewer.getByText('Signed in as viewer').count()).toBe(1);
     await expect.poll(() => viewer.locator('.aliases .badge').allTextContents()).toEqual(['@prod']);
     expect(await viewer.locator('.description').textContent()).toContain('kept');
@@ -378,7 +343,7 @@ describe('registry writes behind basic auth', () => {
       expect(await viewer.getByRole('button', { name }).count()).toBe(0);
     for (const name of ['Remove alias prod', 'Remove tag k'])
       expect(await viewer.getByRole('button', { name }).isVisible()).toBe(false);
-    await viewer.goto(`${url}/models/ro-model/versions/1`);
+    await viewer.goto(`${authServer.url}/models/ro-model/versions/1`);
     await expect.poll(() => viewer.getByRole('combobox', { name: 'Stage' }).isDisabled()).toBe(true);
     await expect.poll(() => viewer.locator('.alias-editor .badge').allTextContents()).toEqual(['@prod']);
     for (const name of ['Delete version', 'Edit', 'Add alias', 'Set tag', 'Remove alias prod'])
@@ -386,9 +351,9 @@ describe('registry writes behind basic auth', () => {
     expect(await viewer.getByRole('button', { name: 'Remove tag k' }).isVisible()).toBe(false);
     expect(await viewer.getByRole('checkbox').count()).toBe(0);
     // The server agrees: the hidden writes are refused for this user.
-    await expect(call('viewer', 'DELETE', '/registered-models/delete', { name: 'ro-model' })).rejects.toThrow(
-      /403/,
-    );
+    await expect(
+      authServer.api('viewer', 'DELETE', '/registered-models/delete', { name: 'ro-model' }),
+    ).rejects.toThrow(/403/);
     await context.close();
   });
 });

@@ -1,14 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqlAuthStore } from '@flowline/auth';
-import { SqlRegistryStore } from '@flowline/registry';
-import { buildServer, createArtifactAccess } from '@flowline/server';
-import { SqlTrackingStore } from '@flowline/tracking-store';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot, startE2e, stopE2e } from './e2e-browser.js';
-import { type TestServer, WEB_DIST } from './e2e-server.js';
+import { type AuthTestServer, startAuthTestServer, type TestServer } from './e2e-server.js';
 
 // End to end for the run and experiment writes: Debian's Chromium against a real server on a loopback port,
 // each change made in the UI and then read back over REST. Runs are renamed, tagged, described in Markdown
@@ -243,68 +236,29 @@ describe('experiment writes in Chromium', () => {
 });
 
 describe('run and experiment writes behind basic auth', () => {
-  const password = (user: string) => `password-of-${user}`;
-  const basic = (user: string) => `Basic ${Buffer.from(`${user}:${password(user)}`).toString('base64')}`;
-  let app: Awaited<ReturnType<typeof buildServer>> | undefined;
-  let tracking: SqlTrackingStore | undefined;
-  let registry: SqlRegistryStore | undefined;
-  let auth: SqlAuthStore | undefined;
-  let url = '';
-
-  // biome-ignore lint/suspicious/noExplicitAny: tests read MLflow's JSON loosely.
-  const api = async (user: string, path: string, body: unknown): Promise<any> => {
-    const res = await fetch(`${url}/api/2.0/mlflow${path}`, {
-      method: 'POST',
-      headers: { authorization: basic(user), 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  let authServer: AuthTestServer | undefined;
 
   afterAll(async () => {
-    await app?.close();
-    await registry?.close();
-    await tracking?.close();
-    await auth?.close();
+    await authServer?.close();
   });
 
   it('shows a READ user the run, its tags and description, and no write control', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flowline-web-writes-auth-'));
-    const uri = `sqlite:///${dir}/mlflow.db`;
-    tracking = await SqlTrackingStore.open(uri, { defaultArtifactRoot: 'mlflow-artifacts:/' });
-    const store = tracking;
-    registry = await SqlRegistryStore.open(uri, {
-      sources: { runArtifactUri: async (id) => (await store.getRun(id)).info.artifactUri },
-    });
-    auth = await SqlAuthStore.open(`sqlite:///${dir}/basic_auth.db`);
-    await auth.createUser('admin', password('admin'), { isAdmin: true });
-    app = await buildServer({
-      store: tracking,
-      registry,
-      webRoot: WEB_DIST,
-      artifacts: createArtifactAccess(join(dir, 'mlartifacts')),
-      auth: {
-        store: auth,
-        config: { defaultPermission: 'READ', authCacheTtlSeconds: 30, authCacheMaxSize: 100 },
-      },
-    });
-    url = await app.listen({ host: '127.0.0.1', port: 0 });
-    await api('admin', '/users/create', { username: 'viewer', password: password('viewer') });
-    const exp = (await api('admin', '/experiments/create', { name: 'locked-exp' })).experiment_id;
-    await api('admin', '/experiments/set-experiment-tag', {
+    authServer = await startAuthTestServer();
+    const { url, password, api } = authServer;
+    await api('admin', 'POST', '/users/create', { username: 'viewer', password: password('viewer') });
+    const exp = (await api('admin', 'POST', '/experiments/create', { name: 'locked-exp' })).experiment_id;
+    await api('admin', 'POST', '/experiments/set-experiment-tag', {
       experiment_id: exp,
       key: NOTE,
       value: 'Locked **notes**',
     });
-    await api('admin', '/experiments/set-experiment-tag', {
+    await api('admin', 'POST', '/experiments/set-experiment-tag', {
       experiment_id: exp,
       key: 'owner',
       value: 'admin',
     });
     const run = (
-      await api('admin', '/runs/create', {
+      await api('admin', 'POST', '/runs/create', {
         experiment_id: exp,
         run_name: 'locked-run',
         tags: [
@@ -313,10 +267,12 @@ describe('run and experiment writes behind basic auth', () => {
         ],
       })
     ).run;
-    const gone = (await api('admin', '/runs/create', { experiment_id: exp, run_name: 'gone-run' })).run;
-    await api('admin', '/runs/delete', { run_id: gone.info.run_id });
-    const goneExp = (await api('admin', '/experiments/create', { name: 'gone-locked' })).experiment_id;
-    await api('admin', '/experiments/delete', { experiment_id: goneExp });
+    const gone = (await api('admin', 'POST', '/runs/create', { experiment_id: exp, run_name: 'gone-run' }))
+      .run;
+    await api('admin', 'POST', '/runs/delete', { run_id: gone.info.run_id });
+    const goneExp = (await api('admin', 'POST', '/experiments/create', { name: 'gone-locked' }))
+      .experiment_id;
+    await api('admin', 'POST', '/experiments/delete', { experiment_id: goneExp });
 
     const context = await browser.newContext({
       viewport: { width: 1400, height: 900 },

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot, startE2e, stopE2e } from './e2e-browser.js';
@@ -135,7 +136,10 @@ describe('runs table end to end', () => {
     ]);
     expect(download.suggestedFilename()).toBe('runs.csv');
     const path = await download.path();
-    const rows = parseCsv(await readFile(path!, 'utf8'));
+    const text = await readFile(path!, 'utf8');
+    expect(text.endsWith('\r\n')).toBe(true);
+    // Read back with an independent RFC 4180 reader: records end in CRLF only, every row as wide as the first.
+    const rows: string[][] = parse(text, { record_delimiter: '\r\n', relax_column_count: false });
     const header = rows[0]!;
     expect(header.slice(0, 8)).toEqual([
       'Start Time',
@@ -199,32 +203,3 @@ describe('runs table end to end', () => {
     expect(await header.textContent()).toContain('m39 ↑');
   });
 });
-
-/** A small RFC 4180 reader (quoted fields, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += ch;
-  }
-  return rows;
-}

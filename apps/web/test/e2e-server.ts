@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SqlAuthStore } from '@flowline/auth';
 import { SqlRegistryStore } from '@flowline/registry';
 import { buildServer, createArtifactAccess } from '@flowline/server';
 import { SqlTrackingStore } from '@flowline/tracking-store';
@@ -54,6 +55,74 @@ export async function startTestServer(): Promise<TestServer> {
       await app.close();
       await registry.close();
       await tracking.close();
+    },
+  };
+}
+
+/** A real server on a loopback port with MLflow's basic auth in front: an `admin` user, others READ by default. */
+export interface AuthTestServer {
+  url: string;
+  dir: string;
+  tracking: SqlTrackingStore;
+  registry: SqlRegistryStore;
+  auth: SqlAuthStore;
+  /** The password of `user` in these tests (the admin's, and whatever users a test creates). */
+  password(user: string): string;
+  /** Calls the REST API as `user` with Basic credentials; throws on an error answer, with its status. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read MLflow's JSON loosely.
+  api(user: string, method: string, path: string, body?: unknown): Promise<any>;
+  close(): Promise<void>;
+}
+
+/** Starts a server with basic auth on port 0, with an admin user `admin`. */
+export async function startAuthTestServer(): Promise<AuthTestServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'flowline-web-auth-'));
+  const uri = `sqlite:///${dir}/mlflow.db`;
+  const tracking = await SqlTrackingStore.open(uri, { defaultArtifactRoot: 'mlflow-artifacts:/' });
+  const registry = await SqlRegistryStore.open(uri, {
+    sources: { runArtifactUri: async (id) => (await tracking.getRun(id)).info.artifactUri },
+  });
+  const auth = await SqlAuthStore.open(`sqlite:///${dir}/basic_auth.db`);
+  const password = (user: string) => `secret-of-${user}`;
+  await auth.createUser('admin', password('admin'), { isAdmin: true });
+  const app = await buildServer({
+    store: tracking,
+    registry,
+    webRoot: WEB_DIST,
+    artifacts: createArtifactAccess(join(dir, 'mlartifacts')),
+    auth: {
+      store: auth,
+      config: { defaultPermission: 'READ', authCacheTtlSeconds: 30, authCacheMaxSize: 100 },
+    },
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const api = async (user: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}/api/2.0/mlflow${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${user}:${password(user)}`).toString('base64')}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // The auth layer answers a refusal as plain text ("Permission denied"), as MLflow's does.
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  return {
+    url,
+    dir,
+    tracking,
+    registry,
+    auth,
+    password,
+    api,
+    async close() {
+      await app.close();
+      await registry.close();
+      await tracking.close();
+      await auth.close();
     },
   };
 }

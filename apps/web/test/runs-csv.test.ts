@@ -1,34 +1,6 @@
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { type CsvRun, csvField, csvKeysOf, csvText, runsCsv, runsCsvRows } from '../src/lib/runs-csv.js';
-
-/** A small RFC 4180 reader, to check that what is written reads back the same. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += ch;
-  }
-  return rows;
-}
 
 const runs: CsvRun[] = [
   {
@@ -70,7 +42,10 @@ describe('runs CSV', () => {
 
   it("writes MLflow's columns, then the shown params, metrics and tags, and reads back", () => {
     const keys = { params: ['model'], metrics: ['loss', 'acc'], tags: ['note'] };
-    const rows = parseCsv(runsCsv(runs, keys));
+    const text = runsCsv(runs, keys);
+    expect(text.endsWith('\r\n')).toBe(true);
+    // Read back with an independent RFC 4180 reader: records end in CRLF only, every row as wide as the first.
+    const rows: string[][] = parse(text, { record_delimiter: '\r\n', relax_column_count: false });
     expect(rows).toEqual(runsCsvRows(runs, keys));
     expect(rows[0]).toEqual([
       'Start Time',

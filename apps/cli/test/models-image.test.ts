@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tracker } from '@flowline/client';
@@ -197,6 +197,48 @@ describe('flowline models generate-dockerfile', { timeout: 120_000 }, () => {
 });
 
 describe('flowline models build-docker', () => {
+  it('runs docker build -t NAME on the folder generate-dockerfile would write', async () => {
+    // The engine stands in as a script (no daemon here): it answers `version`, and for `build` records its
+    // arguments and the Dockerfile and model of the context it was given.
+    const record = join(dir, 'docker-build.json');
+    const docker = join(dir, 'docker');
+    await writeFile(
+      docker,
+      `#!${process.execPath}
+const fs = require('node:fs');
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'version') { console.log('28.2.2'); process.exit(0); }
+const context = rest.at(-1);
+fs.writeFileSync(${JSON.stringify(record)}, JSON.stringify({
+  command, rest,
+  dockerfile: fs.readFileSync(context + '/Dockerfile', 'utf8'),
+  model: fs.readdirSync(context + '/model').sort(),
+}));
+`,
+    );
+    await chmod(docker, 0o755);
+    const out = await flowline(['--json', 'models', 'build-docker', '-m', modelUri, '-n', 'doubler:1'], {
+      FLOWLINE_DOCKER: docker,
+    });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ image: 'doubler:1' });
+    const call = JSON.parse(await readFile(record, 'utf8'));
+    expect(call.command).toBe('build');
+    expect(call.rest.slice(0, 2)).toEqual(['-t', 'doubler:1']);
+    expect(call.model).toContain('MLmodel');
+    const generated = await flowline([
+      'models',
+      'generate-dockerfile',
+      '-m',
+      modelUri,
+      '-d',
+      'compare-image',
+    ]);
+    expect(generated.code).toBe(0);
+    expect(call.dockerfile).toBe(await readFile(join(dir, 'compare-image', 'Dockerfile'), 'utf8'));
+  });
+
   it('says clearly when no container engine answers, and exits "unavailable"', async () => {
     const out = await flowline(['models', 'build-docker', '-m', modelUri, '-n', 'doubler'], {
       FLOWLINE_DOCKER: join(dir, 'no-such-docker'),

@@ -135,3 +135,44 @@ describe('filter helpers', () => {
     expect(values.get('attributes.run_name')).toEqual(['a', 'b']);
   });
 });
+
+describe('suggestFilter against the server’s grammar', () => {
+  it('builds only clauses that the tracking store’s run filter parser accepts', async () => {
+    const { parseRunFilter } = await import('@flowline/tracking-store');
+    const clauses: string[] = [];
+    for (const entity of at('').labels) {
+      const withEntity = at('').apply(entity);
+      for (const key of at(withEntity).labels) {
+        const withKey = at(withEntity).apply(key);
+        const afterKey = withKey.endsWith(' ') ? withKey : `${withKey} `;
+        for (const comparator of at(afterKey).labels) {
+          const withComparator = at(afterKey).apply(comparator);
+          if (/NULL$/.test(comparator)) {
+            clauses.push(withComparator.trim());
+            continue;
+          }
+          const afterComparator = withComparator.endsWith(' ') ? withComparator : `${withComparator} `;
+          const value = at(afterComparator).labels[0];
+          const literal = /metrics\.|_time/.test(withKey) ? '1' : "'x'";
+          // IN opens its list itself: the value and the closing parenthesis follow.
+          const clause = value
+            ? at(afterComparator).apply(value)
+            : withComparator.trimEnd().endsWith('(')
+              ? `${withComparator.trimEnd()}${literal})`
+              : `${afterComparator}${literal}`;
+          clauses.push(clause.trim());
+        }
+      }
+    }
+    expect(clauses.length).toBeGreaterThan(50);
+    const refused = clauses.filter((clause) => {
+      try {
+        parseRunFilter(clause);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(refused).toEqual([]);
+  });
+});

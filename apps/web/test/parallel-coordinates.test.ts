@@ -1,13 +1,17 @@
 // @vitest-environment happy-dom
 
-import { cleanup, fireEvent, render } from '@testing-library/react';
+import { act, cleanup, fireEvent, render } from '@testing-library/react';
 import { createElement as h } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Run } from '../src/api/types.js';
 import { ParallelCoordinates } from '../src/components/parallel-coordinates.js';
+import { hoveredId, setHovered } from '../src/lib/chart-hover.js';
 import { buildAxis, defaultAxes, polylinePath, position, rampColor } from '../src/lib/parallel-coords.js';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  setHovered(null); // the shared hover outlives a render
+});
 
 function run(id: string, params: Record<string, string>, metrics: Record<string, number>): Run {
   return {
@@ -129,5 +133,32 @@ describe('<ParallelCoordinates>', () => {
     // The keyboard reaches the same readout: each line takes focus.
     fireEvent.focus(container.querySelector('path.pc-line[data-run-id="c"]')!);
     expect(container.querySelector('.pc-hover')!.textContent).toMatch(/^gamma: layers=—, lr=0.05/);
+  });
+
+  it("joins the page's shared hover: hovering a line sets it, and a run hovered elsewhere is emphasised", () => {
+    const { container } = render(h(ParallelCoordinates, { runs, choices, labels }));
+    const root = container.querySelector('.parallel-coords')!;
+    const line = (id: string) => container.querySelector(`path.pc-line[data-run-id="${id}"]`)!;
+    expect(root.getAttribute('data-highlighted')).toBe('');
+    fireEvent.mouseEnter(line('a'));
+    expect(hoveredId()).toBe('a');
+    expect(root.getAttribute('data-highlighted')).toBe('a');
+    fireEvent.mouseLeave(line('a'));
+    expect(hoveredId()).toBeNull();
+    // Another chart (or the runs table) hovers gamma: its line is emphasised, the others fade, keeping
+    // their colours.
+    act(() => setHovered('c'));
+    expect(root.getAttribute('data-highlighted')).toBe('c');
+    expect(line('c').getAttribute('class')).toContain('hovered');
+    expect(line('c').getAttribute('stroke-width')).toBe('4');
+    expect(['a', 'b'].map((id) => line(id).getAttribute('class'))).toEqual([
+      'pc-line dimmed',
+      'pc-line dimmed',
+    ]);
+    expect(line('a').getAttribute('stroke')).toBe('rgb(239, 68, 68)');
+    expect(container.querySelector('.pc-hover')!.textContent).toMatch(/^gamma: /);
+    // A hovered id that is not a run here (a group of the chart view) fades nothing.
+    act(() => setHovered('group:x'));
+    expect(container.querySelectorAll('path.pc-line.dimmed')).toHaveLength(0);
   });
 });

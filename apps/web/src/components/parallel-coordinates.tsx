@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Run } from '../api/types.js';
+import { setHovered, useHovered } from '../lib/chart-hover.js';
 import { formatValue } from '../lib/format.js';
 import {
   type AxisChoice,
@@ -19,7 +20,9 @@ const MAX_CATEGORY_TICKS = 12;
 /**
  * Parallel coordinates of some runs: one vertical axis per chosen param or metric (numbers scaled between
  * their min and max, other params as ordered categories), one line per run coloured by a chosen metric
- * (blue low → red high); hovering a line names the run and its values.
+ * (blue low → red high); hovering a line names the run and its values. Hover is the page's shared one
+ * (`chart-hover`): a line hovered here highlights the run in the other charts, and a run hovered elsewhere
+ * is drawn emphasised here; the container's `data-highlighted` names it, as in the other charts.
  */
 export function ParallelCoordinates({
   runs,
@@ -34,7 +37,7 @@ export function ParallelCoordinates({
   const metricChoices = choices.filter((c) => c.startsWith('metric:'));
   const [colorBy, setColorBy] = useState<AxisChoice>(metricChoices[0] ?? '');
   const [chosen, setChosen] = useState<AxisChoice[]>(() => defaultAxes(runs, choices, colorBy));
-  const [hovered, setHovered] = useState<string | null>(null);
+  const shared = useHovered();
   const axes = useMemo(() => chosen.map((c) => buildAxis(runs, c)), [runs, chosen]);
   const colorAxis = useMemo(() => (colorBy ? buildAxis(runs, colorBy) : null), [runs, colorBy]);
   if (choices.length === 0) return <Empty>These runs have no params or metrics.</Empty>;
@@ -43,11 +46,13 @@ export function ParallelCoordinates({
   const xs = axes.map((_, i) => (axes.length === 1 ? width / 2 : SIDE + i * GAP));
   const toggle = (c: AxisChoice) =>
     setChosen((now) => (now.includes(c) ? now.filter((x) => x !== c) : [...now, c]));
-  const hoveredRun = runs.find((r) => r.info.run_id === hovered);
+  const hoveredRun = runs.find((r) => r.info.run_id === shared);
+  // A hovered group (or a run not drawn here) emphasises nothing, rather than fading every line.
+  const hovered = hoveredRun ? shared : null;
   const yOf = (t: number) => BOTTOM - t * (BOTTOM - TOP);
 
   return (
-    <div className="parallel-coords">
+    <div className="parallel-coords" data-highlighted={shared ?? ''}>
       <div className="pc-controls">
         <label>
           Colour by{' '}
@@ -108,6 +113,7 @@ export function ParallelCoordinates({
                 tabIndex={0} // focusable, so the keyboard steps through runs as the mouse does
                 aria-label={`Run ${labels[id] ?? id}`}
                 onMouseEnter={() => setHovered(id)}
+                onMouseLeave={() => setHovered(null)}
                 onFocus={() => setHovered(id)}
                 onBlur={() => setHovered(null)}
               >

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 
 import { fireEvent, render, screen } from '@testing-library/react';
-import { createElement as h } from 'react';
+import { createElement as h, useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfirmDelete } from '../src/components/confirm-delete.js';
 import { RegisterModelDialog } from '../src/components/register-model-dialog.js';
@@ -109,6 +109,7 @@ describe('RegisterModelDialog', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Register' }));
     const link = await screen.findByRole('link', { name: 'clf version 1' });
     expect(link.getAttribute('href')).toBe('/models/clf/versions/1');
+    expect(document.activeElement).toBe(link); // the form that had focus is gone
     expect(calls.slice(1)).toEqual([
       { url: '/ajax-api/2.0/mlflow/registered-models/create', body: { name: 'clf' } },
       {
@@ -151,6 +152,53 @@ describe('RegisterModelDialog', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('already exists');
     expect((screen.getByRole('textbox', { name: 'Model name' }) as HTMLInputElement).value).toBe('clf');
     expect(screen.queryByRole('link')).toBeNull();
+  });
+});
+
+/** A page with a button that opens the dialog, as RegisterModelButton does (without the access lookup). */
+function OpensDialog() {
+  const [open, setOpen] = useState(false);
+  return h(
+    'main',
+    null,
+    h('button', { type: 'button', onClick: () => setOpen(true) }, 'Open'),
+    open ? h(RegisterModelDialog, { from: FROM, canUse: () => true, onClose: () => setOpen(false) }) : null,
+  );
+}
+
+describe('RegisterModelDialog as a modal', () => {
+  it('takes focus on open, keeps Tab inside, closes on Escape and gives focus back to its opener', async () => {
+    handler = () => ({ body: { registered_models: [{ name: 'clf' }] } });
+    render(h(OpensDialog));
+    const opener = screen.getByRole('button', { name: 'Open' });
+    opener.focus();
+    fireEvent.click(opener);
+    const dialog = screen.getByRole('dialog', { name: 'Register model' });
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    await screen.findByRole('option', { name: 'clf' });
+    const model = screen.getByRole('combobox', { name: 'Model' });
+    expect(document.activeElement).toBe(model);
+    // Register is disabled until a name is typed, so Cancel is the last stop: Tab wraps to the first field,
+    // Shift+Tab from the first field wraps back to Cancel.
+    const cancel = screen.getByRole('button', { name: 'Cancel' });
+    cancel.focus();
+    fireEvent.keyDown(cancel, { key: 'Tab' });
+    expect(document.activeElement).toBe(model);
+    fireEvent.keyDown(model, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(cancel);
+    // Tab from the page behind (a click on the backdrop leaves focus on the body) enters the dialog.
+    cancel.blur();
+    fireEvent.keyDown(document.body, { key: 'Tab' });
+    expect(document.activeElement).toBe(model);
+    fireEvent.keyDown(model, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(opener);
+    // Closing with Cancel gives focus back too.
+    fireEvent.click(opener);
+    await screen.findByRole('option', { name: 'clf' });
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(opener);
   });
 });
 

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { PENDING_ACCESS } from '../api/access.js';
 import { searchModels } from '../api/endpoints.js';
 import { withoutPrompts } from '../api/prompts.js';
@@ -6,6 +6,7 @@ import { type RegisterSource, registerModel } from '../api/registry.js';
 import type { ModelVersion } from '../api/types.js';
 import { useAccess } from '../lib/use-access.js';
 import { useAsync } from '../lib/use-async.js';
+import { useFocusTrap } from '../lib/use-focus-trap.js';
 import { Link } from './link.js';
 import { ErrorBox } from './states.js';
 import './registry.css';
@@ -58,7 +59,11 @@ export interface RegisterModelDialogProps {
   onRegistered?: (version: ModelVersion) => void;
 }
 
-/** The dialog: pick a model or type a new name; a refusal is shown here and keeps the choice. */
+/**
+ * The dialog: pick a model or type a new name; a refusal is shown here and keeps the choice. It is modal:
+ * focus starts on its first field and stays inside it, Escape closes it, and closing gives focus back to
+ * the button that opened it.
+ */
 export function RegisterModelDialog({ from, canUse, onClose, onRegistered }: RegisterModelDialogProps) {
   const models = useAsync(async () => withoutPrompts(await searchModels()), []);
   const [choice, setChoice] = useState(NEW);
@@ -66,6 +71,11 @@ export function RegisterModelDialog({ from, canUse, onClose, onRegistered }: Reg
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<ModelVersion>();
+  const trap = useFocusTrap<HTMLDivElement>(onClose);
+  // The form (and its focused button) is gone once registered: focus the new version's link instead.
+  useEffect(() => {
+    if (done) trap.current?.querySelector<HTMLElement>('.register-done a')?.focus();
+  }, [done, trap]);
   const isNew = choice === NEW;
   const name = isNew ? newName.trim() : choice;
   const submit = (e: FormEvent) => {
@@ -91,13 +101,11 @@ export function RegisterModelDialog({ from, canUse, onClose, onRegistered }: Reg
   return (
     <div className="modal-backdrop">
       <div
+        ref={trap}
         className="modal"
         role="dialog"
         aria-modal="true"
         aria-labelledby="register-model-title"
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') onClose();
-        }}
       >
         <h2 id="register-model-title">Register model</h2>
         {done ? (
@@ -134,8 +142,7 @@ export function RegisterModelDialog({ from, canUse, onClose, onRegistered }: Reg
             {isNew ? (
               <label className="field">
                 Model name
-                {/* biome-ignore lint/a11y/noAutofocus: the dialog was opened to type this name. */}
-                <input value={newName} autoFocus onChange={(e) => setNewName(e.target.value)} />
+                <input value={newName} onChange={(e) => setNewName(e.target.value)} />
               </label>
             ) : null}
             {models.error ? <ErrorBox error={models.error} /> : null}

@@ -1,10 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline, type Readable, Transform, Writable } from 'node:stream';
+import type { ArtifactRepository } from '@flowline/core';
 import { loadModel, saveModel } from '@flowline/model-format';
 import { SqlTrackingStore } from '@flowline/tracking-store';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScoringServer, buildServer, createArtifactAccess } from '../src/index.js';
 
@@ -179,5 +182,185 @@ describe('idle request bodies', () => {
     );
     stalled408((await rawExchange(scoringUrl, head)).response);
     await scoring.close();
+  });
+});
+
+interface LogLine {
+  level: number;
+  msg: string;
+  reason?: string;
+  res?: { statusCode?: number };
+}
+
+/**
+ * A server whose log is kept (`lines`) and whose proxy destination is a folder of its own, written through
+ * `wrap` (to stall or fail the repository at a chosen moment). `logged(match)` resolves once a line matches.
+ */
+async function loggedServer(
+  wrap: (
+    write: ArtifactRepository['writeArtifact'],
+    log: { on: (line: LogLine) => void },
+  ) => ArtifactRepository['writeArtifact'] = (w) => w,
+) {
+  const folder = await mkdtemp(join(tmpdir(), 'flowline-idle-log-'));
+  const lines: LogLine[] = [];
+  const waiters: Array<{ match: (line: LogLine) => boolean; resolve: () => void }> = [];
+  const hooks = { on: (_line: LogLine) => {} };
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      const line = JSON.parse(String(chunk)) as LogLine;
+      lines.push(line);
+      hooks.on(line);
+      for (const waiter of waiters.filter((w) => w.match(line))) waiter.resolve();
+      callback();
+    },
+  });
+  const access = createArtifactAccess(join(folder, 'artifacts'));
+  const real = access.destination as ArtifactRepository;
+  const write = wrap(real.writeArtifact.bind(real), hooks);
+  access.destination = new Proxy(real, {
+    get: (target, key) => (key === 'writeArtifact' ? write : Reflect.get(target, key, target)),
+  });
+  const server = await buildServer({
+    store,
+    artifacts: access,
+    webRoot: null,
+    bodyIdleTimeoutMs: IDLE_MS,
+    logger: pino({ level: 'info' }, sink) as FastifyBaseLogger,
+  });
+  const logged = (match: (line: LogLine) => boolean) =>
+    lines.some(match) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ match, resolve }));
+  return {
+    url: await server.listen({ host: '127.0.0.1', port: 0 }),
+    lines,
+    logged,
+    /** Resolves once the server has logged a line that starts with `message`, or any error. */
+    settled: (message: string) => logged((l) => l.msg.startsWith(message) || l.level >= 50),
+    /** Every file and folder left under the destination, partial uploads included. */
+    stored: () => readdir(join(folder, 'artifacts'), { recursive: true }).catch(() => [] as string[]),
+    close: async () => {
+      await server.close();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Nothing was logged as a server fault, and no answer was a 500. */
+function noServerError(lines: LogLine[]): void {
+  expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
+  expect(lines.map((l) => l.res?.statusCode).filter((s) => s !== undefined && s >= 500)).toEqual([]);
+}
+
+const upload = (name: string, body: string, length = 1000) =>
+  request('PUT', `/api/2.0/mlflow-artifacts/artifacts/${name}`, {
+    'content-type': 'application/octet-stream',
+    'content-length': length,
+  }) + body;
+
+describe('a body cut off or abandoned mid-upload is never a 500', () => {
+  it('answers 408 to an upload that stalls, keeps nothing, and logs a client stall', async () => {
+    const server = await loggedServer();
+    try {
+      const { response } = await rawExchange(server.url, upload('stalled.bin', 'x'.repeat(500)));
+      stalled408(response);
+      await server.settled('upload cut off by the body idle timeout');
+      expect(await server.stored()).toEqual([]);
+      noServerError(server.lines);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 408, not 500, when the repository write fails while the 408 is on its way', async () => {
+    // The write fails the moment the idle timer decides to cut (its warning is logged just before the 408
+    // is sent), so the route's failure reaches fastify while the 408 is still going through its hooks.
+    const server = await loggedServer((write, log) => async (path, body: Readable, options) => {
+      const failed = new Promise<never>((_, reject) => {
+        log.on = (line) => {
+          if (line.msg.startsWith('request body sent nothing')) reject(new Error('storage write failed'));
+        };
+      });
+      return Promise.race([write(path, body, options), failed]);
+    });
+    try {
+      const { response } = await rawExchange(server.url, upload('racing.bin', 'x'.repeat(500)));
+      stalled408(response);
+      await server.settled('upload cut off by the body idle timeout');
+      await server.logged((l) => l.msg === 'request completed');
+      noServerError(server.lines);
+      expect(server.lines.find((l) => l.msg === 'request completed')?.res?.statusCode).toBe(408);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('logs a client that goes away mid-body as a client abort, not an internal error', async () => {
+    const server = await loggedServer();
+    try {
+      const { hostname, port } = new URL(server.url);
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), hostname, () =>
+          socket.write(upload('gone.bin', 'x'.repeat(500))),
+        );
+        // Once the route is writing the body, the client resets the connection.
+        server.logged((l) => l.msg === 'incoming request').then(() => socket.resetAndDestroy());
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+      });
+      await server.settled('request body did not arrive whole');
+      expect(server.lines.find((l) => l.msg.startsWith('request body did not arrive whole'))?.reason).toBe(
+        'client went away',
+      );
+      noServerError(server.lines);
+      expect(await server.stored()).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not cut an upload whose bytes arrived while the server was stalled', async () => {
+    // The server's event loop stalls (a busy-wait longer than the idle time) right after the first bytes;
+    // the client sends the rest as soon as its own timers run again, before the server has read them.
+    let sendRest = () => {};
+    const server = await loggedServer((write) => async (path, body: Readable, options) => {
+      let first = true;
+      const stall = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          if (first) {
+            first = false;
+            sendRest();
+            const until = performance.now() + IDLE_MS * 3;
+            while (performance.now() < until);
+          }
+          callback(null, chunk);
+        },
+      });
+      return write(
+        path,
+        pipeline(body, stall, () => {}),
+        options,
+      );
+    });
+    try {
+      const { hostname, port } = new URL(server.url);
+      const response = await new Promise<string>((resolve, reject) => {
+        let answer = '';
+        const socket = connect(Number(port), hostname, () =>
+          socket.write(upload('busy.bin', 'a'.repeat(500))),
+        );
+        sendRest = () => setTimeout(() => socket.write('b'.repeat(500)), 0);
+        socket.on('data', (d) => {
+          answer += d;
+          if (/\r\n\r\n[\s\S]*\}$/.test(answer)) socket.end();
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(answer));
+      });
+      expect(parse(response).status).toBe(200);
+      expect(await server.stored()).toEqual(['busy.bin']);
+      noServerError(server.lines);
+    } finally {
+      await server.close();
+    }
   });
 });

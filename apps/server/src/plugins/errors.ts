@@ -1,5 +1,6 @@
 import { ErrorCode, httpStatusFor, isMlflowError } from '@flowline/core';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { wasCutOff } from './idle-body.js';
 
 // The one place errors become HTTP answers. Every error is first read into a `Problem` (status, MLflow code,
 // a message fit for the client); a formatter per protocol then writes the body. Route areas choose their
@@ -118,6 +119,42 @@ export function problemOf(error: unknown, request: FastifyRequest): Problem {
   return { status: 500, code: ErrorCode.INTERNAL_ERROR, message, error };
 }
 
+/**
+ * True when the route failed because its request body did not arrive whole through no fault of the server:
+ * the idle timer cut it off (and answered 408), or the client went away mid-body (Node destroys the body's
+ * stream with `ECONNRESET` 'aborted', or it closes early). The body's own error is read, not only what the
+ * route threw, so a repository that wraps the failure is still seen as the client's.
+ */
+export function bodyAbortedByClient(error: unknown, request: FastifyRequest): boolean {
+  const raw = request.raw;
+  if (wasCutOff(raw)) return true;
+  if (raw.complete) return false;
+  const first = (raw.errored ?? error) as { code?: unknown; message?: unknown } | null;
+  if (first?.code === 'ECONNRESET' && first.message === 'aborted') return true;
+  // The body's stream closed before its end with no error of its own: its socket is gone.
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' && raw.errored == null && raw.socket?.destroyed === true;
+}
+
+/**
+ * The answer to a request whose body its client abandoned: none where the idle timer already answered 408 or
+ * the connection is gone, else 400 with `Connection: close` (the rest of the body will not be read).
+ */
+function answerAbortedBody(request: FastifyRequest, reply: FastifyReply, format: ErrorFormatter): unknown {
+  const cutOff = wasCutOff(request.raw);
+  request.log.info(
+    { reason: cutOff ? 'request body idle timeout' : 'client went away' },
+    'request body did not arrive whole; the route stopped (a client abort, not a server error)',
+  );
+  if (cutOff || reply.raw.headersSent || reply.raw.destroyed || request.raw.socket?.destroyed) return;
+  const message =
+    'The request body ended before all of it arrived, so the request was not carried out. Send it again.';
+  return reply
+    .status(400)
+    .header('connection', 'close')
+    .send(format({ status: 400, code: ErrorCode.BAD_REQUEST, message, error: null }));
+}
+
 /** What `registerErrorHandling` answers with. */
 export interface ErrorHandlingOptions {
   format: ErrorFormatter;
@@ -127,11 +164,14 @@ export interface ErrorHandlingOptions {
 
 /**
  * Sets this context's error and not-found handlers, answering in `format`'s protocol. A wrong verb on a
- * known path is 405 with an `Allow` header (MLflow's Flask answers an HTML page there).
+ * known path is 405 with an `Allow` header (MLflow's Flask answers an HTML page there). A route that failed
+ * because its client abandoned the request body gets no 500: see `bodyAbortedByClient`.
  */
 export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
   const { format } = options;
   app.setErrorHandler((error, request, reply) => {
+    // A body its client abandoned is never a 500 (nor a second answer after the idle timer's 408).
+    if (bodyAbortedByClient(error, request)) return answerAbortedBody(request, reply, format);
     const problem = problemOf(error, request);
     return reply.status(problem.status).send(format(problem));
   });

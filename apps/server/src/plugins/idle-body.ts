@@ -1,9 +1,20 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { ErrorCode } from '@flowline/core';
 import type { FastifyInstance } from 'fastify';
 
 /** How long a request body may send nothing before it is cut off: 30 s, gunicorn's default `--timeout`. */
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 30_000;
+
+// Requests this plugin has answered 408: whatever their route throws afterwards, the 408 is the answer.
+const cutOffRequests = new WeakSet<IncomingMessage>();
+
+/**
+ * True once the idle timer has cut off this request's body (its 408 is sent or on its way): the error
+ * handler then answers nothing more, whatever the route reading the body throws.
+ */
+export function wasCutOff(request: IncomingMessage): boolean {
+  return cutOffRequests.has(request);
+}
 
 function hasBody(headers: IncomingHttpHeaders): boolean {
   const length = headers['content-length'];
@@ -16,7 +27,9 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
  * aborted (an upload keeps nothing partial). The timer is idle, not total: every byte that arrives resets it,
  * so a slow upload that keeps sending is never cut. Node's `requestTimeout` and `headersTimeout` are total
  * timers, hence this one. Progress is read from the socket's byte count, and a body the server has not read
- * yet (a busy route, or backpressure) counts as progress: only a silent client is cut off.
+ * yet (a busy route, or backpressure) counts as progress: only a silent client is cut off. Each check is judged
+ * after the event loop's next poll (`setImmediate`), so bytes that reached the kernel while the loop was
+ * stalled are read first: a stalled server does not blame a client that kept sending.
  */
 export function registerIdleBodyTimeout(app: FastifyInstance, timeoutMs: number, hint: string): void {
   if (!(timeoutMs > 0)) return;
@@ -29,9 +42,14 @@ export function registerIdleBodyTimeout(app: FastifyInstance, timeoutMs: number,
     let seen = socket.bytesRead;
     let progressAt = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const stop = () => clearTimeout(timer);
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
     const cutOff = () => {
       request.log.warn({ timeoutMs }, 'request body sent nothing for too long; answering 408 and closing');
+      cutOffRequests.add(req);
       // Node closes a `Connection: close` response's socket once it is sent; the guard covers a client that
       // never closes its end.
       const guard = setTimeout(() => socket.destroy(), Math.max(timeoutMs, 1000));
@@ -54,7 +72,7 @@ export function registerIdleBodyTimeout(app: FastifyInstance, timeoutMs: number,
         });
     };
     const check = () => {
-      if (req.complete || socket.destroyed) return;
+      if (stopped || req.complete || socket.destroyed) return;
       const now = performance.now();
       if (socket.bytesRead !== seen || req.readableLength > 0) {
         seen = socket.bytesRead;
@@ -62,9 +80,13 @@ export function registerIdleBodyTimeout(app: FastifyInstance, timeoutMs: number,
       } else if (now - progressAt >= timeoutMs) {
         return cutOff();
       }
-      timer = setTimeout(check, tick).unref();
+      schedule();
     };
-    timer = setTimeout(check, tick).unref();
+    // A timer phase runs before the poll that reads the socket: judge only once that poll has run.
+    const schedule = () => {
+      timer = setTimeout(() => setImmediate(check), tick).unref();
+    };
+    schedule();
     req.once('end', stop);
     reply.raw.once('close', stop);
   });

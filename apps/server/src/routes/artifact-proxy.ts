@@ -7,6 +7,7 @@ import { apiRoute } from '../api-route.js';
 import { notServing } from '../artifact-access.js';
 import { artifactContentType, attachmentDisposition } from '../artifact-headers.js';
 import { required } from '../inputs.js';
+import { wasCutOff } from '../plugins/idle-body.js';
 
 /** Streams an artifact as a download: guessed type, attachment disposition, known length. */
 export async function sendArtifact(
@@ -151,12 +152,23 @@ export const artifactFileRoutes: FastifyPluginAsync = async (app) => {
   app.route({
     method: 'PUT',
     url: '/artifacts/*',
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const path = pathOf(request);
       if (path === '') throw MlflowError.invalidParameterValue('Upload needs a file path after /artifacts/.');
       const body = (request.body ?? request.raw) as Readable;
       const length = request.headers['content-length'];
-      await destination(request).writeArtifact(path, body, { size: length ? Number(length) : undefined });
+      try {
+        await destination(request).writeArtifact(path, body, { size: length ? Number(length) : undefined });
+      } catch (error) {
+        // Cut off by the body idle timer: its 408 is the answer (sent or on its way), and the failed write
+        // is that cut, which kept nothing. Returning the reply waits for that answer instead of a second one.
+        if (!wasCutOff(request.raw)) throw error;
+        request.log.info(
+          { path },
+          'upload cut off by the body idle timeout (a client stall); nothing stored',
+        );
+        return reply;
+      }
       return {};
     },
   });

@@ -20,10 +20,16 @@ export { parseS3Uri, S3ArtifactRepository } from './repositories/s3/s3-artifact-
 export type {
   ArtifactResolver,
   ArtifactResolverOptions,
+  LoggedModelLookup,
   LookupStore,
   RepositoryOpener,
   ResolvedArtifact,
 } from './resolver.js';
-export { createArtifactResolver, storeLookups } from './resolver.js';
+export {
+  createArtifactResolver,
+  loggedModelLocation,
+  loggedModelLookupOf,
+  storeLookups,
+} from './resolver.js';
 export { parseRunsUri, resolveRunsUri } from './runs-uri.js';
 export { SubArtifactRepository } from './sub-repository.js';

@@ -89,8 +89,32 @@ export function createArtifactResolver(options: ArtifactResolverOptions = {}): A
   };
 }
 
+/** What resolving a `models:/<model_id>` URI needs: a tracking store that has MLflow 3's logged models. */
+export type LoggedModelLookup = Pick<LoggedModelStore, 'getLoggedModel'>;
+
 /** A tracking store as `storeLookups` uses it: runs, and MLflow 3's logged models where it has them. */
-export type LookupStore = Pick<TrackingStore, 'getRun'> & Partial<Pick<LoggedModelStore, 'getLoggedModel'>>;
+export type LookupStore = Pick<TrackingStore, 'getRun'> & Partial<LoggedModelLookup>;
+
+/** The store's logged-model lookup, when it has MLflow 3's logged-model API (an older or partial store may not). */
+export function loggedModelLookupOf(store: unknown): LoggedModelLookup | undefined {
+  const candidate = store as Partial<LoggedModelLookup> | undefined;
+  return typeof candidate?.getLoggedModel === 'function' ? (candidate as LoggedModelLookup) : undefined;
+}
+
+/**
+ * The artifact URI a `models:/<model_id>[/path]` URI stands for: the logged model's artifact location plus
+ * the path; without a lookup, refused saying what is missing.
+ */
+export async function loggedModelLocation(
+  uri: string,
+  lookup: LoggedModelLookup | undefined,
+): Promise<string> {
+  const parsed = parseLoggedModelUri(uri);
+  if (!parsed) throw MlflowError.invalidParameterValue(`'${uri}' does not name a logged model.`);
+  if (!lookup) throw missingLookup(uri);
+  const model = await lookup.getLoggedModel(parsed.modelId);
+  return parsed.path ? appendToUriPath(model.artifactLocation, parsed.path) : model.artifactLocation;
+}
 
 /**
  * `resolveRun` and `resolveModel` over a tracking store and a model registry (MLflow's resolution of
@@ -103,15 +127,10 @@ export function storeLookups(stores: {
   registry?: RegistryStore | (() => Promise<RegistryStore>);
 }): Pick<ArtifactResolverOptions, 'resolveRun' | 'resolveModel'> {
   const { store, registry } = stores;
-  const getLoggedModel = store?.getLoggedModel?.bind(store);
+  const loggedModels = loggedModelLookupOf(store);
   let opened: Promise<RegistryStore> | undefined;
   const resolveModel = async (uri: string): Promise<string> => {
-    const logged = parseLoggedModelUri(uri);
-    if (logged) {
-      if (!getLoggedModel) throw missingLookup(uri);
-      const model = await getLoggedModel(logged.modelId);
-      return logged.path ? appendToUriPath(model.artifactLocation, logged.path) : model.artifactLocation;
-    }
+    if (parseLoggedModelUri(uri)) return loggedModelLocation(uri, loggedModels);
     if (!registry) throw missingLookup(uri);
     opened ??= typeof registry === 'function' ? registry() : Promise.resolve(registry);
     const { version, path } = await resolveModelsUri(uri, await opened);
@@ -119,6 +138,6 @@ export function storeLookups(stores: {
   };
   return {
     ...(store ? { resolveRun: async (runId: string) => (await store.getRun(runId)).info.artifactUri } : {}),
-    ...(registry || getLoggedModel ? { resolveModel } : {}),
+    ...(registry || loggedModels ? { resolveModel } : {}),
   };
 }

@@ -7,13 +7,7 @@ import {
   type TrackingStore,
   type TransferOptions,
 } from '@flowline/core';
-import {
-  artifactResolver,
-  checkPng,
-  downloadFolder,
-  openArtifactRepository,
-  parseRunsUri,
-} from './artifacts.js';
+import { checkPng, downloadFolder, openArtifactRepository, parseRunsUri } from './artifacts.js';
 
 /** Writes bytes as one artifact file. */
 export async function writeBytes(repository: ArtifactRepository, file: string, bytes: Buffer): Promise<void> {
@@ -57,29 +51,21 @@ export async function downloadArtifacts(options: DownloadRequest, context: Downl
     const { runId, path } = await parseRunsUri(artifactUri);
     return (await context.runRepository(runId)).downloadArtifacts(path, destination, options);
   }
-  if (artifactUri?.startsWith('models:')) {
-    // A model, or a path inside one (`models:/<name>/<version>/<path>`, `models:/<model_id>/<path>`): the
-    // resolver opens the repository the URI names, and a file is fetched from its parent.
-    const resolver = await artifactResolver({
+  if (artifactUri) {
+    // `models:/` URIs resolve through the tracker's registry (and its logged models).
+    const model = artifactUri.startsWith('models:');
+    const at = {
       store: context.store,
       trackingUri: context.trackingUri,
-      registry: await context.registry(),
-    });
-    const inside = modelPathOf(artifactUri);
-    if (inside === '') return (await resolver.open(artifactUri)).downloadArtifacts('', destination, options);
-    const uri = artifactUri.replace(/\/+$/, '');
-    const parent = uri.slice(0, uri.lastIndexOf('/'));
-    const name = decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
-    return (await resolver.open(parent)).downloadArtifacts(name, destination, options);
-  }
-  if (artifactUri) {
+      ...(model ? { registry: await context.registry() } : {}),
+    };
+    // A whole model (no path inside it): its folder.
+    if (model && modelPathOf(artifactUri) === '')
+      return (await openArtifactRepository(artifactUri, at)).downloadArtifacts('', destination, options);
     // Open the parent and fetch the last segment, which works whether the URI names a file or a folder.
     const uri = artifactUri.replace(/\/+$/, '');
     const cut = uri.lastIndexOf('/');
-    const repository = await openArtifactRepository(uri.slice(0, cut), {
-      store: context.store,
-      trackingUri: context.trackingUri,
-    });
+    const repository = await openArtifactRepository(uri.slice(0, cut), at);
     return repository.downloadArtifacts(decodeURIComponent(uri.slice(cut + 1)), destination, options);
   }
   return (await context.runRepository(options.runId)).downloadArtifacts(

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import {
   type ArtifactResolver,
   createArtifactResolver,
+  type LookupStore,
   localPathOf,
+  loggedModelLookupOf,
   schemeOf,
   storeLookups,
 } from '@flowline/artifact-store';
-import { type ArtifactRepository, MlflowError, type RegistryStore, type TrackingStore } from '@flowline/core';
+import { type ArtifactRepository, MlflowError, type RegistryStore } from '@flowline/core';
 import type { FlavorRegistry } from './flavor.js';
-import { type LoggedModelLookup, loggedModelLookupOf, resolverWithLoggedModels } from './logged-model-uri.js';
+import { resolverWithLoggedModels } from './logged-model-uri.js';
 
 /** How `loadModel` reaches remote models: a resolver, or the stores and repositories to build one from. */
 export interface LoadModelContext {
@@ -25,7 +27,7 @@ export interface LoadModelContext {
    * The tracking store `runs:/` URIs (without a resolver) and `models:/<model_id>` URIs (MLflow 3's logged
    * models, when it has `getLoggedModel`) are looked up in.
    */
-  store?: Pick<TrackingStore, 'getRun'> & Partial<LoggedModelLookup>;
+  store?: LookupStore;
   /** Without a resolver: the registry `models:/` URIs are looked up in. */
   registry?: RegistryStore;
   flavors?: FlavorRegistry;

@@ -1,7 +1,7 @@
 import { MlflowError } from '@flowline/core';
 import { type Kysely, sql } from 'kysely';
 import { type ColumnInfo, generatedColumns, listColumns } from './introspect.js';
-import { checkSchema, MIGRATION_TABLE } from './migrate.js';
+import { checkSchema, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrate.js';
 import type { OpenDatabase } from './open-database.js';
 
 /** What `copyDatabase` reports: rows copied per table, in the order they were written. */
@@ -11,7 +11,7 @@ export interface DatabaseCopy {
 }
 
 /** Bookkeeping each database keeps for itself: never copied. */
-const OWN_TABLES = new Set([MIGRATION_TABLE, `${MIGRATION_TABLE}_lock`, 'alembic_version']);
+const OWN_TABLES = new Set([MIGRATION_TABLE, MIGRATION_LOCK_TABLE, 'alembic_version']);
 /** Rows a fresh schema already holds (MLflow's default workspace); the source's replace them. */
 const SEEDED_TABLES = new Set(['workspaces']);
 

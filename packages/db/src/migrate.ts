@@ -19,7 +19,8 @@ export const MLFLOW_HEAD_REVISION = '1b5f0d9ad7c1';
  * tables it does not know, so these (and Flowline's `flowline_*` indexes) do not disturb it.
  */
 export const MIGRATION_TABLE = 'flowline_migration';
-const MIGRATION_LOCK_TABLE = 'flowline_migration_lock';
+/** The table Kysely's migrator locks while it migrates. */
+export const MIGRATION_LOCK_TABLE = 'flowline_migration_lock';
 
 /** The migration chain, in order; never edit a released entry, add a new one. */
 export function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { MlflowError } from '@flowline/core';
 import { type Command, Option } from 'commander';
 import { keyValue, wholeNumber } from '../arguments.js';
@@ -11,6 +10,7 @@ import {
   serverManifests,
   toYamlStream,
 } from '../deploy/kubernetes.js';
+import { runExternal } from '../external-command.js';
 import { createOutput } from '../output.js';
 import { VERSION } from '../version.js';
 import type { GlobalOptions } from './globals.js';
@@ -77,21 +77,16 @@ async function deliver(manifests: Manifest[], opts: Common, g: GlobalOptions): P
   }
   const kubectl = process.env.FLOWLINE_KUBECTL ?? 'kubectl';
   const args = ['apply', '-f', '-', ...(opts.namespace ? ['--namespace', opts.namespace] : [])];
-  const code = await new Promise<number>((done, fail) => {
-    const child = spawn(kubectl, args, { stdio: ['pipe', g.json ? 'ignore' : 'inherit', 'inherit'] });
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      fail(
-        error.code === 'ENOENT'
-          ? new MlflowError(
-              'TEMPORARILY_UNAVAILABLE',
-              `${kubectl} is not installed, so nothing was applied. Install kubectl and point it at the cluster, or print the manifests with --dry-run and apply them another way.`,
-            )
-          : error,
-      ),
-    );
-    child.on('close', (c) => done(c ?? 1));
-    child.stdin.end(yaml);
-  });
+  const code = await runExternal(kubectl, args, { input: yaml, quiet: g.json }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT'
+        ? new MlflowError(
+            'TEMPORARILY_UNAVAILABLE',
+            `${kubectl} is not installed, so nothing was applied. Install kubectl and point it at the cluster, or print the manifests with --dry-run and apply them another way.`,
+          )
+        : error;
+    },
+  );
   if (code !== 0)
     throw new MlflowError(
       'TEMPORARILY_UNAVAILABLE',
@@ -229,7 +224,6 @@ export function registerDeploy(program: Command): void {
 }
 
 async function readConfig(path: string): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
   return readFile(path, 'utf8').catch((cause: unknown) => {
     throw MlflowError.invalidParameterValue(`Cannot read MLFLOW_AUTH_CONFIG_PATH (${path}).`, { cause });
   });

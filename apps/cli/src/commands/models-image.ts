@@ -10,6 +10,7 @@ import {
   runtimePackagesFor,
   writeModelImageContext,
 } from '../deploy/model-image.js';
+import { runExternal } from '../external-command.js';
 import { openModelContext } from '../model-context.js';
 import { createOutput } from '../output.js';
 import { CLI_PACKAGE } from '../version.js';
@@ -133,13 +134,7 @@ export function registerModelImages(models: Command): void {
       const dir = await mkdtemp(join(tmpdir(), 'flowline-docker-'));
       try {
         await generate(dir, opts, g);
-        const code = await new Promise<number>((done, fail) => {
-          const child = spawn(docker, ['build', '-t', opts.name, dir], {
-            stdio: ['ignore', g.json ? 'ignore' : 'inherit', 'inherit'],
-          });
-          child.on('error', fail);
-          child.on('close', (c) => done(c ?? 1));
-        });
+        const code = await runExternal(docker, ['build', '-t', opts.name, dir], { quiet: g.json });
         if (code !== 0)
           throw MlflowError.internal(`${docker} build failed (exit ${code}); its output above says why.`);
         createOutput(g.json).result({ image: opts.name }, () => `Built image ${opts.name}.`);

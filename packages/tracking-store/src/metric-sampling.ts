@@ -13,7 +13,7 @@ import { chunk, decodeMetricValue, toNumber } from './values.js';
 // Reading every step into JavaScript to rank it costs ~0.7 s for a million-step history, so the ranking is
 // done in SQL, and skipped where it can be: when the union is an evenly spaced grid (every step logged, or
 // every k-th), rank r is simply `lo + r·k`, found from per-run counts and one grid check; when one run logged
-// every step of the whole range, from that run's count alone. Only the rows at the chosen steps come back.
+// every step of the whole range, from that run's count alone (the others' bounds are index seeks). Only the rows at the chosen steps come back.
 
 /** Positions MLflow's sampling picks from `n` sorted steps: `⌊i·n/max⌋` for i < max, plus the last one. */
 export function sampleIndices(n: number, max: number): number[] {
@@ -60,12 +60,16 @@ interface RunEnds {
   last: number | null;
 }
 
-interface RangeStats {
+/** A run's first and last step in range. */
+interface RangeBounds {
   runId: string;
+  lo: number;
+  hi: number;
+}
+
+interface RangeStats extends RangeBounds {
   /** Distinct steps in range. */
   count: number;
-  lo: number | null;
-  hi: number | null;
 }
 
 function validate(options: MetricHistoryBulkIntervalOptions): {
@@ -143,13 +147,23 @@ async function pickSteps(
   end: number,
   max: number,
 ): Promise<number[] | 'all'> {
-  const dense = await denseUnion(ctx, logged, key, start, end);
-  if (dense) return dense.n <= max ? 'all' : sampleIndices(dense.n, max).map((i) => dense.lo + i);
-  const stats = (await rangeStats(ctx, logged, key, start, end)).filter((s) => s.count > 0);
-  if (stats.length === 0) return [];
+  const bounds = await rangeBounds(ctx, logged, key, start, end);
+  if (bounds.length === 0) return [];
+  const lo = Math.min(...bounds.map((b) => b.lo));
+  const hi = Math.max(...bounds.map((b) => b.hi));
+  // The common case, decided without counting every run: one run spans the whole range and logged every step
+  // of it, so the union is exactly lo, lo + 1, …, hi (steps are integers) and that run's count decides it.
+  const counts = new Map<string, number>();
+  const spanning = bounds.find((b) => b.lo === lo && b.hi === hi);
+  if (spanning) {
+    const n = (await distinctCounts(ctx, [spanning.runId], key, start, end)).get(spanning.runId) ?? 0;
+    if (n === hi - lo + 1) return n <= max ? 'all' : sampleIndices(n, max).map((i) => lo + i);
+    counts.set(spanning.runId, n);
+  }
+  const others = bounds.map((b) => b.runId).filter((id) => !counts.has(id));
+  for (const [id, n] of await distinctCounts(ctx, others, key, start, end)) counts.set(id, n);
+  const stats: RangeStats[] = bounds.map((b) => ({ ...b, count: counts.get(b.runId) ?? 0 }));
   if (stats.length === 1 && stats[0]!.count <= max) return 'all';
-  const lo = Math.min(...stats.map((s) => s.lo!));
-  const hi = Math.max(...stats.map((s) => s.hi!));
   const runIds = stats.map((s) => s.runId);
   // A run logged at n distinct steps from lo to hi sits on the grid lo, lo + k, …, hi with k = (hi−lo)/(n−1)
   // when no step of any run is off that grid; then the union is that grid, and ranked by arithmetic.
@@ -168,21 +182,17 @@ async function pickSteps(
   return stepsAtRanks(ctx, runIds, key, lo, hi, sampleIndices(n, max));
 }
 
-/**
- * The common case, found without counting every run: when one run spans the whole range [lo, hi] of all the
- * runs and logged every step of it, the union is exactly lo, lo + 1, …, hi (steps are integers), so one run's
- * count decides it. Each run's first and last step in range are index seeks; only that one run is scanned.
- */
-async function denseUnion(
+/** Each run's first and last step in [start, end], by index seeks; runs with none in range are left out. */
+async function rangeBounds(
   ctx: StoreContext,
   logged: readonly RunEnds[],
   key: string,
   start: number,
   end: number,
-): Promise<{ lo: number; n: number } | null> {
-  const m = metricsByRunStep(ctx);
+): Promise<RangeBounds[]> {
   const inRange = logged.filter((e) => e.last! >= start && e.first! <= end);
-  if (inRange.length === 0) return null;
+  if (inRange.length === 0) return [];
+  const m = metricsByRunStep(ctx);
   const one = (runId: string) => {
     const where = sql`run_uuid = ${runId} and key = ${key} and step >= ${start} and step <= ${end}`;
     return sql`select cast(${runId} as varchar(32)) as run_uuid,
@@ -192,44 +202,32 @@ async function denseUnion(
     inRange.map((e) => one(e.runId)),
     sql` union all `,
   )}`.execute(ctx.db);
-  const bounds = rows
+  return rows
     .map((r) => ({ runId: r.run_uuid, lo: num(r.lo), hi: num(r.hi) }))
-    .filter((b): b is { runId: string; lo: number; hi: number } => b.lo !== null && b.hi !== null);
-  if (bounds.length === 0) return null;
-  const lo = Math.min(...bounds.map((b) => b.lo));
-  const hi = Math.max(...bounds.map((b) => b.hi));
-  const spanning = bounds.find((b) => b.lo === lo && b.hi === hi);
-  if (!spanning) return null;
-  const { rows: counted } = await sql<{ n: unknown }>`select count(distinct step) as n from ${m}
-    where run_uuid = ${spanning.runId} and key = ${key} and step >= ${lo} and step <= ${hi}`.execute(ctx.db);
-  const n = num(counted[0]?.n) ?? 0;
-  return n === hi - lo + 1 ? { lo, n } : null;
+    .filter((b): b is RangeBounds => b.lo !== null && b.hi !== null);
 }
 
-/** Per run: distinct steps in [start, end] and the first and last of them; one ordered index scan each. */
-async function rangeStats(
+/** Per run: its distinct steps in [start, end]; one ordered index scan each. */
+async function distinctCounts(
   ctx: StoreContext,
-  logged: readonly RunEnds[],
+  runIds: readonly string[],
   key: string,
   start: number,
   end: number,
-): Promise<RangeStats[]> {
+): Promise<Map<string, number>> {
+  if (runIds.length === 0) return new Map();
   const m = metricsByRunStep(ctx);
   // SQLite counts distinct steps in index order only for `run_uuid = ?` (not `in`) and with no other
-  // aggregate beside it, so the first and last step in range come from seeks in scalar subqueries.
-  const one = (runId: string) => {
-    const where = sql`run_uuid = ${runId} and key = ${key} and step >= ${start} and step <= ${end}`;
-    return sql`select cast(${runId} as varchar(32)) as run_uuid, count(distinct step) as n,
-      (select min(step) from ${m} where ${where}) as lo, (select max(step) from ${m} where ${where}) as hi
-      from ${m} where ${where}`;
-  };
-  const inRange = logged.filter((e) => e.last! >= start && e.first! <= end);
-  if (inRange.length === 0) return [];
-  const { rows } = await sql<{ run_uuid: string; n: unknown; lo: unknown; hi: unknown }>`${sql.join(
-    inRange.map((e) => one(e.runId)),
+  // aggregate beside it: one query per run, joined by `union all`.
+  const one = (
+    runId: string,
+  ) => sql`select cast(${runId} as varchar(32)) as run_uuid, count(distinct step) as n
+    from ${m} where run_uuid = ${runId} and key = ${key} and step >= ${start} and step <= ${end}`;
+  const { rows } = await sql<{ run_uuid: string; n: unknown }>`${sql.join(
+    runIds.map(one),
     sql` union all `,
   )}`.execute(ctx.db);
-  return rows.map((r) => ({ runId: r.run_uuid, count: num(r.n) ?? 0, lo: num(r.lo), hi: num(r.hi) }));
+  return new Map(rows.map((r) => [r.run_uuid, num(r.n) ?? 0]));
 }
 
 /** Whether any of the runs logged the metric at a step in [lo, hi] that is not lo + a multiple of `stride`. */

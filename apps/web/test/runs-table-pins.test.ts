@@ -3,29 +3,13 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { createElement as h } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Run } from '../src/api/types.js';
 import { type Column, type RunRow, RunsTable } from '../src/components/runs-table.js';
 import { pinChanges, pinnedOf } from '../src/lib/columns.js';
 import { buildRows } from '../src/lib/run-tree.js';
 import { offsetsOf, scrollToShow } from '../src/lib/virtual.js';
+import { tableRun } from './run-fixture.js';
 
 afterEach(cleanup);
-
-function run(i: number): Run {
-  return {
-    info: {
-      run_id: `run${i}`,
-      run_uuid: `run${i}`,
-      run_name: `run ${i}`,
-      experiment_id: '1',
-      status: 'FINISHED',
-      lifecycle_stage: 'active',
-      start_time: 1000,
-    },
-    data: {},
-    inputs: {},
-  };
-}
 
 const columns: Column[] = Array.from({ length: 200 }, (_, i) => ({
   id: `metric:m${i}`,
@@ -38,7 +22,7 @@ const columns: Column[] = Array.from({ length: 200 }, (_, i) => ({
 
 function table(extra: Partial<Parameters<typeof RunsTable>[0]> = {}) {
   const props = {
-    rows: buildRows([run(1), run(2)], new Set()),
+    rows: buildRows([tableRun(1), tableRun(2)], new Set()),
     columns,
     renderName: (r: RunRow) => h('span', null, r.run.info.run_name),
     selected: new Set<string>(),

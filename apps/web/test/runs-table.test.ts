@@ -3,28 +3,12 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { createElement as h } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Run } from '../src/api/types.js';
 import { type Column, type RunRow, RunsTable } from '../src/components/runs-table.js';
 import { buildRows } from '../src/lib/run-tree.js';
 import { offsetsOf, visibleColumns, visibleRange } from '../src/lib/virtual.js';
+import { tableRun } from './run-fixture.js';
 
 afterEach(cleanup);
-
-function run(i: number, parent?: string): Run {
-  return {
-    info: {
-      run_id: `run${i}`,
-      run_uuid: `run${i}`,
-      run_name: `run ${i}`,
-      experiment_id: '1',
-      status: 'FINISHED',
-      lifecycle_stage: 'active',
-      start_time: 1000,
-    },
-    data: { tags: parent ? [{ key: 'mlflow.parentRunId', value: parent }] : [] },
-    inputs: {},
-  };
-}
 
 function columns(n: number): Column[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -67,7 +51,7 @@ describe('windowing math', () => {
 describe('RunsTable', () => {
   it('renders only the rows and columns on screen for 10,000 runs by 1,000 columns', () => {
     const rows = buildRows(
-      Array.from({ length: 10_000 }, (_, i) => run(i)),
+      Array.from({ length: 10_000 }, (_, i) => tableRun(i)),
       new Set(),
     );
     table(rows, columns(1000));
@@ -94,7 +78,7 @@ describe('RunsTable', () => {
   it('asks for the next page when the end comes into view', () => {
     const onEndReached = vi.fn();
     const rows = buildRows(
-      Array.from({ length: 100 }, (_, i) => run(i)),
+      Array.from({ length: 100 }, (_, i) => tableRun(i)),
       new Set(),
     );
     table(rows, columns(3), { onEndReached });
@@ -109,7 +93,7 @@ describe('RunsTable', () => {
 
   it('sorts by a header click and marks the sorted column', () => {
     const onSort = vi.fn();
-    table(buildRows([run(1)], new Set()), columns(3), {
+    table(buildRows([tableRun(1)], new Set()), columns(3), {
       onSort,
       sort: { key: 'metrics.`m1`', descending: true },
     });
@@ -121,7 +105,7 @@ describe('RunsTable', () => {
   });
 
   it('moves with the arrow keys, opens with Enter and selects with Space', () => {
-    const props = table(buildRows([run(1), run(2), run(3)], new Set()), columns(2));
+    const props = table(buildRows([tableRun(1), tableRun(2), tableRun(3)], new Set()), columns(2));
     const grid = screen.getByRole('grid');
     fireEvent.keyDown(grid, { key: 'ArrowDown' });
     fireEvent.keyDown(grid, { key: 'ArrowDown' });
@@ -136,7 +120,7 @@ describe('RunsTable', () => {
   });
 
   it('groups child runs under their parent and expands them', () => {
-    const runs = [run(1), run(2, 'run1'), run(3, 'run1'), run(4, 'missing-parent')];
+    const runs = [tableRun(1), tableRun(2, 'run1'), tableRun(3, 'run1'), tableRun(4, 'missing-parent')];
     const collapsed = buildRows(runs, new Set());
     expect(collapsed.map((r) => r.run.info.run_id)).toEqual(['run1', 'run4']);
     expect(collapsed[0]).toMatchObject({ childCount: 2, expanded: false });

@@ -35,6 +35,33 @@ export function withQuery(path: string, query: Query = {}): string {
   return text ? `${path}?${text}` : path;
 }
 
+/**
+ * Fetches a file the server serves (an artifact, a model version's file). A refusal throws the server's
+ * message (MLflow's JSON error), else one naming `what` and the status; with `missingAsUndefined`, a 404
+ * is `undefined` instead.
+ */
+export async function fetchServed(url: string, what: string, signal?: AbortSignal): Promise<Response>;
+export async function fetchServed(
+  url: string,
+  what: string,
+  signal: AbortSignal | undefined,
+  options: { missingAsUndefined: true },
+): Promise<Response | undefined>;
+export async function fetchServed(
+  url: string,
+  what: string,
+  signal?: AbortSignal,
+  options: { missingAsUndefined?: boolean } = {},
+): Promise<Response | undefined> {
+  const res = await fetch(url, { signal });
+  if (res.status === 404 && options.missingAsUndefined) return undefined;
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { message?: string };
+    throw new Error(body.message ?? `Cannot read ${what} (HTTP ${res.status})`);
+  }
+  return res;
+}
+
 /** Calls one endpoint at `prefix + path`: GET sends `input` as the query string, other verbs as a JSON body. */
 export async function call<T>(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',

@@ -1,5 +1,5 @@
 import { type EvalTable, evaluationTables, LOGGED_ARTIFACTS_TAG, parseEvalTable } from '../lib/evaluation.js';
-import { artifactUrl } from './client.js';
+import { artifactUrl, fetchServed } from './client.js';
 import { listArtifacts, searchRuns, tagOf } from './endpoints.js';
 import type { Run } from './types.js';
 
@@ -16,11 +16,7 @@ export async function loadEvaluationTable(
   path: string,
   signal?: AbortSignal,
 ): Promise<EvalTable> {
-  const res = await fetch(artifactUrl(runId, path), { signal });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
-    throw new Error(body.message ?? `Cannot read ${path} (HTTP ${res.status})`);
-  }
+  const res = await fetchServed(artifactUrl(runId, path), path, signal);
   const text = await res.text();
   let json: unknown;
   try {

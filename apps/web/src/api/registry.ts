@@ -4,7 +4,7 @@
  * `model-versions/create`), and reading a version's files
  * through `model-versions/get-artifact`.
  */
-import { api, withQuery } from './client.js';
+import { api, fetchServed, withQuery } from './client.js';
 import type { ModelVersion, RegisteredModel } from './types.js';
 
 /** Creates a registered model (the server refuses a name that exists with RESOURCE_ALREADY_EXISTS). */
@@ -72,11 +72,13 @@ export async function readVersionFile(
   path: string,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const res = await fetch(versionArtifactUrl(name, version, path), { signal });
-  if (res.status === 404) return undefined;
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
-    throw new Error(body.message ?? `Cannot read ${path} of version ${version} (HTTP ${res.status})`);
-  }
-  return res.text();
+  const res = await fetchServed(
+    versionArtifactUrl(name, version, path),
+    `${path} of version ${version}`,
+    signal,
+    {
+      missingAsUndefined: true,
+    },
+  );
+  return res?.text();
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { fetchServed } from '../api/client.js';
 import { formatBytes } from '../lib/format.js';
 import { registerSourceOf } from '../lib/model-schema.js';
 import { type MlmodelSummary, parseCsv, previewKind, summarizeMlmodel } from '../lib/preview.js';
@@ -124,11 +125,7 @@ export function Preview({ url, path, ownerId }: { url: string; path: string; own
   const text = useAsync(
     async (signal) => {
       if (kind === 'image' || kind === 'none') return '';
-      const res = await fetch(url, { signal });
-      if (!res.ok) {
-        const body = (await res.json().catch(() => ({}))) as { message?: string };
-        throw new Error(body.message ?? `Cannot read ${path} (HTTP ${res.status})`);
-      }
+      const res = await fetchServed(url, path, signal);
       const size = Number(res.headers.get('content-length') ?? 0);
       if (size > MAX_PREVIEW) return null;
       return res.text();

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import { positiveOnly, rangeAround, smooth, type XMode } from '../lib/chart-data.js';
 import { hoveredId, setHovered, subscribeHover } from '../lib/chart-hover.js';
 import { useElementWidth } from '../lib/use-width.js';
-import type { PlotFactory } from './metric-chart.js';
+import { flatAwareYRange, type PlotFactory } from './metric-chart.js';
 
 /** One line of a chart-view chart: a run, or a group's mean with its min–max band. */
 export interface ChartLine {
@@ -77,18 +77,12 @@ export function lineChartSetup(
     bands.push({ series: [series.length - 2, series.length - 1], fill: `${l.color}33` });
   });
   const lone = xs.length === 1 ? rangeAround(xs[0]!, props.xMode) : undefined;
-  const yRange: uPlot.Range.Function = (_u, min: number | null, max: number | null) =>
-    min === null || max === null
-      ? [null, null]
-      : min === max && Number.isFinite(min)
-        ? rangeAround(min, 'value')
-        : uPlot.rangeNum(min, max, 0.1, true);
   const options: uPlot.Options = {
     width,
     height,
     scales: {
       x: { time: props.xMode === 'time', range: (_u, min, max) => lone ?? [min, max] },
-      y: props.logY ? { distr: 3 } : { range: yRange },
+      y: props.logY ? { distr: 3 } : { range: flatAwareYRange },
     },
     axes: [
       { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },

@@ -11,6 +11,17 @@ import {
 } from '../lib/chart-data.js';
 import { useElementWidth } from '../lib/use-width.js';
 
+/**
+ * A y range for uPlot: a flat series (one value) gets a range around it, otherwise uPlot's own padded range;
+ * a log axis handles flat data itself. (uPlot passes nulls when there is no data, whatever its types say.)
+ */
+export const flatAwareYRange: uPlot.Range.Function = (_u, min: number | null, max: number | null) =>
+  min === null || max === null
+    ? [null, null]
+    : min === max && Number.isFinite(min)
+      ? rangeAround(min, 'value')
+      : uPlot.rangeNum(min, max, 0.1, true);
+
 /** What the chart needs from a plotting library; the default is uPlot (tests pass a recorder). */
 export type PlotFactory = (
   options: uPlot.Options,
@@ -47,21 +58,13 @@ export function chartSetup(
   // One distinct x (a single point, or all at the same step or time): a range around it, not uPlot's 0…100.
   const lone = xs.length === 1 ? rangeAround(xs[0]!, props.xMode) : undefined;
   const xRange: uPlot.Range.Function = (_u, min, max) => lone ?? [min, max];
-  // A flat y (one value) likewise; otherwise uPlot's own padded range. A log axis handles flat data itself.
-  // (uPlot passes nulls when there is no data, whatever its types say.)
-  const yRange: uPlot.Range.Function = (_u, min: number | null, max: number | null) =>
-    min === null || max === null
-      ? [null, null]
-      : min === max && Number.isFinite(min)
-        ? rangeAround(min, 'value')
-        : uPlot.rangeNum(min, max, 0.1, true);
   const options: uPlot.Options = {
     title: props.title,
     width,
     height,
     scales: {
       x: { time: props.xMode === 'time', range: xRange },
-      y: props.logY ? { distr: 3 } : { range: yRange },
+      y: props.logY ? { distr: 3 } : { range: flatAwareYRange },
     },
     axes: [
       { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, label: xLabel(props.xMode) },
